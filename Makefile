@@ -1,0 +1,39 @@
+# Two commands (README Quickstart):
+#   make report   set up .venv with the pinned dependencies, run the whole pipeline, print where the report is
+#   make test     same set-up, then the test suite (what CI runs: .ci/run)
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+CORES ?= 2
+
+.PHONY: report test setup lint clean-results simulate
+
+setup: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required, found " + sys.version' 
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+report: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES)
+	@$(BIN)/python -m mhsurvey.where
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/snakemake --lint
+
+# Regenerate the committed synthetic exports (not part of the default build).
+simulate: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) simulate_all
+
+clean-results:
+	rm -rf results logs .snakemake/metadata

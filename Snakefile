@@ -1,0 +1,22 @@
+# Reproducible pipeline: raw survey export -> cleaned data -> scores -> reliability ->
+# estimates and subgroup tests -> figures -> report. See README.md and docs/architecture.md.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/clean.smk"
+include: "workflow/rules/score.smk"
+include: "workflow/rules/reliability.smk"
+include: "workflow/rules/estimates.smk"
+include: "workflow/rules/simulate.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        final_targets(),

@@ -1,0 +1,536 @@
+"""Audited cleaning: raw export -> canonical ``responses.csv`` plus an account of every raw row.
+
+Order of the steps (each row leaves at the first step that excludes it):
+
+1. *Structure* (:func:`map_to_canonical`): required columns present, every cell of a coded column
+   an integer code of the codebook, respondent ids present (and unique when configured). Any
+   failure raises :class:`~mhsurvey.errors.InputDataError` naming file, row, column and value;
+   nothing is written.
+2. *Configured exclusions*: respondent ids listed in ``surveys.<survey>.exclusions``.
+3. *Incomplete responses*: status column not "completed", or fewer than
+   ``cleaning.incomplete.min_required_share`` of the required questions answered.
+4. *Duplicated submissions*: with ``duplicate_ids: keep_latest`` the latest complete submission of
+   an id is kept and the earlier ones are excluded.
+5. *Target group*: ``surveys.<survey>.target_group`` (e.g. direct contact with inmates = yes).
+6. *Routing* (:func:`apply_routing`): answers where a question was not asked are blanked (or the row
+   excluded); every inconsistency is listed in ``flags.csv``.
+
+``raw rows = kept + excluded`` is checked before anything is returned.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .codebook import Codebook, Column
+from .errors import ConfigError, InputDataError
+from .readers import RawExport, read_export
+
+log = logging.getLogger("mhsurvey.clean")
+
+_INT = re.compile(r"^[+-]?\d+(\.0+)?$")
+
+EXCLUSION_COLUMNS = ("raw_row", "rid", "rule", "reason", "detail")
+FLAG_COLUMNS = ("raw_row", "rid", "column", "value", "issue", "action")
+
+
+@dataclass(frozen=True)
+class TargetGroup:
+    """Keep rows whose ``column`` holds one of ``keep``."""
+
+    column: str
+    keep: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CleaningSettings:
+    """Cleaning options of one survey (from ``config/config.yaml``)."""
+
+    encoding: str = "auto"
+    duplicate_ids: str = "keep_latest"
+    use_status: bool = True
+    min_required_share: float = 0.8
+    routing_violation: str = "blank"
+    pseudonym_key: str = "change-me-please"
+    target_group: TargetGroup | None = None
+    exclusions: tuple[tuple[str, str], ...] = ()
+
+
+def read_exclusion_list(path: str | Path) -> tuple[tuple[str, str], ...]:
+    """Read a configured exclusion list: CSV with columns ``respondent_id`` and ``reason``."""
+    try:
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read exclusion list {path}: {exc}") from exc
+    missing = {"respondent_id", "reason"} - set(df.columns)
+    if missing:
+        raise ConfigError(f"exclusion list {path} lacks column(s) {sorted(missing)}")
+    return tuple((str(r.respondent_id).strip(), str(r.reason)) for r in df.itertuples())
+
+
+def settings_from_config(config: Mapping[str, Any], survey: str) -> CleaningSettings:
+    """Build :class:`CleaningSettings` for ``survey`` from the validated main config."""
+    c = config["cleaning"]
+    s = config["surveys"][survey]
+    tg = s.get("target_group")
+    excl_path = s.get("exclusions")
+    return CleaningSettings(
+        encoding=c["encoding"],
+        duplicate_ids=c["duplicate_ids"],
+        use_status=c["incomplete"]["use_status"],
+        min_required_share=float(c["incomplete"]["min_required_share"]),
+        routing_violation=c["routing_violation"],
+        pseudonym_key=c["pseudonym_key"],
+        target_group=TargetGroup(tg["column"], tuple(tg["keep"])) if tg else None,
+        exclusions=read_exclusion_list(excl_path) if excl_path else (),
+    )
+
+
+def pseudonym(raw_id: str, key: str) -> str:
+    """Pseudonymous respondent id: ``"p_" + HMAC-SHA256(key, raw_id)`` (first 12 hex digits).
+
+    Deterministic for a given key, not reversible without the export; the raw id itself never
+    reaches ``results/``.
+    """
+    digest = hmac.new(key.encode("utf-8"), str(raw_id).encode("utf-8"), hashlib.sha256).hexdigest()
+    return "p_" + digest[:12]
+
+
+@dataclass
+class CanonicalExport:
+    """A raw export mapped onto canonical columns (structure validated, nothing excluded yet)."""
+
+    codes: pd.DataFrame  # canonical non-text columns, Int64, index = raw row number
+    text: pd.DataFrame  # canonical text columns (str / None), same index
+    ids: pd.Series  # raw respondent ids as strings
+    submitted: pd.Series | None
+    status: pd.Series | None
+    dropped_columns: list[str]
+    ignored_columns: list[str]
+    missing_text_columns: list[str]
+
+
+def _as_code_strings(values: pd.Series) -> pd.Series:
+    """Cells as stripped strings (``None`` stays ``None``); floats like 3.0 become ``"3.0"``."""
+    return values.map(lambda v: None if _is_empty(v) else str(v).strip()).astype(object)
+
+
+def _is_empty(v: Any) -> bool:
+    """True for ``None``, NaN/NA and blank strings (all mean "no answer")."""
+    if v is None or v is pd.NA:
+        return True
+    if isinstance(v, float) and np.isnan(v):
+        return True
+    return isinstance(v, str) and v.strip() == ""
+
+
+def _parse_codes(values: pd.Series, col: Column, raw_name: str, path: str, recode: Mapping[Any, int]) -> pd.Series:
+    """Parse one raw column into integer codes, validating each against the codebook.
+
+    Raises :class:`InputDataError` at the first cell that is not an integer ("value of the wrong
+    type") or not a code of the column ("unknown code").
+    """
+    text = _as_code_strings(values)
+    if recode:
+        mapping = {str(k): int(v) for k, v in recode.items()}
+        text = text.map(lambda v: str(mapping[v]) if v is not None and v in mapping else v)
+    present = text.map(lambda v: v is not None).astype(bool)
+    ok_type = text[present].map(lambda v: bool(_INT.match(v)))
+    if not ok_type.all():
+        row = ok_type.index[~ok_type.to_numpy()][0]
+        raise InputDataError(
+            f"value of the wrong type: {col.qtype} column needs an integer code",
+            file=path, row=int(row), column=raw_name, value=values.loc[row],
+        )
+    parsed = pd.Series(pd.NA, index=values.index, dtype="Int64")
+    parsed[present] = text[present].map(lambda v: int(float(v))).astype("int64")
+    valid = col.valid_codes()
+    bad = present & ~parsed.isin(valid).fillna(False)
+    if bad.any():
+        row = bad.index[bad.to_numpy()][0]
+        shown = sorted(valid) if len(valid) <= 15 else f"{min(valid)}..{max(valid)} and codes {sorted(col.nonsubstantive_codes())}"
+        raise InputDataError(
+            f"unknown code (codebook allows {shown})",
+            file=path, row=int(row), column=raw_name, value=values.loc[row],
+        )
+    return parsed
+
+
+def map_to_canonical(raw: RawExport, codebook: Codebook) -> CanonicalExport:
+    """Validate the structure of ``raw`` and map it onto the codebook's canonical columns."""
+    exp = codebook.export
+    frame = raw.frame
+    required = [exp.id_column] + [exp.raw_name(c.name) for c in codebook.columns]
+    if exp.status_column:
+        required.append(exp.status_column)
+    if exp.submitted_column:
+        required.append(exp.submitted_column)
+    for name in required:
+        if name not in frame.columns:
+            raise InputDataError("missing required column", file=raw.path, row=0, column=name)
+    ids = _as_code_strings(frame[exp.id_column])
+    if ids.isna().any():
+        row = ids.index[ids.isna().to_numpy()][0]
+        raise InputDataError("respondent id is empty", file=raw.path, row=int(row), column=exp.id_column)
+    ids = ids.map(lambda v: v[:-2] if v.endswith(".0") else v).astype(str)
+
+    codes = {}
+    for col in codebook.columns:
+        rname = exp.raw_name(col.name)
+        codes[col.name] = _parse_codes(frame[rname], col, rname, raw.path, exp.recode.get(col.name, {}))
+    codes_df = pd.DataFrame(codes, index=frame.index)
+    for col in codebook.columns:  # numeric columns keep their range check in valid_codes()
+        codes_df[col.name] = codes_df[col.name].astype("Int64")
+
+    text_cols, missing_text = {}, []
+    for col in codebook.text_columns:
+        rname = exp.raw_name(col.name)
+        if rname in frame.columns:
+            text_cols[col.name] = frame[rname].map(lambda v: None if _is_empty(v) else str(v))
+        else:
+            missing_text.append(rname)
+    text_df = pd.DataFrame(text_cols, index=frame.index, dtype=object)
+
+    known = set(required) | {exp.raw_name(c.name) for c in codebook.text_columns}
+    dropped = [c for c in exp.drop_columns if c in frame.columns]
+    ignored = [c for c in frame.columns if c not in known and c not in exp.drop_columns]
+
+    submitted = None
+    if exp.submitted_column:
+        submitted = pd.to_datetime(frame[exp.submitted_column], errors="coerce")
+        bad = ~frame[exp.submitted_column].map(_is_empty).astype(bool) & submitted.isna()
+        if bad.any():
+            row = bad.index[bad.to_numpy()][0]
+            raise InputDataError(
+                "value of the wrong type: submission time is not a date-time",
+                file=raw.path, row=int(row), column=exp.submitted_column,
+                value=frame.loc[row, exp.submitted_column],
+            )
+    status = _as_code_strings(frame[exp.status_column]) if exp.status_column else None
+    return CanonicalExport(codes_df, text_df, ids, submitted, status, dropped, ignored, missing_text)
+
+
+def normalise_multi(codes: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
+    """Within a multi-select question answered at all, unticked options are 0 (not missing)."""
+    out = codes.copy()
+    for q in codebook.questions:
+        if q.type != "multi":
+            continue
+        cols = [c.name for c in q.columns if c.qtype == "multi"]
+        answered = out[cols].notna().any(axis=1)
+        for c in cols:
+            out.loc[answered & out[c].isna(), c] = 0
+    return out
+
+
+def routing_mask(frame: pd.DataFrame, expr: str) -> pd.Series:
+    """Rows where the routing expression holds (``pandas.eval`` semantics; NaN compares False)."""
+    numeric = frame.astype("float64")
+    result = numeric.eval(expr, engine="python")
+    if not isinstance(result, pd.Series):
+        result = pd.Series(bool(result), index=frame.index)
+    return result.fillna(False).astype(bool)
+
+
+def _question_answered(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
+    return frame[cols].notna().any(axis=1)
+
+
+def apply_routing(
+    codes: pd.DataFrame, codebook: Codebook, rids: pd.Series
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Check routing in questionnaire order; blank answers given where a question was not asked.
+
+    Returns the corrected codes and the flags table (columns ``FLAG_COLUMNS``): one row per
+    answer given where not asked (``answered_not_asked``, action ``blanked``), per question left
+    unanswered where asked (``not_answered``, action ``kept_missing``), and per multi-select
+    answer that ticks an exclusive option with others (``exclusive_with_others``, ``kept``).
+    """
+    out = codes.copy()
+    flags: list[tuple[Any, ...]] = []
+    for q in codebook.questions:
+        cols = [c for c in q.columns if not c.is_text]
+        if not cols:
+            continue
+        groups = [cols] if q.type == "multi" else [[c] for c in cols]
+        for group in groups:
+            names = [c.name for c in group]
+            expr = group[0].routing
+            asked = routing_mask(out, expr) if expr else pd.Series(True, index=out.index)
+            answered = _question_answered(out, names)
+            for row in out.index[(answered & ~asked).to_numpy()]:
+                value = ";".join(str(out.at[row, n]) for n in names if pd.notna(out.at[row, n]))
+                flags.append((row, rids[row], q.id if q.type == "multi" else names[0], value,
+                              "answered_not_asked", "blanked"))
+            out.loc[answered & ~asked, names] = pd.NA
+            for row in out.index[(asked & ~answered).to_numpy()]:
+                flags.append((row, rids[row], q.id if q.type == "multi" else names[0], "",
+                              "not_answered", "kept_missing"))
+        if q.type == "multi":
+            excl = [c.name for c in cols if c.exclusive]
+            others = [c.name for c in cols if not c.exclusive]
+            if excl:
+                n_ex = (out[excl] == 1).sum(axis=1)
+                n_other = (out[others] == 1).sum(axis=1)
+                bad = ((n_ex >= 1) & (n_other >= 1)) | (n_ex >= 2)
+                for row in out.index[bad.fillna(False).to_numpy()]:
+                    ticked = [n for n in excl + others if out.at[row, n] == 1]
+                    flags.append((row, rids[row], q.id, ";".join(ticked), "exclusive_with_others", "kept"))
+    flag_df = pd.DataFrame(flags, columns=list(FLAG_COLUMNS))
+    flag_df = flag_df.sort_values(["raw_row", "column", "issue"], kind="stable").reset_index(drop=True)
+    return out, flag_df
+
+
+@dataclass
+class CleanResult:
+    """Everything the ``clean`` rule writes."""
+
+    responses: pd.DataFrame
+    exclusions: pd.DataFrame
+    flags: pd.DataFrame
+    comments: pd.DataFrame
+    summary: dict[str, Any]
+
+
+def _required_answered_share(codes: pd.DataFrame, codebook: Codebook) -> pd.Series:
+    """Share of required, asked questions that have an answer, per row."""
+    req = [q for q in codebook.questions if q.required]
+    if not req:
+        return pd.Series(1.0, index=codes.index)
+    asked_total = pd.Series(0.0, index=codes.index)
+    answered_total = pd.Series(0.0, index=codes.index)
+    for q in req:
+        for group in ([q.columns] if q.type == "multi" else [[c] for c in q.columns]):
+            names = [c.name for c in group if not c.is_text]
+            if not names:
+                continue
+            expr = group[0].routing
+            asked = routing_mask(codes, expr) if expr else pd.Series(True, index=codes.index)
+            asked_total += asked
+            answered_total += asked & _question_answered(codes, names)
+    return (answered_total / asked_total.where(asked_total > 0)).fillna(1.0)
+
+
+def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings) -> CleanResult:
+    """Run all cleaning steps on a raw export (see the module docstring for the order)."""
+    canon = map_to_canonical(raw, codebook)
+    codes = normalise_multi(canon.codes, codebook)
+    index = codes.index
+    rids = canon.ids.map(lambda i: pseudonym(i, settings.pseudonym_key))
+    excluded: dict[Any, tuple[str, str, str]] = {}
+
+    def exclude(mask: pd.Series, rule: str, reason: str, detail: pd.Series | str = "") -> None:
+        for row in index[mask.to_numpy()]:
+            if row not in excluded:
+                d = detail if isinstance(detail, str) else str(detail[row])
+                excluded[row] = (rule, reason, d)
+
+    def remaining() -> pd.Series:
+        return pd.Series([r not in excluded for r in index], index=index)
+
+    # 2. configured exclusions
+    if settings.exclusions:
+        reasons = dict(settings.exclusions)
+        listed = canon.ids.isin(list(reasons))
+        exclude(listed, "configured_exclusion", "excluded by decision (exclusion list)",
+                canon.ids.map(lambda i: reasons.get(i, "")))
+        unknown = set(reasons) - set(canon.ids)
+        if unknown:
+            log.warning("exclusion list names %d id(s) not in the export", len(unknown))
+
+    # 3. incomplete responses
+    if settings.use_status and canon.status is not None:
+        complete = canon.status.isin(list(codebook.export.complete_values))
+        exclude(~complete & remaining(), "incomplete", "incomplete response (status not completed)",
+                canon.status.map(lambda s: f"status={s}"))
+    share = _required_answered_share(codes, codebook)
+    exclude((share < settings.min_required_share) & remaining(), "incomplete",
+            f"incomplete response (fewer than {settings.min_required_share:.0%} of required questions answered)",
+            share.map(lambda s: f"answered share={s:.3f}"))
+
+    # 4. duplicated ids
+    dup = canon.ids.duplicated(keep=False)
+    if dup.any():
+        if settings.duplicate_ids == "error":
+            row = index[canon.ids.duplicated().to_numpy()][0]
+            raise InputDataError("duplicated respondent id (ids must be unique)", file=raw.path,
+                                 row=int(row), column=codebook.export.id_column, value=canon.ids[row])
+        rem = remaining()
+        order = pd.DataFrame({"id": canon.ids, "row": index,
+                              "t": canon.submitted if canon.submitted is not None else pd.NaT})
+        order = order[rem.to_numpy()].sort_values(["id", "t", "row"], na_position="first", kind="stable")
+        latest = order.groupby("id", sort=False)["row"].last()
+        superseded = order[~order["row"].isin(latest.to_numpy())]
+        mask = pd.Series(index.isin(superseded["row"].to_numpy()), index=index)
+        detail = {r: f"superseded by raw row {latest[i]}" for r, i in zip(superseded["row"], superseded["id"], strict=True)}
+        exclude(mask, "duplicate", "duplicated submission (a later submission of the same respondent is kept)",
+                pd.Series(detail, dtype=object).reindex(index).fillna(""))
+
+    # 5. target group
+    if settings.target_group is not None:
+        tg = settings.target_group
+        if not codebook.has_column(tg.column):
+            raise ConfigError(f"target_group column {tg.column!r} is not in codebook {codebook.path}")
+        values = codes[tg.column]
+        outside = ~values.isin(list(tg.keep)).fillna(False)
+        exclude(outside & remaining(), "target_group", f"outside the target group ({tg.column} not in {list(tg.keep)})",
+                values.map(lambda v: f"{tg.column}={'missing' if pd.isna(v) else int(v)}"))
+
+    keep = remaining()
+    kept_codes = codes[keep.to_numpy()]
+    routed, flags = apply_routing(kept_codes, codebook, rids)
+    if settings.routing_violation == "exclude":
+        viol_rows = set(flags.loc[flags["issue"] == "answered_not_asked", "raw_row"])
+        exclude(pd.Series(index.isin(list(viol_rows)), index=index), "routing",
+                "answer given where the question was not asked")
+        keep = remaining()
+        routed = kept_codes[keep[kept_codes.index].to_numpy()]
+        routed, flags = apply_routing(routed, codebook, rids)
+
+    responses = routed.copy()
+    responses.insert(0, "rid", rids[responses.index].astype("string"))
+    raw_rows = responses.index.to_numpy()
+    responses = responses.reset_index(drop=True)
+
+    excl_rows = sorted(excluded)
+    exclusions = pd.DataFrame(
+        [(int(r), rids[r], *excluded[r]) for r in excl_rows], columns=list(EXCLUSION_COLUMNS)
+    )
+    comments = _comments(canon.text.loc[raw_rows], rids)
+    summary = _summary(raw, codebook, canon, len(index), responses, exclusions, flags, settings)
+    return CleanResult(responses, exclusions, flags, comments, summary)
+
+
+def _comments(text: pd.DataFrame, rids: pd.Series) -> pd.DataFrame:
+    """Long table of non-empty free-text answers of kept respondents (restricted output)."""
+    rows = []
+    for col in text.columns:
+        for row, value in text[col].items():
+            if not _is_empty(value):
+                rows.append((rids[row], col, str(value)))
+    return pd.DataFrame(rows, columns=["rid", "column", "text"])
+
+
+def _summary(
+    raw: RawExport, codebook: Codebook, canon: CanonicalExport, n_raw: int, responses: pd.DataFrame,
+    exclusions: pd.DataFrame, flags: pd.DataFrame, settings: CleaningSettings,
+) -> dict[str, Any]:
+    by_rule = Counter(exclusions["rule"])
+    by_reason = Counter(exclusions["reason"])
+    n_kept, n_excl = len(responses), len(exclusions)
+    if n_kept + n_excl != n_raw:
+        raise AssertionError(f"cleaning lost rows: raw {n_raw} != kept {n_kept} + excluded {n_excl}")
+    return {
+        "survey": codebook.survey,
+        "export": {"path": raw.path, "format": raw.format, "sha256": raw.sha256,
+                   "encoding": raw.encoding, "delimiter": raw.delimiter},
+        "codebook": codebook.path,
+        "raw_rows": n_raw,
+        "kept": n_kept,
+        "excluded": n_excl,
+        "excluded_by_rule": dict(sorted(by_rule.items())),
+        "excluded_by_reason": dict(sorted(by_reason.items())),
+        "reconciles": n_kept + n_excl == n_raw,
+        "flags_by_issue": dict(sorted(Counter(flags["issue"]).items())),
+        "dropped_identifier_columns": canon.dropped_columns,
+        "ignored_columns": canon.ignored_columns,
+        "missing_text_columns": canon.missing_text_columns,
+        "settings": {
+            "duplicate_ids": settings.duplicate_ids, "use_status": settings.use_status,
+            "min_required_share": settings.min_required_share,
+            "routing_violation": settings.routing_violation,
+            "target_group": None if settings.target_group is None else
+            {"column": settings.target_group.column, "keep": list(settings.target_group.keep)},
+            "configured_exclusions": len(settings.exclusions),
+        },
+    }
+
+
+def clean_survey(export_path: str | Path, codebook: Codebook, settings: CleaningSettings) -> CleanResult:
+    """Read the export at ``export_path`` and clean it (:func:`clean_export`)."""
+    raw = read_export(export_path, settings.encoding)
+    return clean_export(raw, codebook, settings)
+
+
+def kept_share(result: CleanResult) -> float:
+    """Share of raw rows kept (for logs)."""
+    total = result.summary["raw_rows"]
+    return float(np.divide(result.summary["kept"], total)) if total else float("nan")
+
+
+def _codes_text(col: Column) -> str:
+    if col.qtype == "numeric":
+        extra = "; ".join(f"{c.code}={c.no}" for c in col.codes)
+        return f"{col.minimum}-{col.maximum}" + (f"; {extra}" if extra else "")
+    if col.qtype == "multi":
+        return "1=ticked; 0=not ticked"
+    return "; ".join(f"{c.code}={c.no}" for c in col.codes)
+
+
+def responses_dictionary(codebook: Codebook) -> pd.DataFrame:
+    """Data dictionary of ``responses.csv``: one row per column, from the codebook."""
+    rows = [("rid", "string", "", "Pseudonymous respondent id (HMAC of the export's id)",
+             "Pseudonymous respondent id", "", "", "", "", "")]
+    for col in codebook.columns:
+        rows.append((
+            col.name, "integer code" if col.qtype != "numeric" else "integer", col.question_id,
+            col.label_no, col.label_en, _codes_text(col),
+            ";".join(str(c) for c in sorted(col.nonsubstantive_codes())),
+            col.routing or "", col.instrument or "", col.breakdown or "",
+        ))
+    return pd.DataFrame(rows, columns=["column", "type", "question_id", "label_no", "label_en", "values",
+                                       "nonsubstantive_codes", "routing", "instrument", "breakdown"])
+
+
+EXCLUSIONS_DOC = {
+    "raw_row": ("integer", "1-based data row of the raw export (header = row 0)"),
+    "rid": ("string", "pseudonymous respondent id"),
+    "rule": ("string", "cleaning step that excluded the row",
+             "configured_exclusion; incomplete; duplicate; target_group; routing"),
+    "reason": ("string", "why the row was excluded"),
+    "detail": ("string", "the value that triggered the rule"),
+}
+FLAGS_DOC = {
+    "raw_row": ("integer", "1-based data row of the raw export"),
+    "rid": ("string", "pseudonymous respondent id (kept rows only)"),
+    "column": ("string", "canonical column (question id for multi-select questions)"),
+    "value": ("string", "the answer concerned (codes; ';' between ticked options)"),
+    "issue": ("string", "kind of inconsistency", "answered_not_asked; not_answered; exclusive_with_others"),
+    "action": ("string", "what cleaning did", "blanked; kept_missing; kept"),
+}
+COMMENTS_DOC = {
+    "rid": ("string", "pseudonymous respondent id"),
+    "column": ("string", "canonical free-text column"),
+    "text": ("string", "free-text answer as given (RESTRICTED: never read into a report)"),
+}
+
+
+def write_clean_result(result: CleanResult, codebook: Codebook, out: Mapping[str, str | Path]) -> None:
+    """Write every output of the ``clean`` rule; ``out`` maps output names to paths.
+
+    Keys: ``responses``, ``responses_dict``, ``exclusions``, ``exclusions_dict``, ``flags``,
+    ``flags_dict``, ``summary``, ``comments``, ``comments_dict``.
+    """
+    from .dictionary import docs_from_mapping, write_dictionary
+    from .io import write_csv, write_json
+
+    write_csv(result.responses, out["responses"])
+    write_csv(responses_dictionary(codebook), out["responses_dict"])
+    write_csv(result.exclusions, out["exclusions"])
+    write_dictionary(docs_from_mapping(EXCLUSIONS_DOC), out["exclusions_dict"], result.exclusions)
+    write_csv(result.flags, out["flags"])
+    write_dictionary(docs_from_mapping(FLAGS_DOC), out["flags_dict"], result.flags)
+    write_csv(result.comments, out["comments"])
+    write_dictionary(docs_from_mapping(COMMENTS_DOC), out["comments_dict"], result.comments)
+    write_json(result.summary, out["summary"])

@@ -1,0 +1,66 @@
+"""Command-line entry point ``mhsurvey`` (also ``python -m mhsurvey``).
+
+``mhsurvey clean --survey current [--config config/config.yaml] [--export PATH] --outdir DIR``
+cleans one export outside Snakemake (the ``clean`` rule calls the same functions). Pipeline
+errors print one line naming file, row, column and value and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .clean import clean_survey, settings_from_config, write_clean_result
+from .codebook import load_codebook
+from .config import load_config
+from .errors import PipelineError
+
+CLEAN_OUTPUTS = {
+    "responses": "responses.csv",
+    "responses_dict": "responses.dictionary.csv",
+    "exclusions": "exclusions.csv",
+    "exclusions_dict": "exclusions.dictionary.csv",
+    "flags": "flags.csv",
+    "flags_dict": "flags.dictionary.csv",
+    "summary": "cleaning_summary.json",
+    "comments": "restricted/comments.csv",
+    "comments_dict": "restricted/comments.dictionary.csv",
+}
+
+
+def _clean(args: argparse.Namespace) -> int:
+    config = load_config(args.config)
+    if args.survey not in config["surveys"]:
+        raise PipelineError(f"survey {args.survey!r} is not configured in {args.config}")
+    scfg = config["surveys"][args.survey]
+    export = args.export or scfg["export"]
+    codebook = load_codebook(args.codebook or scfg["codebook"])
+    result = clean_survey(export, codebook, settings_from_config(config, args.survey))
+    outdir = Path(args.outdir)
+    write_clean_result(result, codebook, {k: outdir / v for k, v in CLEAN_OUTPUTS.items()})
+    s = result.summary
+    print(f"{args.survey}: raw rows {s['raw_rows']}, kept {s['kept']}, excluded {s['excluded']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments and run a subcommand; return the process exit status."""
+    parser = argparse.ArgumentParser(prog="mhsurvey", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("clean", help="clean one survey export")
+    p.add_argument("--survey", required=True)
+    p.add_argument("--config", default="config/config.yaml")
+    p.add_argument("--export", help="override surveys.<survey>.export")
+    p.add_argument("--codebook", help="override surveys.<survey>.codebook")
+    p.add_argument("--outdir", required=True)
+    args = parser.parse_args(argv)
+    try:
+        return _clean(args)
+    except PipelineError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

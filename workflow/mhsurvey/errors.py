@@ -1,0 +1,43 @@
+"""Exceptions that carry the location of a problem in an input file."""
+
+from __future__ import annotations
+
+
+class PipelineError(Exception):
+    """Base class of all errors the pipeline raises on bad input or configuration."""
+
+
+class ConfigError(PipelineError):
+    """A configuration or codebook file is invalid."""
+
+
+class InputDataError(PipelineError):
+    """A structural problem in a raw export: names file, row, column and value.
+
+    ``row`` is the 1-based data row of the export (the header is row 0; for CSV this is the
+    line number minus one). Any of the location fields may be ``None`` when it does not apply
+    (e.g. an unreadable file has no row).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str,
+        row: int | None = None,
+        column: str | None = None,
+        value: object | None = None,
+    ) -> None:
+        self.file = file
+        self.row = row
+        self.column = column
+        self.value = value
+        self.reason = message
+        parts = [f"file {file!s}"]
+        if row is not None:
+            parts.append(f"row {row}")
+        if column is not None:
+            parts.append(f"column {column!r}")
+        if value is not None:
+            parts.append(f"value {value!r}")
+        super().__init__(f"{message} ({', '.join(parts)})")

@@ -1,0 +1,39 @@
+"""JSON-schema validation of config files and codebooks (schemas in ``workflow/schemas``)."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+
+from .errors import ConfigError
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """Load ``workflow/schemas/<name>`` (YAML)."""
+    return yaml.safe_load((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+
+
+def _location(error: jsonschema.ValidationError) -> str:
+    path = ".".join(str(p) for p in error.absolute_path)
+    return path or "<top level>"
+
+
+def validate_against(data: Any, schema_name: str, source: str) -> None:
+    """Validate ``data`` against a schema; raise ``ConfigError`` naming the key and the problem.
+
+    All errors are collected; the message lists each as ``<key path>: <problem>``.
+    """
+    schema = load_schema(schema_name)
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        lines = [f"  {_location(e)}: {e.message}" for e in errors[:20]]
+        more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""
+        raise ConfigError(f"{source} is invalid ({schema_name}):\n" + "\n".join(lines) + more)
