@@ -163,3 +163,24 @@ def test_routing_mask(expr, expected):
 
 def test_fixture_has_eleven_rows():
     assert len(ROWS) == 11
+
+
+def test_rename_and_recode_map_a_foreign_export(tmp_path, mini_codebook, mini_settings):
+    """A real export with its own column names and labelled codes needs only codebook config."""
+    import yaml
+    from conftest import FIXTURES, fixture_frame
+
+    from mhsurvey.codebook import parse_codebook
+
+    df = fixture_frame().rename(columns={"gender": "Q1", "gad7_1": "GAD7_a", "respondent_id": "resp_id"})
+    df["Q1"] = df["Q1"].map({"1": "Mann", "2": "Kvinne", "99": "Ønsker ikke svare", "": ""})
+    foreign = tmp_path / "foreign.csv"
+    df.to_csv(foreign, sep=";", index=False, encoding="cp1252")
+    data = yaml.safe_load((FIXTURES / "mini_codebook.yaml").read_text(encoding="utf-8"))
+    data["export"]["id_column"] = "resp_id"
+    data["export"]["rename"] = {"gender": "Q1", "gad7_1": "GAD7_a"}
+    data["export"]["recode"] = {"gender": {"Mann": 1, "Kvinne": 2, "Ønsker ikke svare": 99}}
+    foreign_cb = parse_codebook(data, "foreign")
+    a = clean_survey(foreign, foreign_cb, mini_settings).responses
+    b = clean_survey(write_csv_variant(tmp_path / "e.csv"), mini_codebook, mini_settings).responses
+    pd.testing.assert_frame_equal(a, b)
