@@ -24,6 +24,7 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> None:
     os.close(fd)
     try:
         df.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -38,6 +39,7 @@ def write_json(obj: Mapping[str, Any], path: str | Path) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, path)
 
 

@@ -1,0 +1,41 @@
+"""Stage 04: estimates with margins of error, subgroup tests, Vedlegg 3 margins table.
+
+REQUIRED INPUTS
+    results/<survey>/01_clean/responses.csv   cleaned responses (docs/architecture.md contract)
+    results/<survey>/02_scores/scores.csv     classifications and derived breakdowns (stage 02)
+    surveys.<survey>.codebook                 codebook YAML (questions, codes, routing)
+    estimates_config (config/estimates.yaml)  merged categories, classifications, breakdowns,
+                                              significance, suppression, margins table
+    scoring_config (config/scoring.yaml)      level labels of derived columns (bands, groups)
+    data/reference/ssb.csv                    SSB population reference values
+OUTPUTS (results/<survey>/04_estimates/, each with a .dictionary.csv)
+    estimates.csv        count, base, %, report-style and exact margins, Wilson CI, SSB comparison
+    subgroup_tests.csv   every outcome category x breakdown level: estimate, difference to total,
+                         z vs rest, Holm/BH p, n<30 flag, chi-square of the table, suppression flag
+    margins_table.csv    Vedlegg 3 table (rows n, columns p) with the z used
+"""
+
+
+rule estimates:
+    input:
+        responses="results/{survey}/01_clean/responses.csv",
+        scores="results/{survey}/02_scores/scores.csv",
+        codebook=codebook_path,
+        settings=config["estimates_config"],
+        scoring=config["scoring_config"],
+        reference="data/reference/ssb.csv",
+    output:
+        estimates="results/{survey}/04_estimates/estimates.csv",
+        estimates_dict="results/{survey}/04_estimates/estimates.dictionary.csv",
+        subgroup_tests="results/{survey}/04_estimates/subgroup_tests.csv",
+        subgroup_tests_dict="results/{survey}/04_estimates/subgroup_tests.dictionary.csv",
+        margins="results/{survey}/04_estimates/margins_table.csv",
+        margins_dict="results/{survey}/04_estimates/margins_table.dictionary.csv",
+    log:
+        "logs/{survey}/estimates.log",
+    benchmark:
+        "logs/benchmarks/{survey}/estimates.tsv"
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../scripts/estimates.py"
