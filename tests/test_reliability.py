@@ -1,0 +1,235 @@
+"""Reliability: alpha, Feldt CI, standardized alpha, omega, bootstrap, item statistics.
+
+Known answers: pingouin 0.7.0's documented examples (datasets shipped in the pingouin wheel), the
+hand-computable vectors of the project's methods notes (methods.md §3) and scoring specification
+(scoring.md §12), Feldt intervals from published summaries, and pingouin itself as a reference
+implementation on random data. Tolerance 1e-6 unless the source prints fewer decimals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pingouin as pg
+import pytest
+from test_scoring_support import codebook, random_responses, rules
+
+from mhsurvey.reliability import (
+    alpha_from_cov,
+    bootstrap_alpha_ci,
+    cronbach_alpha,
+    feldt_ci,
+    item_statistics,
+    item_statistics_docs,
+    item_statistics_table,
+    mean_inter_item_r,
+    omega_total,
+    reliability_docs,
+    reliability_table,
+    scale_seed,
+    standardized_alpha,
+)
+
+TOY = np.array([[1, 2, 2], [2, 2, 3], [3, 3, 3], [4, 4, 5], [5, 4, 5]], dtype=float)  # scoring.md §12 (1)
+HAND = np.array([[1, 2, 3], [2, 2, 4], [3, 4, 4], [4, 5, 5], [2, 3, 2]], dtype=float)  # methods.md §3
+
+
+def population_corr(loadings: list[float]) -> np.ndarray:
+    lam = np.asarray(loadings)
+    r = np.outer(lam, lam)
+    np.fill_diagonal(r, 1.0)
+    return r
+
+
+# --------------------------------------------------------------------------- alpha
+
+
+def test_toy_vector():
+    # variances 2.5, 1.0, 1.8 (sum 5.3); total variance 14.8; alpha = 1.5 (1 - 5.3/14.8)
+    assert cronbach_alpha(TOY) == pytest.approx(1.5 * (1 - 5.3 / 14.8), abs=1e-12)
+    assert cronbach_alpha(TOY) == pytest.approx(0.962838, abs=1e-6)
+    lo, hi = feldt_ci(cronbach_alpha(TOY), 5, 3)
+    assert (round(lo, 3), round(hi, 3)) == (0.812, 0.996)
+
+
+def test_hand_vector_methods_notes():
+    assert cronbach_alpha(HAND) == pytest.approx(0.897196, abs=1e-6)
+    assert standardized_alpha(np.corrcoef(HAND, rowvar=False)) == pytest.approx(0.899084, abs=1e-6)
+
+
+def test_pingouin_wide_missing_documented_values():
+    data = pg.read_dataset("cronbach_wide_missing")
+    x = data.to_numpy(dtype=float)
+    assert cronbach_alpha(x, "pairwise") == pytest.approx(0.732660835214447, abs=1e-9)
+    assert cronbach_alpha(x, "listwise") == pytest.approx(0.8016949152542373, abs=1e-9)
+    assert cronbach_alpha(data.fillna(data.median()).to_numpy(float)) == pytest.approx(0.7380191693290734, abs=1e-9)
+    # Feldt: pingouin takes n = all 12 rows, before its listwise deletion, for both policies
+    a = cronbach_alpha(x, "pairwise")
+    assert tuple(np.round(feldt_ci(a, x.shape[0], x.shape[1]), 3)) == (0.435, 0.909)
+    xl = x[~np.isnan(x).any(axis=1)]
+    assert tuple(np.round(feldt_ci(cronbach_alpha(xl), 12, 11), 3)) == (0.581, 0.933)
+    # this pipeline uses the listwise n (9 complete rows), which gives a wider interval
+    lo, hi = feldt_ci(cronbach_alpha(xl), xl.shape[0], 11)
+    assert xl.shape[0] == 9 and lo < 0.581 and hi > 0.933
+
+
+def test_pingouin_long_dataset_documented_values():
+    data = pg.read_dataset("cronbach_alpha")
+    wide = data.pivot(index="Subj", values="Scores", columns="Items")
+    x = wide.to_numpy(dtype=float)
+    a = cronbach_alpha(x)
+    assert a == pytest.approx(0.5917188485995826, abs=1e-9)
+    assert tuple(np.round(feldt_ci(a, *x.shape), 3)) == (0.195, 0.84)
+    r = np.corrcoef(x, rowvar=False)
+    assert standardized_alpha(r) == pytest.approx(0.6343, abs=5e-5)  # scoring.md §12 (3), 4 decimals
+    assert mean_inter_item_r(r) == pytest.approx(0.1478, abs=5e-5)
+
+
+def test_alpha_matches_pingouin_on_random_data():
+    rng = np.random.default_rng(5)
+    f = rng.standard_normal(400)
+    x = np.round(2 + 0.8 * f[:, None] + rng.standard_normal((400, 6)))
+    x[rng.random(x.shape) < 0.05] = np.nan
+    df = pd.DataFrame(x)
+    for policy in ("listwise", "pairwise"):
+        assert cronbach_alpha(x, policy) == pytest.approx(pg.cronbach_alpha(df, nan_policy=policy)[0], abs=1e-12)
+
+
+def test_standardized_alpha_population_congeneric():
+    # psych sim.congeneric default loadings .8, .7, .6, .5: mean r 0.41833, std alpha 0.7421 (scoring.md §12 (4))
+    r = population_corr([0.8, 0.7, 0.6, 0.5])
+    assert mean_inter_item_r(r) == pytest.approx(0.41833, abs=5e-6)
+    assert standardized_alpha(r) == pytest.approx(0.7421, abs=5e-5)
+    assert alpha_from_cov(r) == pytest.approx(standardized_alpha(r), abs=1e-12)
+
+
+# --------------------------------------------------------------------------- Feldt
+
+
+@pytest.mark.parametrize("alpha, n, k, level, expected, tol", [
+    (0.74, 100, 4, 0.95, (0.6455, 0.8143), 5e-5),  # scoring.md §12 (5)
+    (0.79, 41, 26, 0.90, (0.7047, 0.8616), 5e-5),  # Feldt et al. 1987 example (psychometric::alpha.CI)
+    (0.913, 873, 20, 0.95, (0.9044024, 0.9211588), 5e-8),  # methods.md §3 (Evans, feldt1.return)
+])
+def test_feldt_published_values(alpha, n, k, level, expected, tol):
+    lo, hi = feldt_ci(alpha, n, k, level)
+    assert lo == pytest.approx(expected[0], abs=tol)
+    assert hi == pytest.approx(expected[1], abs=tol)
+
+
+def test_feldt_phq9_report_values():
+    # methods.md §3: alpha .89, k 9 -> [.882, .898] at n 1726 and [.871, .907] at n 323
+    assert tuple(np.round(feldt_ci(0.89, 1726, 9), 3)) == (0.882, 0.898)
+    assert tuple(np.round(feldt_ci(0.89, 323, 9), 3)) == (0.871, 0.907)
+
+
+# --------------------------------------------------------------------------- omega
+
+
+def test_omega_hand_value():
+    # lambda (.7, .8, .6), psi = 1 - lambda^2: omega = 2.1^2 / (4.41 + 1.51) = 0.74493 (scoring.md §12 (6))
+    assert omega_total(population_corr([0.7, 0.8, 0.6]), nobs=1000) == pytest.approx(4.41 / 5.92, abs=1e-6)
+
+
+def test_omega_recovers_true_value_in_a_large_sample():
+    lam = np.array([0.8, 0.7, 0.6, 0.75, 0.65])  # methods.md §3: true omega .8291
+    rng = np.random.default_rng(2023)
+    f = rng.standard_normal(100_000)
+    x = np.outer(f, lam) + rng.standard_normal((100_000, 5)) * np.sqrt(1 - lam**2)
+    true = lam.sum() ** 2 / (lam.sum() ** 2 + (1 - lam**2).sum())
+    assert true == pytest.approx(0.8291, abs=5e-5)
+    assert omega_total(np.corrcoef(x, rowvar=False), 100_000) == pytest.approx(true, abs=0.003)
+
+
+# --------------------------------------------------------------------------- bootstrap
+
+
+def test_bootstrap_equals_explicit_resampling():
+    rng_data = np.random.default_rng(0)
+    x = np.round(rng_data.normal(2, 1, (60, 4)) + rng_data.normal(0, 1, (60, 1)))
+    reps = 250
+    lo, hi = bootstrap_alpha_ci(x, reps, np.random.default_rng(42), 0.95)
+    ref_rng = np.random.default_rng(42)
+    est = [cronbach_alpha(x[ref_rng.integers(0, 60, size=60)]) for _ in range(reps)]
+    exp_lo, exp_hi = np.quantile(est, [0.025, 0.975])
+    assert lo == pytest.approx(exp_lo, abs=1e-10)
+    assert hi == pytest.approx(exp_hi, abs=1e-10)
+
+
+def test_bootstrap_is_seeded_per_scale():
+    x = np.round(np.random.default_rng(1).normal(2, 1, (80, 5)))
+    a = bootstrap_alpha_ci(x, 100, scale_seed(7, "gad7"))
+    assert a == bootstrap_alpha_ci(x, 100, scale_seed(7, "gad7"))
+    assert a != bootstrap_alpha_ci(x, 100, scale_seed(7, "phq9"))
+    assert a != bootstrap_alpha_ci(x, 100, scale_seed(8, "gad7"))
+
+
+# --------------------------------------------------------------------------- item statistics
+
+
+def test_item_statistics_against_direct_computation():
+    st = item_statistics(HAND, ["a", "b", "c"])
+    for i in range(3):
+        rest = np.delete(HAND, i, axis=1)
+        assert st.loc[i, "item_rest_r"] == pytest.approx(np.corrcoef(HAND[:, i], rest.sum(axis=1))[0, 1], abs=1e-12)
+        assert st.loc[i, "alpha_if_deleted"] == pytest.approx(pg.cronbach_alpha(pd.DataFrame(rest))[0], abs=1e-12)
+    assert st["mean"].tolist() == pytest.approx(HAND.mean(axis=0).tolist())
+    assert st["sd"].tolist() == pytest.approx(HAND.std(axis=0, ddof=1).tolist())
+    assert st["n"].tolist() == [5, 5, 5]
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@pytest.fixture(scope="module")
+def tables():
+    r = rules()
+    r["reliability"]["bootstrap_reps"] = 200
+    sample = random_responses(400, seed=3)
+    return sample, r, reliability_table(sample, codebook(), r), item_statistics_table(sample, codebook(), r)
+
+
+def test_reliability_table(tables):
+    sample, r, rel, _ = tables
+    assert list(rel.columns) == [d.column for d in reliability_docs(r)]
+    assert rel["scale"].tolist() == [s["name"] for s in r["reliability"]["scales"]]
+    for name in ("dass_stress", "sss8", "cfq", "gad7", "phq9", "itq_ptsd", "itq_dso", "wsas"):
+        assert name in rel["scale"].tolist()
+    cb = codebook()
+    gad = sample[cb.instrument_items("gad7")].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    gad[gad == 99] = np.nan
+    row = rel.set_index("scale").loc["gad7"]
+    ref = pg.cronbach_alpha(pd.DataFrame(gad), nan_policy="listwise")[0]
+    assert row["alpha"] == pytest.approx(ref, abs=1e-12)
+    assert row["n"] == int((~np.isnan(gad).any(axis=1)).sum())
+    assert row["k"] == 7
+    assert row["alpha_ci_low"] < row["alpha"] < row["alpha_ci_high"]
+    assert row["alpha_boot_ci_low"] < row["alpha"] < row["alpha_boot_ci_high"]
+    assert row["alpha_reported"] == pytest.approx(0.90)
+    # SSS-8 alpha is the same on 1-5 or 0-4 codes; CFQ bimodal is KR-20 on the 0/1 recode
+    cfq = sample[cb.instrument_items("cfq")].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    cfq[cfq == 99] = np.nan
+    kr20 = pg.cronbach_alpha(pd.DataFrame(np.where(np.isnan(cfq), np.nan, (cfq >= 2).astype(float))),
+                             nan_policy="listwise")[0]
+    assert rel.set_index("scale").loc["cfq_bimodal", "alpha"] == pytest.approx(kr20, abs=1e-12)
+
+
+def test_item_statistics_table(tables):
+    _, r, rel, items = tables
+    assert list(items.columns) == [d.column for d in item_statistics_docs()]
+    assert len(items) == int(rel["k"].sum())
+    assert set(items["scale"]) == set(rel["scale"])
+
+
+def test_reliability_is_deterministic(tables):
+    sample, r, rel, _ = tables
+    again = reliability_table(sample, codebook(), r)
+    pd.testing.assert_frame_equal(rel, again)
+
+
+def test_omega_is_reproducible_with_a_seed():
+    # statsmodels draws random EM starting values unless given an rng; omega must not wobble
+    rng = np.random.default_rng(3)
+    x = np.round(rng.normal(size=(500, 1)) * 0.8 + rng.normal(size=(500, 7)))
+    r = np.corrcoef(x, rowvar=False)
+    assert len({omega_total(r, 500, seed=7) for _ in range(5)}) == 1

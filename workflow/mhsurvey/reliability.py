@@ -1,0 +1,298 @@
+"""Reliability of the instrument scales (stage 03, rule ``reliability``).
+
+Cronbach's alpha from the item covariance matrix, Feldt confidence interval, percentile bootstrap
+interval, standardized alpha, McDonald's omega total from a one-factor ML fit, and item
+statistics (item-rest correlation, alpha if item deleted). Formulas: methods.md §3 and scoring.md
+§12 of the project's reference notes, copied into ``docs/scoring.md`` ("Reliability").
+
+Alpha is computed on the raw item codes (an affine recode such as 1-5 -> 0-4 or x2 leaves it
+unchanged); the CFQ bimodal recode is not affine and gives KR-20 (scale ``cfq_bimodal``).
+Non-substantive codes are missing. Settings (nan policy, CI level, bootstrap replicates, seed)
+come from the ``reliability:`` block of ``config/scoring.yaml``.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+import zlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+from statsmodels.multivariate.factor import Factor
+
+from .codebook import Codebook
+from .dictionary import ColumnDoc
+from .scoring.items import instrument_items
+
+log = logging.getLogger("mhsurvey.reliability")
+
+NAN_POLICIES = ("listwise", "pairwise")
+_BOOT_CHUNK = 100  # bootstrap resamples drawn per batch (fixed: part of the random stream)
+
+
+def alpha_from_cov(cov: np.ndarray) -> float:
+    """Cronbach's alpha from a k x k item covariance matrix ``C``.
+
+    ``alpha = k / (k - 1) * (1 - trace(C) / sum(C))``: one minus the summed item variances over
+    the variance of the total score, scaled (Cronbach 1951; methods.md §3).
+    """
+    c = np.asarray(cov, dtype=float)
+    k = c.shape[0]
+    return float(k / (k - 1) * (1.0 - np.trace(c) / c.sum()))
+
+
+def standardized_alpha(corr: np.ndarray) -> float:
+    """Standardized alpha ``k * rbar / (1 + (k - 1) * rbar)`` from a correlation matrix ``R``,
+    ``rbar`` = mean off-diagonal correlation (equals ``alpha_from_cov(R)``; psych ``std.alpha``)."""
+    r = np.asarray(corr, dtype=float)
+    k = r.shape[0]
+    rbar = (r.sum() - np.trace(r)) / (k * (k - 1))
+    return float(k * rbar / (1 + (k - 1) * rbar))
+
+
+def mean_inter_item_r(corr: np.ndarray) -> float:
+    """Mean off-diagonal correlation ``(sum(R) - k) / (k (k - 1))`` (psych ``average_r``)."""
+    r = np.asarray(corr, dtype=float)
+    k = r.shape[0]
+    return float((r.sum() - np.trace(r)) / (k * (k - 1)))
+
+
+def feldt_ci(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, float]:
+    """Feldt (1965; Feldt, Woodruff & Salih 1987) confidence interval for alpha.
+
+    With ``df1 = n - 1``, ``df2 = (n - 1)(k - 1)`` and ``g = 1 - level``:
+    ``lower = 1 - (1 - alpha) * F.isf(g/2, df1, df2)``, ``upper = 1 - (1 - alpha) * F.isf(1 - g/2, df1, df2)``
+    (the form pingouin uses; unrounded here).
+    """
+    g = 1.0 - level
+    df1, df2 = n - 1, (n - 1) * (k - 1)
+    lower = 1.0 - (1.0 - alpha) * stats.f.isf(g / 2, df1, df2)
+    upper = 1.0 - (1.0 - alpha) * stats.f.isf(1 - g / 2, df1, df2)
+    return float(lower), float(upper)
+
+
+def covariance(x: np.ndarray, nan_policy: str = "listwise") -> tuple[np.ndarray, int]:
+    """Item covariance matrix (sample, ``n - 1``) and the ``n`` behind it.
+
+    ``listwise``: complete rows only, ``n`` = their number. ``pairwise``: each covariance from the
+    rows answering both items (pandas ``DataFrame.cov``, as pingouin and psych ``use="pairwise"``),
+    ``n`` = rows with at least one answered item (pingouin's Feldt ``n``).
+    """
+    if nan_policy == "listwise":
+        xc = x[~np.isnan(x).any(axis=1)]
+        return np.cov(xc, rowvar=False, ddof=1), xc.shape[0]
+    if nan_policy == "pairwise":
+        keep = ~np.isnan(x).all(axis=1)
+        return pd.DataFrame(x[keep]).cov().to_numpy(), int(keep.sum())
+    raise ValueError(f"nan_policy must be one of {NAN_POLICIES}, not {nan_policy!r}")
+
+
+def cronbach_alpha(x: np.ndarray, nan_policy: str = "listwise") -> float:
+    """Cronbach's alpha of an n x k item matrix (``NaN`` = missing) under ``nan_policy``."""
+    cov, _ = covariance(np.asarray(x, dtype=float), nan_policy)
+    return alpha_from_cov(cov)
+
+
+def cov_to_corr(cov: np.ndarray) -> np.ndarray:
+    """Correlation matrix ``C_ij / sqrt(C_ii C_jj)``."""
+    sd = np.sqrt(np.diag(cov))
+    return cov / np.outer(sd, sd)
+
+
+def omega_total(corr: np.ndarray, nobs: int, seed: int = 0) -> float:
+    """McDonald's omega total from a one-factor ML fit on the correlation matrix.
+
+    ``omega_t = (sum lambda)^2 / ((sum lambda)^2 + sum psi)`` with standardized loadings ``lambda``
+    and uniquenesses ``psi`` from ``statsmodels.multivariate.factor.Factor(corr=R, n_factor=1,
+    method="ml")`` (methods.md §3; standardized omega). statsmodels draws random EM starting
+    values, so ``seed`` is passed as its ``rng`` (byte-identical reruns). ``NaN`` if the fit fails.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            res = Factor(corr=np.asarray(corr, dtype=float), n_factor=1, method="ml", nobs=nobs).fit(rng=seed)
+    except (np.linalg.LinAlgError, ValueError) as exc:  # pragma: no cover - degenerate input
+        log.warning("one-factor fit failed: %s", exc)
+        return float("nan")
+    lam = np.asarray(res.loadings, dtype=float).ravel()
+    psi = np.asarray(res.uniqueness, dtype=float).ravel()
+    s2 = lam.sum() ** 2
+    return float(s2 / (s2 + psi.sum()))
+
+
+def bootstrap_alpha_ci(
+    x: np.ndarray, reps: int, rng: np.random.Generator, level: float = 0.95, nan_policy: str = "listwise"
+) -> tuple[float, float]:
+    """Percentile bootstrap CI of alpha: resample respondents with replacement ``reps`` times
+    (psych ``alpha(n.iter=)``; methods.md §3). Listwise: resamples the complete rows."""
+    if reps <= 0:
+        return float("nan"), float("nan")
+    x = np.asarray(x, dtype=float)
+    est = np.empty(reps)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if nan_policy == "listwise":
+            # Vectorised in fixed chunks: alpha = k/(k-1) (1 - sum item variances / variance of total),
+            # the moments of each resample from its row counts w (w @ x, w @ x^2).
+            x = x[~np.isnan(x).any(axis=1)]
+            n, k = x.shape
+            t = x.sum(axis=1)
+            m1 = np.column_stack([x, t])
+            m2 = m1**2
+            for start in range(0, reps, _BOOT_CHUNK):
+                m = min(_BOOT_CHUNK, reps - start)
+                idx = rng.integers(0, n, size=(m, n))
+                w = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(float)
+                s1, s2 = w @ m1, w @ m2
+                var = (s2 - s1**2 / n) / (n - 1)
+                est[start:start + m] = k / (k - 1) * (1.0 - var[:, :k].sum(axis=1) / var[:, k])
+        else:
+            n = x.shape[0]
+            for b in range(reps):
+                est[b] = cronbach_alpha(x[rng.integers(0, n, size=n)], nan_policy)
+    g = 1.0 - level
+    lo, hi = np.nanquantile(est, [g / 2, 1 - g / 2])
+    return float(lo), float(hi)
+
+
+def item_statistics(x: np.ndarray, items: Sequence[str], nan_policy: str = "listwise") -> pd.DataFrame:
+    """Per item: ``n`` answered, mean, sd, item-rest correlation, alpha if the item is deleted.
+
+    From the covariance matrix ``C`` (same nan policy as alpha): item-rest r_i =
+    ``sum_{j != i} C_ij / sqrt(C_ii * sum_{j,l != i} C_jl)`` (corrected item-total correlation,
+    psych ``r.drop``); alpha-if-deleted = alpha of ``C`` without row/column i.
+    """
+    x = np.asarray(x, dtype=float)
+    cov, _ = covariance(x, nan_policy)
+    k = cov.shape[0]
+    xs = x[~np.isnan(x).any(axis=1)] if nan_policy == "listwise" else x
+    rows = []
+    for i, name in enumerate(items):
+        rest = [j for j in range(k) if j != i]
+        c_ir = cov[i, rest].sum()
+        v_rest = cov[np.ix_(rest, rest)].sum()
+        col = xs[:, i]
+        rows.append({
+            "item": name,
+            "n": int(np.sum(~np.isnan(col))),
+            "mean": float(np.nanmean(col)) if np.any(~np.isnan(col)) else np.nan,
+            "sd": float(np.nanstd(col, ddof=1)) if np.sum(~np.isnan(col)) > 1 else np.nan,
+            "item_rest_r": float(c_ir / np.sqrt(cov[i, i] * v_rest)),
+            "alpha_if_deleted": alpha_from_cov(cov[np.ix_(rest, rest)]) if k > 2 else np.nan,
+        })
+    return pd.DataFrame(rows)
+
+
+def scale_seed(seed: int, scale: str) -> np.random.Generator:
+    """Generator for one scale's bootstrap: ``default_rng([seed, crc32(scale)])``, so each scale's
+    interval depends only on the configured seed and its own name (not on the order of scales)."""
+    return np.random.default_rng([seed, zlib.crc32(scale.encode("utf-8"))])
+
+
+def scale_items(
+    responses: pd.DataFrame, codebook: Codebook, scale: Mapping[str, Any], rules: Mapping[str, Any]
+) -> tuple[list[str], np.ndarray]:
+    """Item names and matrix of one configured scale (raw codes; ``bimodal`` = CFQ 0/0/1/1 recode)."""
+    items = instrument_items(responses, codebook, scale["instrument"], 0)
+    x = items.values
+    if scale["coding"] == "bimodal":
+        cut = rules["instruments"]["cfq"]["bimodal_min_code"] + rules["instruments"]["cfq"]["code_offset"]
+        with np.errstate(invalid="ignore"):
+            x = np.where(np.isnan(x), np.nan, (x >= cut).astype(float))
+    return list(items.columns), x
+
+
+RELIABILITY_COLUMNS = (
+    "scale", "instrument", "coding", "nan_policy", "n", "k", "alpha", "alpha_ci_low", "alpha_ci_high",
+    "alpha_boot_ci_low", "alpha_boot_ci_high", "alpha_std", "omega_total", "mean_inter_item_r", "alpha_reported",
+)
+
+
+def reliability_table(responses: pd.DataFrame, codebook: Codebook, rules: Mapping[str, Any]) -> pd.DataFrame:
+    """One row per configured scale: n (listwise), k, alpha with Feldt and bootstrap CIs,
+    standardized alpha, omega total, mean inter-item r, and the alpha the report prints."""
+    cfg = rules["reliability"]
+    policy, level = cfg["nan_policy"], cfg["ci_level"]
+    rows = []
+    for scale in cfg["scales"]:
+        names, x = scale_items(responses, codebook, scale, rules)
+        cov, n_used = covariance(x, policy)
+        n_listwise = int((~np.isnan(x).any(axis=1)).sum())
+        k = len(names)
+        row: dict[str, Any] = {"scale": scale["name"], "instrument": scale["instrument"],
+                               "coding": scale["coding"], "nan_policy": policy, "n": n_listwise, "k": k}
+        if n_used < 3 or not np.all(np.diag(cov) > 0):
+            log.warning("scale %s: too few complete answers or a constant item; statistics left empty", scale["name"])
+            row.update({c: np.nan for c in RELIABILITY_COLUMNS if c not in row})
+        else:
+            a = alpha_from_cov(cov)
+            corr = cov_to_corr(cov)
+            lo, hi = feldt_ci(a, n_used, k, level)
+            blo, bhi = bootstrap_alpha_ci(x, cfg["bootstrap_reps"], scale_seed(cfg["seed"], scale["name"]),
+                                          level, policy)
+            row.update({"alpha": a, "alpha_ci_low": lo, "alpha_ci_high": hi, "alpha_boot_ci_low": blo,
+                        "alpha_boot_ci_high": bhi, "alpha_std": standardized_alpha(corr),
+                        "omega_total": omega_total(corr, n_used, cfg["seed"]), "mean_inter_item_r": mean_inter_item_r(corr)})
+        row["alpha_reported"] = scale.get("reported_alpha", np.nan)
+        rows.append(row)
+        log.info("scale %s: n=%d k=%d alpha=%.4f", scale["name"], n_listwise, k, row["alpha"])
+    df = pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))
+    df["n"] = df["n"].astype("Int64")
+    df["k"] = df["k"].astype("Int64")
+    return df
+
+
+def item_statistics_table(
+    responses: pd.DataFrame, codebook: Codebook, rules: Mapping[str, Any]
+) -> pd.DataFrame:
+    """Long table, one row per (scale, item): n, mean, sd, item-rest r, alpha if item deleted."""
+    cfg = rules["reliability"]
+    frames = []
+    for scale in cfg["scales"]:
+        names, x = scale_items(responses, codebook, scale, rules)
+        st = item_statistics(x, names, cfg["nan_policy"])
+        st.insert(0, "scale", scale["name"])
+        frames.append(st)
+    df = pd.concat(frames, ignore_index=True)
+    df["n"] = df["n"].astype("Int64")
+    return df
+
+
+def reliability_docs(rules: Mapping[str, Any]) -> list[ColumnDoc]:
+    """Data dictionary of ``reliability.csv``."""
+    cfg = rules["reliability"]
+    lvl = f"{cfg['ci_level']:.0%}"
+    return [
+        ColumnDoc("scale", "string", "scale name (config reliability.scales)"),
+        ColumnDoc("instrument", "string", "codebook instrument whose items form the scale"),
+        ColumnDoc("coding", "string", "raw = item codes as fielded; bimodal = CFQ 0/0/1/1 recode (KR-20)"),
+        ColumnDoc("nan_policy", "string", "missing items: listwise (complete cases) or pairwise covariances"),
+        ColumnDoc("n", "integer", "respondents with every item answered (listwise n)"),
+        ColumnDoc("k", "integer", "number of items"),
+        ColumnDoc("alpha", "float", "Cronbach's alpha = k/(k-1) (1 - trace(C)/sum(C)), C = item covariance matrix"),
+        ColumnDoc("alpha_ci_low", "float", f"Feldt {lvl} CI lower bound (F distribution, df n-1, (n-1)(k-1))"),
+        ColumnDoc("alpha_ci_high", "float", f"Feldt {lvl} CI upper bound"),
+        ColumnDoc("alpha_boot_ci_low", "float", f"percentile bootstrap {lvl} CI lower bound "
+                  f"({cfg['bootstrap_reps']} resamples of respondents, seed {cfg['seed']} + scale name)"),
+        ColumnDoc("alpha_boot_ci_high", "float", f"percentile bootstrap {lvl} CI upper bound"),
+        ColumnDoc("alpha_std", "float", "standardized alpha k r/(1 + (k-1) r), r = mean inter-item correlation"),
+        ColumnDoc("omega_total", "float", "McDonald's omega total from a one-factor ML fit on the correlation matrix"),
+        ColumnDoc("mean_inter_item_r", "float", "mean inter-item Pearson correlation"),
+        ColumnDoc("alpha_reported", "float", "alpha printed in the report's methods section (empty: none printed)"),
+    ]
+
+
+def item_statistics_docs() -> list[ColumnDoc]:
+    """Data dictionary of ``item_statistics.csv``."""
+    return [
+        ColumnDoc("scale", "string", "scale name (config reliability.scales)"),
+        ColumnDoc("item", "string", "item column of responses.csv"),
+        ColumnDoc("n", "integer", "respondents used (listwise: complete on the scale)"),
+        ColumnDoc("mean", "float", "item mean (raw codes, or 0/1 for the bimodal recode)"),
+        ColumnDoc("sd", "float", "item standard deviation (n - 1)"),
+        ColumnDoc("item_rest_r", "float", "corrected item-total correlation: item vs the sum of the other items"),
+        ColumnDoc("alpha_if_deleted", "float", "Cronbach's alpha of the scale without this item"),
+    ]

@@ -1,0 +1,170 @@
+"""Three-valued classification primitives: bounds logic, proration, Kleene combinations.
+
+Every classification in the scoring stage is three-valued: ``True`` (case), ``False`` (not a case)
+or ``NA`` (undetermined). Values are pandas nullable booleans (``BooleanArray``), whose ``&``, ``|``
+and ``~`` implement Kleene's logic (``False & NA == False``, ``True | NA == True``).
+
+Missing-data rule (``docs/scoring.md`` "Missing data"; scoring.md §1.3-1.4):
+
+1. **Bounds.** With missing items, the total can take any integer value between ``lo`` (missing
+   items at their minimum, 0) and ``hi`` (missing items at their maximum). A monotone rule (a
+   threshold, or ordered bands) gives the same class for every completion exactly when it gives
+   the same class at ``lo`` and at ``hi``; that class is assigned.
+2. **Proration.** Otherwise, if the instrument allows it (at most ``max_missing`` items missing and
+   the policy is ``bounds_then_prorate``), the prorated total ``k * mean(answered items)`` decides.
+   The prorated total lies in ``[lo, hi]``, so proration never contradicts the bounds.
+3. Otherwise the class is ``NA``.
+
+Rules over several disjoint item sets combine with Kleene ``&``/``|``; because the components share
+no items, the combination is determined exactly when every completion of the missing items gives
+the same result (a component that is ``False`` for all completions forces ``False``, and so on).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+BOUNDS_ONLY = "bounds_only"
+BOUNDS_THEN_PRORATE = "bounds_then_prorate"
+POLICIES = (BOUNDS_THEN_PRORATE, BOUNDS_ONLY)
+
+
+def tri(value: np.ndarray, known: np.ndarray) -> pd.arrays.BooleanArray:
+    """Nullable boolean array equal to ``value`` where ``known`` and ``NA`` elsewhere."""
+    value = np.asarray(value, dtype=bool)
+    known = np.asarray(known, dtype=bool)
+    return pd.arrays.BooleanArray(value & known, ~known)
+
+
+def constant(n: int, value: bool = True) -> pd.arrays.BooleanArray:
+    """A length-``n`` array of one known value (used for "no extra requirement")."""
+    return tri(np.full(n, value), np.ones(n, dtype=bool))
+
+
+def n_valid(x: np.ndarray) -> np.ndarray:
+    """Number of answered items per row of an item matrix (``NaN`` = missing)."""
+    return np.sum(~np.isnan(x), axis=1)
+
+
+def sum_bounds(x: np.ndarray, item_max: float, item_min: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """``(lo, hi)``: the smallest and largest total over all completions of the missing items.
+
+    ``lo = sum(answered) + n_missing * item_min``; ``hi = sum(answered) + n_missing * item_max``
+    (scoring.md §1.3). With no missing item ``lo == hi ==`` the total.
+    """
+    observed = np.nansum(x, axis=1)
+    n_missing = x.shape[1] - n_valid(x)
+    return observed + n_missing * item_min, observed + n_missing * item_max
+
+
+def prorated_total(x: np.ndarray, max_missing: int) -> np.ndarray:
+    """Total prorated from the answered items, ``k * mean(answered)``, or ``NaN``.
+
+    Proration = each missing item replaced by the person mean of the answered items (scoring.md
+    §1.4). Defined when at most ``max_missing`` of the ``k`` items are missing and at least one is
+    answered; complete rows give the plain sum. Not rounded.
+    """
+    k = x.shape[1]
+    valid = n_valid(x)
+    ok = (k - valid <= max_missing) & (valid > 0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mean = np.nansum(x, axis=1) / np.where(valid > 0, valid, 1)
+    return np.where(ok, k * mean, np.nan)
+
+
+def at_least(lo: np.ndarray, hi: np.ndarray, fallback: np.ndarray, min_total: float) -> pd.arrays.BooleanArray:
+    """Three-valued ``total >= min_total`` from the bounds ``[lo, hi]`` and a fallback total.
+
+    True when ``lo >= min_total`` (every completion is a case); False when ``hi < min_total``
+    (none is); otherwise ``fallback >= min_total`` where the fallback (prorated total) is
+    not ``NaN``; else ``NA``.
+    """
+    sure_yes = lo >= min_total
+    sure_no = hi < min_total
+    open_ = ~(sure_yes | sure_no)
+    fb_known = ~np.isnan(fallback)
+    with np.errstate(invalid="ignore"):
+        fb_yes = fallback >= min_total
+    value = sure_yes | (open_ & fb_yes)
+    known = sure_yes | sure_no | (open_ & fb_known)
+    return tri(value, known)
+
+
+def band_index(
+    lo: np.ndarray, hi: np.ndarray, fallback: np.ndarray, band_mins: Sequence[float]
+) -> np.ndarray:
+    """Index of the ordered band holding the total, or -1 when undetermined.
+
+    Bands are ``[band_mins[i], band_mins[i+1])``; ``band_mins`` must be increasing. The band is
+    determined when ``lo`` and ``hi`` fall in the same band (bands are ordered, so every total in
+    between does too); otherwise the fallback (prorated total) decides when not ``NaN``.
+    """
+    mins = np.asarray(band_mins, dtype=float)
+    b_lo = np.searchsorted(mins, lo, side="right") - 1
+    b_hi = np.searchsorted(mins, hi, side="right") - 1
+    fb_ok = ~np.isnan(fallback)
+    b_fb = np.searchsorted(mins, np.where(fb_ok, fallback, mins[0]), side="right") - 1
+    out = np.where(b_lo == b_hi, b_lo, np.where(fb_ok, b_fb, -1))
+    return out.astype(int)
+
+
+def any_at_least(x: np.ndarray, min_code: float) -> pd.arrays.BooleanArray:
+    """Three-valued "at least one item >= ``min_code``" (scoring.md §1.3, diagnostic rules).
+
+    True if any answered item is ``>= min_code``; False if every item is answered and below it;
+    otherwise ``NA``. No proration: the answer for a missing item is unknowable.
+    """
+    with np.errstate(invalid="ignore"):
+        hit = np.any(x >= min_code, axis=1)
+    complete = n_valid(x) == x.shape[1]
+    return tri(hit, hit | complete)
+
+
+def count_at_least(x: np.ndarray, min_codes: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """``(lo, hi)`` number of items at or above their own threshold over all completions.
+
+    ``min_codes[j]`` is item ``j``'s threshold. ``lo`` counts answered items that meet it; ``hi``
+    adds every missing item (a missing item can always be completed to meet it).
+    """
+    thr = np.asarray(min_codes, dtype=float)
+    with np.errstate(invalid="ignore"):
+        lo = np.sum(x >= thr, axis=1)
+    return lo, lo + np.sum(np.isnan(x), axis=1)
+
+
+def decide_over_grid(
+    ranges: Sequence[tuple[np.ndarray, np.ndarray]],
+    predicate: Callable[..., np.ndarray],
+    max_values: Sequence[int],
+) -> pd.arrays.BooleanArray:
+    """Three-valued ``predicate(*counts)`` over every integer point of the per-row box of counts.
+
+    ``ranges[d] = (lo_d, hi_d)`` are per-row integer bounds of count ``d`` (each value in between is
+    reachable because every missing item can independently meet or miss its threshold);
+    ``max_values[d]`` bounds the grid. The result is True (False) when the predicate holds
+    (fails) at every reachable point, else ``NA``. Exact for any predicate, monotone or not.
+    """
+    n = len(ranges[0][0])
+    can_true = np.zeros(n, dtype=bool)
+    can_false = np.zeros(n, dtype=bool)
+    grids = np.meshgrid(*[np.arange(m + 1) for m in max_values], indexing="ij")
+    for point in zip(*[g.ravel() for g in grids], strict=True):
+        reach = np.ones(n, dtype=bool)
+        for (lo, hi), v in zip(ranges, point, strict=True):
+            reach &= (lo <= v) & (v <= hi)
+        if not reach.any():
+            continue
+        holds = bool(predicate(*[np.int64(v) for v in point]))
+        if holds:
+            can_true |= reach
+        else:
+            can_false |= reach
+    return tri(can_true & ~can_false, can_true ^ can_false)
+
+
+def to_int01(values: pd.arrays.BooleanArray) -> pd.Series:
+    """Nullable boolean -> nullable ``Int64`` 1/0 (``<NA>`` stays missing), for CSV output."""
+    return pd.Series(values, dtype="boolean").astype("Int64")
