@@ -120,6 +120,9 @@ def generate_survey(inp: SimulationInputs, seed: int) -> GeneratedSurvey:
     items_mod = _items_module()
     if items_mod is not None and inp.items_spec is not None:
         bg_int = background.astype("Int64")
+        # Partial submissions are dropped by cleaning, so they must not count in the calibration
+        # population of the chapter-2 items (else routed bases such as n = 1206 drift by a few).
+        bg_int.loc[role == ROLE_PARTIAL, s["target_column"]] = int(s["outside_code"])
         chapter2 = items_mod.generate_items(bg_int, distress, inp.items_spec, cb, child_rng(seed, "items"),
                                             published=inp.published)
     else:
