@@ -59,3 +59,24 @@ def test_every_rule_logged_and_benchmarked(built):
         for rule in ("clean", "score", "reliability", "estimates"):
             assert (built / "logs" / survey / f"{rule}.log").exists(), (survey, rule)
             assert (built / "logs" / "benchmarks" / survey / f"{rule}.tsv").exists(), (survey, rule)
+
+
+def test_routed_bases_match_the_report(built):
+    est = pd.read_csv(built / "results" / "current" / "04_estimates" / "estimates.csv")
+    bases = est.groupby("variable")["base_n"].first()
+    assert bases["followup"] == 1206  # exposed to threats or violence (Figur 12)
+    assert bases["followup_satisfaction"] == 783  # followed up (Figur 13)
+
+
+@pytest.mark.parametrize("survey", ["current", "former"])
+def test_scores_reliability_and_tests_present(built, survey):
+    rel = pd.read_csv(built / "results" / survey / "03_reliability" / "reliability.csv")
+    published_alpha = {"dass_stress": 0.83, "sss8": 0.83, "cfq": 0.84, "gad7": 0.90, "phq9": 0.89, "wsas": 0.92}
+    alphas = rel.set_index("scale")["alpha"]
+    for scale, alpha in published_alpha.items():
+        assert abs(alphas[scale] - alpha) <= 0.02, (scale, alphas[scale])
+    assert {"itq_ptsd", "itq_dso"} <= set(alphas.index)
+    sens = pd.read_csv(built / "results" / survey / "02_scores" / "sensitivity.csv")
+    assert len(sens) > 20
+    tests = pd.read_csv(built / "results" / survey / "04_estimates" / "subgroup_tests.csv", low_memory=False)
+    assert len(tests) > 1000
