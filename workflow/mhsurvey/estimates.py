@@ -63,8 +63,8 @@ class MergeRule:
 
 
 @dataclass(frozen=True)
-class GroupSpec:
-    """One level of a grouped breakdown or merged classification: ``values`` form level ``key``."""
+class Level:
+    """One level of a breakdown or merged classification: the raw values (strings) that form level ``key``."""
 
     key: str
     label_no: str
@@ -81,7 +81,7 @@ class ClassificationSpec:
     label_en: str
     kind: str  # "binary" (1/0 flag: the share of 1 is reported) or "categorical"
     levels: tuple[str, ...] | None = None
-    merged: tuple[GroupSpec, ...] = ()
+    merged: tuple[Level, ...] = ()
     surveys: tuple[str, ...] | None = None
 
 
@@ -94,7 +94,7 @@ class BreakdownSpec:
     name: str
     label_no: str = ""
     label_en: str = ""
-    groups: tuple[GroupSpec, ...] = ()
+    groups: tuple[Level, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
     surveys: tuple[str, ...] | None = None
 
@@ -151,9 +151,9 @@ class EstimateSettings:
         return z_for_confidence(self.confidence_level)
 
 
-def _groups(raw: Sequence[Mapping[str, Any]] | None) -> tuple[GroupSpec, ...]:
+def _groups(raw: Sequence[Mapping[str, Any]] | None) -> tuple[Level, ...]:
     return tuple(
-        GroupSpec(str(g["key"]), str(g["no"]), str(g.get("en", g["no"])), tuple(str(v) for v in g["values"]))
+        Level(str(g["key"]), str(g["no"]), str(g.get("en", g["no"])), tuple(str(v) for v in g["values"]))
         for g in (raw or [])
     )
 

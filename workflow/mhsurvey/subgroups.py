@@ -42,6 +42,7 @@ from .errors import ConfigError
 from .estimates import (
     BreakdownSpec,
     EstimateSettings,
+    Level,
     Outcome,
     OutcomeTotals,
     SurveyData,
@@ -306,16 +307,6 @@ def suppress_table(
 
 
 @dataclass(frozen=True)
-class Level:
-    """One level of a breakdown: its key, labels and the raw values (strings) that belong to it."""
-
-    key: str
-    label_no: str
-    label_en: str
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True)
 class Breakdown:
     """A resolved breakdown variable: where its column lives and its ordered levels."""
 
@@ -362,7 +353,7 @@ def resolve_breakdown(
         label_no = label_no or col.label_no
         label_en = spec.label_en or col.label_en
     if spec.groups:
-        levels = tuple(Level(g.key, g.label_no, g.label_en, g.values) for g in spec.groups)
+        levels = spec.groups
     elif source == "responses" and codebook.has_column(column):
         col = codebook.column(column)
         codes = [c for c in col.codes if settings.include_nonsubstantive_levels or not c.nonsubstantive]
