@@ -184,3 +184,17 @@ def test_rename_and_recode_map_a_foreign_export(tmp_path, mini_codebook, mini_se
     a = clean_survey(foreign, foreign_cb, mini_settings).responses
     b = clean_survey(write_csv_variant(tmp_path / "e.csv"), mini_codebook, mini_settings).responses
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_synthetic_marker_is_recorded(tmp_path, mini_codebook, mini_settings):
+    from mhsurvey.readers import file_sha256
+
+    export = write_csv_variant(tmp_path / "e.csv")
+    assert clean_survey(export, mini_codebook, mini_settings).summary["data"] == {"synthetic": False}
+    marker = {"label_no": "Syntetiske data", "label_en": "Synthetic data",
+              "surveys": {"mini": {"export": "e.csv", "sha256": file_sha256(export)}}}
+    (tmp_path / "synthetic.json").write_text(json.dumps(marker), encoding="utf-8")
+    data = clean_survey(export, mini_codebook, mini_settings).summary["data"]
+    assert data["synthetic"] and data["label_no"] == "Syntetiske data" and data["checksum_matches"]
+    export.write_text(export.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert clean_survey(export, mini_codebook, mini_settings).summary["data"]["checksum_matches"] is False

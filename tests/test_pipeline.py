@@ -80,3 +80,11 @@ def test_scores_reliability_and_tests_present(built, survey):
     assert len(sens) > 20
     tests = pd.read_csv(built / "results" / survey / "04_estimates" / "subgroup_tests.csv", low_memory=False)
     assert len(tests) > 1000
+
+
+@pytest.mark.parametrize("survey", ["current", "former"])
+def test_embedded_data_is_marked_synthetic(built, survey):
+    summary = json.loads((built / "results" / survey / "01_clean" / "cleaning_summary.json").read_text())
+    assert summary["data"]["synthetic"] is True
+    assert summary["data"]["label_no"] == "Syntetiske data"
+    assert summary["data"]["checksum_matches"] is True

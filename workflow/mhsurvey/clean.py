@@ -436,6 +436,7 @@ def _summary(
         "export": {"path": raw.path, "format": raw.format, "sha256": raw.sha256,
                    "encoding": raw.encoding, "delimiter": raw.delimiter},
         "codebook": codebook.path,
+        "data": data_provenance(raw.path, raw.sha256),
         "raw_rows": n_raw,
         "kept": n_kept,
         "excluded": n_excl,
@@ -455,6 +456,37 @@ def _summary(
             "configured_exclusions": len(settings.exclusions),
         },
     }
+
+
+SYNTHETIC_MARKER = "synthetic.json"
+
+
+def data_provenance(export_path: str | Path, sha256: str) -> dict[str, Any]:
+    """Whether an export is synthetic, from the marker ``synthetic.json`` beside it.
+
+    The export counts as synthetic when the marker lists its file name; ``checksum_matches``
+    tells whether its SHA-256 is the one the generator wrote (a mismatch means the file was
+    edited after generation). Later stages label every page and figure with ``label_no`` when
+    ``synthetic`` is true. Without a marker the data are taken to be real.
+    """
+    import json
+
+    marker_path = Path(export_path).parent / SYNTHETIC_MARKER
+    if not marker_path.exists():
+        return {"synthetic": False}
+    marker = json.loads(marker_path.read_text(encoding="utf-8"))
+    for entry in marker.get("surveys", {}).values():
+        if entry.get("export") == Path(export_path).name:
+            return {
+                "synthetic": True,
+                "label_no": marker.get("label_no", "Syntetiske data"),
+                "label_en": marker.get("label_en", "Synthetic data"),
+                "statement_no": marker.get("statement_no", ""),
+                "statement_en": marker.get("statement_en", ""),
+                "marker": str(marker_path),
+                "checksum_matches": entry.get("sha256") == sha256,
+            }
+    return {"synthetic": False}
 
 
 def clean_survey(export_path: str | Path, codebook: Codebook, settings: CleaningSettings) -> CleanResult:
