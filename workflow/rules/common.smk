@@ -51,3 +51,8 @@ def final_targets():
             f"results/{survey}/04_estimates/margins_table.csv",
         ]
     return targets
+
+
+def simulation_config_path(wildcards):
+    """Synthetic-data targets of the survey (config key simulation.<survey>)."""
+    return config["simulation"][wildcards.survey]

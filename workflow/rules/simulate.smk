@@ -26,7 +26,7 @@ SIM_PUBLISHED = ["data/published/ch2_current.csv", "data/published/ch3_former_ap
 
 rule simulate_calibrate:
     input:
-        sim_config=lambda w: config["simulation"][w.survey],
+        sim_config=simulation_config_path,
         codebook=codebook_path,
         scoring=config["scoring_config"],
         published=SIM_PUBLISHED,
@@ -45,7 +45,7 @@ rule simulate_calibrate:
 rule simulate:
     input:
         model="data/synthetic/{survey}_model.json",
-        sim_config=lambda w: config["simulation"][w.survey],
+        sim_config=simulation_config_path,
         items_spec="config/simulation/{survey}_items.yaml",
         codebook=codebook_path,
         scoring=config["scoring_config"],
