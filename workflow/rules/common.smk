@@ -4,6 +4,8 @@ Validates config/config.yaml against workflow/schemas/config.schema.yaml at star
 (an unknown key or a wrong type stops the run with a message that names it).
 """
 
+from pathlib import Path
+
 from mhsurvey.config import validate_config
 
 validate_config(config, source="config (config/config.yaml + --configfile/--config)")
@@ -56,3 +58,19 @@ def final_targets():
 def simulation_config_path(wildcards):
     """Synthetic-data targets of the survey (config key simulation.<survey>)."""
     return config["simulation"][wildcards.survey]
+
+
+def package_code(*names):
+    """Package modules (files or subpackage folders under workflow/mhsurvey) a rule's script uses.
+
+    Listed as the rule's `code` input, so editing them triggers a rerun: Snakemake tracks the
+    script itself but not the modules it imports.
+    """
+    files = []
+    for name in names:
+        path = Path(workflow.basedir) / "workflow" / "mhsurvey" / name
+        if path.is_dir():
+            files += sorted(str(p.relative_to(workflow.basedir)) for p in path.glob("*.py"))
+        else:
+            files.append(str(path.relative_to(workflow.basedir)))
+    return files
