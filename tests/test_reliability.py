@@ -205,7 +205,7 @@ def test_reliability_table(tables):
     assert row["k"] == 7
     assert row["alpha_ci_low"] < row["alpha"] < row["alpha_ci_high"]
     assert row["alpha_boot_ci_low"] < row["alpha"] < row["alpha_boot_ci_high"]
-    assert row["alpha_reported"] == pytest.approx(0.90)
+    assert row["alpha_published_id"] == "meth_gad7_alpha"
     # SSS-8 alpha is the same on 1-5 or 0-4 codes; CFQ bimodal is KR-20 on the 0/1 recode
     cfq = sample[cb.instrument_items("cfq")].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     cfq[cfq == 99] = np.nan
@@ -233,3 +233,17 @@ def test_omega_is_reproducible_with_a_seed():
     x = np.round(rng.normal(size=(500, 1)) * 0.8 + rng.normal(size=(500, 7)))
     r = np.corrcoef(x, rowvar=False)
     assert len({omega_total(r, 500, seed=7) for _ in range(5)}) == 1
+
+
+def test_published_alpha_ids_exist():
+    """Every scale's published_id names a Cronbach's-alpha row of data/published."""
+    from pathlib import Path
+
+    from mhsurvey.scoring import load_scoring_rules
+
+    repo = Path(__file__).resolve().parents[1]
+    rules = load_scoring_rules(repo / "config" / "scoring.yaml")
+    published = pd.concat([pd.read_csv(p, dtype=str) for p in sorted((repo / "data" / "published").glob("*.csv"))])
+    alpha_rows = published[published["measure"] == "alpha"].set_index("id")
+    ids = [s["published_id"] for s in rules["reliability"]["scales"] if "published_id" in s]
+    assert len(ids) == 6 and set(ids) <= set(alpha_rows.index)

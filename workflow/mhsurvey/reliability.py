@@ -207,7 +207,7 @@ def scale_items(
 
 RELIABILITY_COLUMNS = (
     "scale", "instrument", "coding", "nan_policy", "n", "k", "alpha", "alpha_ci_low", "alpha_ci_high",
-    "alpha_boot_ci_low", "alpha_boot_ci_high", "alpha_std", "omega_total", "mean_inter_item_r", "alpha_reported",
+    "alpha_boot_ci_low", "alpha_boot_ci_high", "alpha_std", "omega_total", "mean_inter_item_r", "alpha_published_id",
 )
 
 
@@ -236,7 +236,7 @@ def reliability_table(responses: pd.DataFrame, codebook: Codebook, rules: Mappin
             row.update({"alpha": a, "alpha_ci_low": lo, "alpha_ci_high": hi, "alpha_boot_ci_low": blo,
                         "alpha_boot_ci_high": bhi, "alpha_std": standardized_alpha(corr),
                         "omega_total": omega_total(corr, n_used, cfg["seed"]), "mean_inter_item_r": mean_inter_item_r(corr)})
-        row["alpha_reported"] = scale.get("reported_alpha", np.nan)
+        row["alpha_published_id"] = scale.get("published_id", "")
         rows.append(row)
         log.info("scale %s: n=%d k=%d alpha=%.4f", scale["name"], n_listwise, k, row["alpha"])
     df = pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))
@@ -281,7 +281,8 @@ def reliability_docs(rules: Mapping[str, Any]) -> list[ColumnDoc]:
         ColumnDoc("alpha_std", "float", "standardized alpha k r/(1 + (k-1) r), r = mean inter-item correlation"),
         ColumnDoc("omega_total", "float", "McDonald's omega total from a one-factor ML fit on the correlation matrix"),
         ColumnDoc("mean_inter_item_r", "float", "mean inter-item Pearson correlation"),
-        ColumnDoc("alpha_reported", "float", "alpha printed in the report's methods section (empty: none printed)"),
+        ColumnDoc("alpha_published_id", "string",
+                  "id in data/published/*.csv of the alpha the report prints (empty: none printed)"),
     ]
 
 
