@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook, Column
+from .codebook import Codebook, Column, Question, routing_names
 from .errors import ConfigError, InputDataError
 from .readers import RawExport, read_export
 
@@ -234,13 +234,30 @@ def normalise_multi(codes: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
     return out
 
 
-def routing_mask(frame: pd.DataFrame, expr: str) -> pd.Series:
-    """Rows where the routing expression holds (``pandas.eval`` semantics; NaN compares False)."""
-    numeric = frame.astype("float64")
-    result = numeric.eval(expr, engine="python")
+def routing_mask(frame: pd.DataFrame, expr: str | None) -> pd.Series:
+    """Rows where the routing expression holds (``pandas.eval`` semantics; NaN compares False).
+
+    An empty expression means "asked of everyone". Only the columns the expression names are
+    converted to float, so evaluating one routing does not copy the whole frame; line breaks of
+    multi-line YAML expressions are folded to spaces.
+    """
+    if not expr:
+        return pd.Series(True, index=frame.index)
+    expr = " ".join(str(expr).split())
+    names = sorted(routing_names(expr) & set(frame.columns))
+    result = frame[names].astype("float64").eval(expr, engine="python")
     if not isinstance(result, pd.Series):
         result = pd.Series(bool(result), index=frame.index)
     return result.fillna(False).astype(bool)
+
+
+def question_groups(q: Question) -> list[list[Column]]:
+    """Units that routing and completeness look at: a multi-select question as a whole,
+    every other question column by column (text columns left out)."""
+    cols = [c for c in q.columns if not c.is_text]
+    if not cols:
+        return []
+    return [cols] if q.type == "multi" else [[c] for c in cols]
 
 
 def _question_answered(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
@@ -260,14 +277,10 @@ def apply_routing(
     out = codes.copy()
     flags: list[tuple[Any, ...]] = []
     for q in codebook.questions:
-        cols = [c for c in q.columns if not c.is_text]
-        if not cols:
-            continue
-        groups = [cols] if q.type == "multi" else [[c] for c in cols]
+        groups = question_groups(q)
         for group in groups:
             names = [c.name for c in group]
-            expr = group[0].routing
-            asked = routing_mask(out, expr) if expr else pd.Series(True, index=out.index)
+            asked = routing_mask(out, group[0].routing)
             answered = _question_answered(out, names)
             for row in out.index[(answered & ~asked).to_numpy()]:
                 value = ";".join(str(out.at[row, n]) for n in names if pd.notna(out.at[row, n]))
@@ -277,9 +290,9 @@ def apply_routing(
             for row in out.index[(asked & ~answered).to_numpy()]:
                 flags.append((row, rids[row], q.id if q.type == "multi" else names[0], "",
                               "not_answered", "kept_missing"))
-        if q.type == "multi":
-            excl = [c.name for c in cols if c.exclusive]
-            others = [c.name for c in cols if not c.exclusive]
+        if q.type == "multi" and groups:
+            excl = [c.name for c in groups[0] if c.exclusive]
+            others = [c.name for c in groups[0] if not c.exclusive]
             if excl:
                 n_ex = (out[excl] == 1).sum(axis=1)
                 n_other = (out[others] == 1).sum(axis=1)
@@ -311,14 +324,10 @@ def _required_answered_share(codes: pd.DataFrame, codebook: Codebook) -> pd.Seri
     asked_total = pd.Series(0.0, index=codes.index)
     answered_total = pd.Series(0.0, index=codes.index)
     for q in req:
-        for group in ([q.columns] if q.type == "multi" else [[c] for c in q.columns]):
-            names = [c.name for c in group if not c.is_text]
-            if not names:
-                continue
-            expr = group[0].routing
-            asked = routing_mask(codes, expr) if expr else pd.Series(True, index=codes.index)
+        for group in question_groups(q):
+            asked = routing_mask(codes, group[0].routing)
             asked_total += asked
-            answered_total += asked & _question_answered(codes, names)
+            answered_total += asked & _question_answered(codes, [c.name for c in group])
     return (answered_total / asked_total.where(asked_total > 0)).fillna(1.0)
 
 

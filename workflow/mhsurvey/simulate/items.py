@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..clean import routing_mask
 from ..codebook import Codebook, Column
 from ..errors import ConfigError
 from .targets import Published, largest_remainder
@@ -486,14 +487,6 @@ def level_mask(frame: pd.DataFrame, condition: Mapping[str, Sequence[int]]) -> n
     return mask
 
 
-def routing_mask(expr: str | None, frame: pd.DataFrame) -> np.ndarray:
-    """Rows where a codebook routing expression is true (``DataFrame.eval``; missing -> false)."""
-    if not expr:
-        return np.ones(len(frame), dtype=bool)
-    res = frame.eval(" ".join(str(expr).split()), engine="python")
-    return pd.Series(res, index=frame.index).fillna(False).astype(bool).to_numpy()
-
-
 def population_mask(frame: pd.DataFrame, spec: Mapping[str, Any]) -> np.ndarray:
     """The calibration population: rows with ``population.column`` in ``keep`` (all rows if null)."""
     pop = spec.get("population")
@@ -740,7 +733,7 @@ def _generate_ordinal(column: str, cfg: Mapping[str, Any], block: Mapping[str, A
     targets = ctx.targets_for([[column]])
     _check_totals(targets, dist, where)
     n = len(ctx.frame)
-    asked = routing_mask(col.routing, ctx.frame)
+    asked = routing_mask(ctx.frame, col.routing).to_numpy()
     ns_codes = [c for c in dist if c not in order]
     counts = _entry_counts(entries, int((asked & ctx.pop).sum()))
     counts = {c: counts.get(c, 0) for c in order + ns_codes}
@@ -920,7 +913,7 @@ def _generate_multi(block: Mapping[str, Any], ctx: _Context) -> None:
     opt_cols = {c.item_id: c.name for c in q.columns if c.qtype == "multi"}
     where = f"generate.{block['question']}"
     n = len(ctx.frame)
-    asked = routing_mask(q.routing, ctx.frame)
+    asked = routing_mask(ctx.frame, q.routing).to_numpy()
     values = {name: np.zeros(n) for name in opt_cols.values()}
     remaining = asked.copy()
     excluded_pct = 0.0
