@@ -2,10 +2,12 @@
 
 Order of the steps (each row leaves at the first step that excludes it):
 
+0. *Blank records*: rows in which every cell is empty are excluded with rule ``blank_record``.
 1. *Structure* (:func:`map_to_canonical`): required columns present, every cell of a coded column
-   an integer code of the codebook, respondent ids present (and unique when configured). Any
-   failure raises :class:`~mhsurvey.errors.InputDataError` naming file, row, column and value;
-   nothing is written.
+   an integer code of the codebook (after ``export.recode``, matched on the numeric code whatever
+   the cell's type), respondent ids present (and unique when configured), SPSS value labels
+   consistent with the codebook's labels (:func:`value_label_mismatches`). Any failure raises
+   :class:`~mhsurvey.errors.InputDataError` naming file, row, column and value; nothing is written.
 2. *Configured exclusions*: respondent ids listed in ``surveys.<survey>.exclusions``.
 3. *Incomplete responses*: status column not "completed", or fewer than
    ``cleaning.incomplete.min_required_share`` of the required questions answered.
@@ -15,7 +17,8 @@ Order of the steps (each row leaves at the first step that excludes it):
 6. *Routing* (:func:`apply_routing`): answers where a question was not asked are blanked (or the row
    excluded); every inconsistency is listed in ``flags.csv``.
 
-``raw rows = kept + excluded`` is checked before anything is returned.
+``raw rows = kept + excluded`` is checked before anything is returned; a run that keeps no
+respondent at all stops with a message naming the rule(s) that excluded them.
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,13 +35,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook, Column, Question, routing_names
+from .codebook import Codebook, Column, Question, code_key, normalise_label, routing_names, split_recode
 from .errors import ConfigError, InputDataError
 from .readers import RawExport, read_export
 
 log = logging.getLogger("mhsurvey.clean")
 
-_INT = re.compile(r"^[+-]?\d+(\.0+)?$")
+_CODE_LIMIT = 2**31  # larger integers are reported as "too large for a code"
+LABEL_MISMATCH = ("stop", "warn")
 
 EXCLUSION_COLUMNS = ("raw_row", "rid", "rule", "reason", "detail")
 FLAG_COLUMNS = ("raw_row", "rid", "column", "value", "issue", "action")
@@ -65,18 +68,30 @@ class CleaningSettings:
     pseudonym_key: str = "change-me-please"
     target_group: TargetGroup | None = None
     exclusions: tuple[tuple[str, str], ...] = ()
+    label_mismatch: str = "stop"
+    invalid_bytes: str = "stop"
 
 
-def read_exclusion_list(path: str | Path) -> tuple[tuple[str, str], ...]:
-    """Read a configured exclusion list: CSV with columns ``respondent_id`` and ``reason``."""
-    try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-    except (OSError, pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read exclusion list {path}: {exc}") from exc
-    missing = {"respondent_id", "reason"} - set(df.columns)
+def read_exclusion_list(path: str | Path, encoding: str = "auto") -> tuple[tuple[str, str], ...]:
+    """Read a configured exclusion list with columns ``respondent_id`` and ``reason``.
+
+    It is read by the same reader as exports (:func:`mhsurvey.readers.read_export`: delimiter
+    and encoding detection, ``.xlsx`` too); ids are normalised like export ids (``101.0`` ->
+    ``101``). A list with a header and no rows excludes nobody.
+    """
+    raw = read_export(path, encoding)
+    missing = {"respondent_id", "reason"} - set(raw.frame.columns)
     if missing:
-        raise ConfigError(f"exclusion list {path} lacks column(s) {sorted(missing)}")
-    return tuple((str(r.respondent_id).strip(), str(r.reason)) for r in df.itertuples())
+        raise InputDataError(f"exclusion list lacks column(s) {sorted(missing)}", file=str(path), row=0)
+    ids = raw.frame["respondent_id"]
+    if ids.map(_is_empty).any():
+        row = ids.index[ids.map(_is_empty).to_numpy()][0]
+        raise InputDataError("exclusion list: respondent id is empty", file=str(path), row=int(row),
+                             column="respondent_id")
+    out: dict[str, str] = {}
+    for rid, reason in zip(ids.map(_id_string), raw.frame["reason"], strict=True):
+        out.setdefault(rid, "" if _is_empty(reason) else str(reason).strip())
+    return tuple(out.items())
 
 
 def settings_from_config(config: Mapping[str, Any], survey: str) -> CleaningSettings:
@@ -85,15 +100,18 @@ def settings_from_config(config: Mapping[str, Any], survey: str) -> CleaningSett
     s = config["surveys"][survey]
     tg = s.get("target_group")
     excl_path = s.get("exclusions")
+    encoding = c.get("encoding", "auto")
     return CleaningSettings(
-        encoding=c["encoding"],
+        encoding=encoding,
         duplicate_ids=c["duplicate_ids"],
         use_status=c["incomplete"]["use_status"],
         min_required_share=float(c["incomplete"]["min_required_share"]),
         routing_violation=c["routing_violation"],
         pseudonym_key=c["pseudonym_key"],
         target_group=TargetGroup(tg["column"], tuple(tg["keep"])) if tg else None,
-        exclusions=read_exclusion_list(excl_path) if excl_path else (),
+        exclusions=read_exclusion_list(excl_path, encoding) if excl_path else (),
+        label_mismatch=c.get("label_mismatch", "stop"),
+        invalid_bytes=c.get("invalid_bytes", "stop"),
     )
 
 
@@ -126,6 +144,14 @@ def _as_code_strings(values: pd.Series) -> pd.Series:
     return values.map(lambda v: None if _is_empty(v) else str(v).strip()).astype(object)
 
 
+def _id_string(v: Any) -> str:
+    """A respondent id as text: integral numbers without ``.0`` (SPSS/Excel store ids as numbers)."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    text = str(v).strip()
+    return text[:-2] if text.endswith(".0") else text
+
+
 def _is_empty(v: Any) -> bool:
     """True for ``None``, NaN/NA and blank strings (all mean "no answer")."""
     if v is None or v is pd.NA:
@@ -135,36 +161,83 @@ def _is_empty(v: Any) -> bool:
     return isinstance(v, str) and v.strip() == ""
 
 
-def _parse_codes(values: pd.Series, col: Column, raw_name: str, path: str, recode: Mapping[Any, int]) -> pd.Series:
+def _recode_key(key: int | str | None, numeric: Mapping[int, int], labels: Mapping[str, int]) -> int | str | None:
+    if key is None:
+        return None
+    if isinstance(key, int):
+        return numeric.get(key, key)
+    return labels.get(key, key)
+
+
+def _shown_codes(col: Column) -> str:
+    valid = col.valid_codes()
+    if len(valid) <= 15:
+        return str(sorted(valid))
+    return f"{min(valid)}..{max(valid)} and codes {sorted(col.nonsubstantive_codes())}"
+
+
+def _parse_codes(values: pd.Series, col: Column, raw_name: str, raw: RawExport | str,
+                 recode: Mapping[Any, int]) -> pd.Series:
     """Parse one raw column into integer codes, validating each against the codebook.
 
+    A cell is read by :func:`mhsurvey.codebook.code_key`: integral numbers are codes whatever
+    the cell's type (``2``, ``2.0``, ``"2"``, ``"2.0"``), other text is a label. ``recode`` is
+    applied to that key, so a recode keyed ``1``/``2`` applies to SPSS's ``1.0``/``2.0`` too.
     Raises :class:`InputDataError` at the first cell that is not an integer ("value of the wrong
-    type") or not a code of the column ("unknown code").
+    type"), then at the first that is not a code of the column ("unknown code", or "number too
+    large for a code").
     """
-    text = _as_code_strings(values)
+    path, sheet = (raw.path, raw.sheet) if isinstance(raw, RawExport) else (raw, None)
+    keys = [code_key(v) for v in values.tolist()]
     if recode:
-        mapping = {str(k): int(v) for k, v in recode.items()}
-        text = text.map(lambda v: str(mapping[v]) if v is not None and v in mapping else v)
-    present = text.map(lambda v: v is not None).astype(bool)
-    ok_type = text[present].map(lambda v: bool(_INT.match(v)))
-    if not ok_type.all():
-        row = ok_type.index[~ok_type.to_numpy()][0]
-        raise InputDataError(
-            f"value of the wrong type: {col.qtype} column needs an integer code",
-            file=path, row=int(row), column=raw_name, value=values.loc[row],
-        )
-    parsed = pd.Series(pd.NA, index=values.index, dtype="Int64")
-    parsed[present] = text[present].map(lambda v: int(float(v))).astype("int64")
+        numeric, labels = split_recode(recode)
+        keys = [_recode_key(k, numeric, labels) for k in keys]
+    rows = values.index
+    for i, k in enumerate(keys):
+        if k is not None and type(k) is not int:
+            raise InputDataError(
+                f"value of the wrong type: {col.qtype} column needs an integer code",
+                file=path, row=int(rows[i]), column=raw_name, value=values.iloc[i], sheet=sheet,
+            )
     valid = col.valid_codes()
-    bad = present & ~parsed.isin(valid).fillna(False)
-    if bad.any():
-        row = bad.index[bad.to_numpy()][0]
-        shown = sorted(valid) if len(valid) <= 15 else f"{min(valid)}..{max(valid)} and codes {sorted(col.nonsubstantive_codes())}"
-        raise InputDataError(
-            f"unknown code (codebook allows {shown})",
-            file=path, row=int(row), column=raw_name, value=values.loc[row],
-        )
-    return parsed
+    for i, k in enumerate(keys):
+        if k is not None and k not in valid:
+            what = "number too large for a code" if abs(k) >= _CODE_LIMIT else "unknown code"
+            raise InputDataError(
+                f"{what} (codebook allows {_shown_codes(col)})",
+                file=path, row=int(rows[i]), column=raw_name, value=values.iloc[i], sheet=sheet,
+            )
+    return pd.Series(pd.array([pd.NA if k is None else k for k in keys], dtype="Int64"), index=rows)
+
+
+def value_label_mismatches(raw: RawExport, codebook: Codebook) -> list[dict[str, Any]]:
+    """SPSS value labels that contradict the codebook's label of the same code.
+
+    For every coded column whose raw variable carries value labels, each labelled raw code is
+    recoded as the cells are (``export.recode``) and its label compared with the codebook's
+    Norwegian and English labels of the resulting code, after :func:`normalise_label` (case,
+    whitespace, Unicode NFC). Codes the codebook does not define are not compared (a cell holding
+    one stops the run as an unknown code). Returns one record per contradiction.
+    """
+    exp = codebook.export
+    found = []
+    for col in codebook.columns:
+        rname = exp.raw_name(col.name)
+        labels = raw.value_labels.get(rname)
+        if not labels or not col.codes:
+            continue
+        numeric, text = split_recode(exp.recode.get(col.name, {}))
+        by_code = {c.code: c for c in col.codes}
+        for raw_code, label in sorted(labels.items(), key=lambda kv: str(kv[0])):
+            code = _recode_key(code_key(raw_code), numeric, text)
+            if type(code) is not int or code not in by_code:
+                continue
+            cb = by_code[code]
+            if normalise_label(label) not in (normalise_label(cb.no), normalise_label(cb.en)):
+                found.append({"column": rname, "canonical_column": col.name,
+                              "raw_code": code_key(raw_code), "code": code,
+                              "export_label": str(label), "codebook_label": cb.no})
+    return found
 
 
 def map_to_canonical(raw: RawExport, codebook: Codebook) -> CanonicalExport:
@@ -178,17 +251,26 @@ def map_to_canonical(raw: RawExport, codebook: Codebook) -> CanonicalExport:
         required.append(exp.submitted_column)
     for name in required:
         if name not in frame.columns:
-            raise InputDataError("missing required column", file=raw.path, row=0, column=name)
-    ids = _as_code_strings(frame[exp.id_column])
-    if ids.isna().any():
-        row = ids.index[ids.isna().to_numpy()][0]
-        raise InputDataError("respondent id is empty", file=raw.path, row=int(row), column=exp.id_column)
-    ids = ids.map(lambda v: v[:-2] if v.endswith(".0") else v).astype(str)
+            missing = [n for n in required if n not in frame.columns]
+            more = f" ({len(missing)} required columns are missing)" if len(missing) > 1 else ""
+            hint = ""
+            if raw.format == "xlsx" and len(raw.sheets) > 1:
+                others = ", ".join(repr(n) for n in raw.sheets if n != raw.sheet)
+                hint = f"; the sheet read is {raw.sheet!r}, the workbook also has {others}: set export.sheet"
+            raise InputDataError(f"missing required column{more}{hint}", file=raw.path, row=0, column=name,
+                                 sheet=raw.sheet)
+    ids_raw = frame[exp.id_column]
+    empty_id = ids_raw.map(_is_empty).astype(bool)
+    if empty_id.any():
+        row = ids_raw.index[empty_id.to_numpy()][0]
+        raise InputDataError("respondent id is empty", file=raw.path, row=int(row), column=exp.id_column,
+                             sheet=raw.sheet)
+    ids = ids_raw.map(_id_string).astype(str)
 
     codes = {}
     for col in codebook.columns:
         rname = exp.raw_name(col.name)
-        codes[col.name] = _parse_codes(frame[rname], col, rname, raw.path, exp.recode.get(col.name, {}))
+        codes[col.name] = _parse_codes(frame[rname], col, rname, raw, exp.recode.get(col.name, {}))
     codes_df = pd.DataFrame(codes, index=frame.index)
     for col in codebook.columns:  # numeric columns keep their range check in valid_codes()
         codes_df[col.name] = codes_df[col.name].astype("Int64")
@@ -208,17 +290,31 @@ def map_to_canonical(raw: RawExport, codebook: Codebook) -> CanonicalExport:
 
     submitted = None
     if exp.submitted_column:
-        submitted = pd.to_datetime(frame[exp.submitted_column], errors="coerce")
+        try:
+            submitted = pd.to_datetime(frame[exp.submitted_column], errors="coerce")
+        except (ValueError, TypeError, OverflowError):  # e.g. time zones mixed with naive times
+            submitted = frame[exp.submitted_column].map(_one_datetime)
         bad = ~frame[exp.submitted_column].map(_is_empty).astype(bool) & submitted.isna()
         if bad.any():
             row = bad.index[bad.to_numpy()][0]
             raise InputDataError(
                 "value of the wrong type: submission time is not a date-time",
                 file=raw.path, row=int(row), column=exp.submitted_column,
-                value=frame.loc[row, exp.submitted_column],
+                value=frame.loc[row, exp.submitted_column], sheet=raw.sheet,
             )
     status = _as_code_strings(frame[exp.status_column]) if exp.status_column else None
     return CanonicalExport(codes_df, text_df, ids, submitted, status, dropped, ignored, missing_text)
+
+
+def _one_datetime(v: Any) -> Any:
+    """One submission time as a naive UTC timestamp, ``NaT`` when it is not a date-time."""
+    if _is_empty(v):
+        return pd.NaT
+    try:
+        t = pd.Timestamp(v)
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+    return t.tz_convert("UTC").tz_localize(None) if t.tzinfo is not None else t
 
 
 def normalise_multi(codes: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
@@ -331,9 +427,31 @@ def _required_answered_share(codes: pd.DataFrame, codebook: Codebook) -> pd.Seri
     return (answered_total / asked_total.where(asked_total > 0)).fillna(1.0)
 
 
+BLANK_REASON = "blank record (every cell of the row is empty)"
+
+
 def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings) -> CleanResult:
     """Run all cleaning steps on a raw export (see the module docstring for the order)."""
+    if raw.n_rows == 0:
+        raise InputDataError("the export has a header but no data rows", file=raw.path, row=1, sheet=raw.sheet)
+    if len(raw.frame) == 0:
+        raise InputDataError(f"the export has no data: all {len(raw.blank_rows)} row(s) under the header are blank",
+                             file=raw.path, row=raw.blank_rows[0], sheet=raw.sheet)
     canon = map_to_canonical(raw, codebook)
+    mismatches = value_label_mismatches(raw, codebook)
+    if mismatches:
+        m = mismatches[0]
+        text = (f"value label contradicts the codebook: code {m['raw_code']} is labelled {m['export_label']!r} "
+                f"in the export but {m['codebook_label']!r} in the codebook (column {m['canonical_column']})")
+        if settings.label_mismatch != "warn":
+            more = f"; {len(mismatches) - 1} more contradiction(s)" if len(mismatches) > 1 else ""
+            raise InputDataError(
+                f"{text}{more}; fix export.recode, or set cleaning.label_mismatch: warn to go on",
+                file=raw.path, column=m["column"], value=m["raw_code"],
+            )
+        for m in mismatches:
+            log.warning("%s: column %s code %s labelled %r in the export, %r in the codebook", raw.path,
+                        m["column"], m["raw_code"], m["export_label"], m["codebook_label"])
     codes = normalise_multi(canon.codes, codebook)
     index = codes.index
     rids = canon.ids.map(lambda i: pseudonym(i, settings.pseudonym_key))
@@ -397,6 +515,8 @@ def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings)
                 values.map(lambda v: f"{tg.column}={'missing' if pd.isna(v) else int(v)}"))
 
     keep = remaining()
+    if not keep.any():
+        _no_respondents(raw, excluded)
     kept_codes = codes[keep.to_numpy()]
     routed, flags = apply_routing(kept_codes, codebook, rids)
     if settings.routing_violation == "exclude":
@@ -404,6 +524,8 @@ def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings)
         exclude(pd.Series(index.isin(list(viol_rows)), index=index), "routing",
                 "answer given where the question was not asked")
         keep = remaining()
+        if not keep.any():
+            _no_respondents(raw, excluded)
         routed = kept_codes[keep[kept_codes.index].to_numpy()]
         routed, flags = apply_routing(routed, codebook, rids)
 
@@ -412,13 +534,29 @@ def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings)
     raw_rows = responses.index.to_numpy()
     responses = responses.reset_index(drop=True)
 
+    for r in raw.blank_rows:
+        excluded[r] = ("blank_record", BLANK_REASON, "")
     excl_rows = sorted(excluded)
     exclusions = pd.DataFrame(
-        [(int(r), rids[r], *excluded[r]) for r in excl_rows], columns=list(EXCLUSION_COLUMNS)
+        [(int(r), rids.get(r, ""), *excluded[r]) for r in excl_rows], columns=list(EXCLUSION_COLUMNS)
     )
     comments = _comments(canon.text.loc[raw_rows], rids)
-    summary = _summary(raw, codebook, canon, len(index), responses, exclusions, flags, settings)
+    summary = _summary(raw, codebook, canon, raw.n_rows, responses, exclusions, flags, settings, mismatches)
     return CleanResult(responses, exclusions, flags, comments, summary)
+
+
+def _no_respondents(raw: RawExport, excluded: Mapping[Any, tuple[str, str, str]]) -> None:
+    """Stop: cleaning excluded every row. The message names the rule(s) and their counts."""
+    by_rule = Counter(rule for rule, _, _ in excluded.values())
+    if len(by_rule) == 1:
+        rule = next(iter(by_rule))
+        reason = next(iter(excluded.values()))[1]
+        what = f"rule {rule!r} excluded all {by_rule[rule]} of them ({reason})"
+    else:
+        what = "excluded by rule: " + ", ".join(f"{r} {n}" for r, n in sorted(by_rule.items()))
+    blank = f" (and {len(raw.blank_rows)} blank row(s))" if raw.blank_rows else ""
+    raise InputDataError(f"no respondent is left after cleaning: of {len(excluded)} data rows{blank}, {what}",
+                         file=raw.path, sheet=raw.sheet)
 
 
 def _comments(text: pd.DataFrame, rids: pd.Series) -> pd.DataFrame:
@@ -434,6 +572,7 @@ def _comments(text: pd.DataFrame, rids: pd.Series) -> pd.DataFrame:
 def _summary(
     raw: RawExport, codebook: Codebook, canon: CanonicalExport, n_raw: int, responses: pd.DataFrame,
     exclusions: pd.DataFrame, flags: pd.DataFrame, settings: CleaningSettings,
+    label_mismatches: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     by_rule = Counter(exclusions["rule"])
     by_reason = Counter(exclusions["reason"])
@@ -443,10 +582,12 @@ def _summary(
     return {
         "survey": codebook.survey,
         "export": {"path": raw.path, "format": raw.format, "sha256": raw.sha256,
-                   "encoding": raw.encoding, "delimiter": raw.delimiter},
+                   "encoding": raw.encoding, "delimiter": raw.delimiter, "sheet": raw.sheet,
+                   "invalid_bytes": list(raw.invalid_bytes)},
         "codebook": codebook.path,
         "data": data_provenance(raw.path, raw.sha256),
         "raw_rows": n_raw,
+        "blank_records": len(raw.blank_rows),
         "kept": n_kept,
         "excluded": n_excl,
         "excluded_by_rule": dict(sorted(by_rule.items())),
@@ -456,6 +597,7 @@ def _summary(
         "dropped_identifier_columns": canon.dropped_columns,
         "ignored_columns": canon.ignored_columns,
         "missing_text_columns": canon.missing_text_columns,
+        "value_label_mismatches": list(label_mismatches or []),
         "settings": {
             "duplicate_ids": settings.duplicate_ids, "use_status": settings.use_status,
             "min_required_share": settings.min_required_share,
@@ -463,6 +605,7 @@ def _summary(
             "target_group": None if settings.target_group is None else
             {"column": settings.target_group.column, "keep": list(settings.target_group.keep)},
             "configured_exclusions": len(settings.exclusions),
+            "label_mismatch": settings.label_mismatch, "invalid_bytes": settings.invalid_bytes,
         },
     }
 
@@ -500,7 +643,8 @@ def data_provenance(export_path: str | Path, sha256: str) -> dict[str, Any]:
 
 def clean_survey(export_path: str | Path, codebook: Codebook, settings: CleaningSettings) -> CleanResult:
     """Read the export at ``export_path`` and clean it (:func:`clean_export`)."""
-    raw = read_export(export_path, settings.encoding)
+    raw = read_export(export_path, settings.encoding, sheet=codebook.export.sheet,
+                      invalid_bytes=settings.invalid_bytes)
     return clean_export(raw, codebook, settings)
 
 
@@ -536,9 +680,9 @@ def responses_dictionary(codebook: Codebook) -> pd.DataFrame:
 
 EXCLUSIONS_DOC = {
     "raw_row": ("integer", "1-based data row of the raw export (header = row 0)"),
-    "rid": ("string", "pseudonymous respondent id"),
+    "rid": ("string", "pseudonymous respondent id (empty for a blank record)"),
     "rule": ("string", "cleaning step that excluded the row",
-             "configured_exclusion; incomplete; duplicate; target_group; routing"),
+             "blank_record; configured_exclusion; incomplete; duplicate; target_group; routing"),
     "reason": ("string", "why the row was excluded"),
     "detail": ("string", "the value that triggered the rule"),
 }
@@ -561,17 +705,23 @@ def write_clean_result(result: CleanResult, codebook: Codebook, out: Mapping[str
     """Write every output of the ``clean`` rule; ``out`` maps output names to paths.
 
     Keys: ``responses``, ``responses_dict``, ``exclusions``, ``exclusions_dict``, ``flags``,
-    ``flags_dict``, ``summary``, ``comments``, ``comments_dict``.
+    ``flags_dict``, ``summary``, ``comments``, ``comments_dict``. All-or-nothing
+    (:func:`mhsurvey.io.atomic_outputs`): a failure part-way leaves the previous outputs as they
+    were. Text cells of the tables a reviewer may open in a spreadsheet (exclusions, flags,
+    comments) are neutralised against formula injection (:func:`mhsurvey.io.neutralise_formulas`).
     """
     from .dictionary import docs_from_mapping, write_dictionary
-    from .io import write_csv, write_json
+    from .io import atomic_outputs, write_csv, write_json
 
-    write_csv(result.responses, out["responses"])
-    write_csv(responses_dictionary(codebook), out["responses_dict"])
-    write_csv(result.exclusions, out["exclusions"])
-    write_dictionary(docs_from_mapping(EXCLUSIONS_DOC), out["exclusions_dict"], result.exclusions)
-    write_csv(result.flags, out["flags"])
-    write_dictionary(docs_from_mapping(FLAGS_DOC), out["flags_dict"], result.flags)
-    write_csv(result.comments, out["comments"])
-    write_dictionary(docs_from_mapping(COMMENTS_DOC), out["comments_dict"], result.comments)
-    write_json(result.summary, out["summary"])
+    keys = ("responses", "responses_dict", "exclusions", "exclusions_dict", "flags", "flags_dict",
+            "comments", "comments_dict", "summary")
+    with atomic_outputs({k: out[k] for k in keys}) as tmp:
+        write_csv(result.responses, tmp["responses"])
+        write_csv(responses_dictionary(codebook), tmp["responses_dict"])
+        write_csv(result.exclusions, tmp["exclusions"], spreadsheet_safe=True)
+        write_dictionary(docs_from_mapping(EXCLUSIONS_DOC), tmp["exclusions_dict"], result.exclusions)
+        write_csv(result.flags, tmp["flags"], spreadsheet_safe=True)
+        write_dictionary(docs_from_mapping(FLAGS_DOC), tmp["flags_dict"], result.flags)
+        write_csv(result.comments, tmp["comments"], spreadsheet_safe=True)
+        write_dictionary(docs_from_mapping(COMMENTS_DOC), tmp["comments_dict"], result.comments)
+        write_json(result.summary, tmp["summary"])

@@ -1,19 +1,25 @@
 """Command-line entry point ``mhsurvey`` (also ``python -m mhsurvey``).
 
 ``mhsurvey clean --survey current [--config config/config.yaml] [--export PATH] --outdir DIR``
-cleans one export outside Snakemake (the ``clean`` rule calls the same functions). Pipeline
-errors print one line naming file, row, column and value and exit with status 2.
+cleans one export outside Snakemake (the ``clean`` rule calls the same functions). The config
+may be partial: it is deep-merged over the defaults (``--defaults``, the repository's
+``config/config.yaml``) as Snakemake does with ``--configfile``, then validated.
+
+Exit status: 0 on success; 2 on bad input or configuration (one message naming file, row, column
+and value; no traceback; no output written); 1 on an internal error (a bug: one message, the
+traceback only with ``--debug``).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from pathlib import Path
 
 from .clean import clean_survey, settings_from_config, write_clean_result
 from .codebook import load_codebook
-from .config import load_config
+from .config import DEFAULT_CONFIG, load_config
 from .errors import PipelineError
 
 CLEAN_OUTPUTS = {
@@ -30,7 +36,7 @@ CLEAN_OUTPUTS = {
 
 
 def _clean(args: argparse.Namespace) -> int:
-    config = load_config(args.config)
+    config = load_config(args.config, None if args.no_defaults else args.defaults)
     if args.survey not in config["surveys"]:
         raise PipelineError(f"survey {args.survey!r} is not configured in {args.config}")
     scfg = config["surveys"][args.survey]
@@ -54,12 +60,25 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--export", help="override surveys.<survey>.export")
     p.add_argument("--codebook", help="override surveys.<survey>.codebook")
     p.add_argument("--outdir", required=True)
+    p.add_argument("--defaults", default=str(DEFAULT_CONFIG),
+                   help="config that --config is merged over (default: the repository's config/config.yaml)")
+    p.add_argument("--no-defaults", action="store_true", help="read --config alone (it must be complete)")
+    p.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
     args = parser.parse_args(argv)
     try:
         return _clean(args)
     except PipelineError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted; no output was written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not bad input: say so, never exit 0
+        print(f"internal error (a bug in mhsurvey, please report it): {type(exc).__name__}: {exc}"
+              + ("" if args.debug else " (run with --debug for the traceback)"), file=sys.stderr)
+        if args.debug:
+            traceback.print_exc()
+        return 1
 
 
 if __name__ == "__main__":

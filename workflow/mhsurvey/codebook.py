@@ -8,6 +8,8 @@ schema, then checks cross-references the schema cannot express.
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -22,6 +24,68 @@ QUESTION_TYPES = ("single", "multi", "grid", "scale", "numeric", "text")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ROUTING_WORDS = {"in", "and", "or", "not", "True", "False"}
+_INTEGRAL = re.compile(r"^[+-]?\d+([.,]0*)?$")
+
+
+def normalise_label(text: str) -> str:
+    """A label for comparison: Unicode NFC, case folded, runs of whitespace as one space, stripped.
+
+    ``"  Ønsker ikke  svare"`` (NFD) and ``"ønsker ikke svare"`` compare equal.
+    """
+    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFC", str(text)).casefold())
+    return " ".join(folded.split())
+
+
+def code_key(value: Any) -> int | str | None:
+    """What a raw cell says, for recoding and validation: an ``int`` or a normalised label.
+
+    A cell holding an integral number is that integer whatever its type: ``2``, ``2.0`` (SPSS,
+    Excel, CSVs written by pandas or R), ``"2"``, ``"2.0"``, ``" +2 "``, ``"2,0"``. Any other cell
+    is its text normalised by :func:`normalise_label`; empty cells are ``None``. Booleans and
+    non-integral or non-finite numbers are text (``"True"``, ``"2.5"``, ``"inf"``), so they never
+    pass as codes.
+    """
+    if value is None or type(value).__name__ in ("NAType", "NaTType"):
+        return None
+    if isinstance(value, bool) or getattr(getattr(value, "dtype", None), "kind", "") == "b":
+        return normalise_label(str(value))
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float) or type(value).__module__ == "numpy":
+        try:
+            f = float(value)
+        except (TypeError, ValueError):
+            return normalise_label(str(value))
+        if f != f:  # NaN
+            return None
+        if f in (float("inf"), float("-inf")) or not f.is_integer():
+            return normalise_label(repr(f))
+        return int(f)
+    text = str(value).strip()
+    if not text:
+        return None
+    if _INTEGRAL.match(text):
+        return int(re.split(r"[.,]", text)[0])
+    return normalise_label(text)
+
+
+def split_recode(recode: Mapping[Any, int], where: str = "export.recode") -> tuple[dict[int, int], dict[str, int]]:
+    """Split a recode table into numeric keys and (normalised) label keys.
+
+    Keys ``1``, ``"1"`` and ``1.0`` are the same numeric code; ``"Mann"`` and ``" mann "`` the same
+    label. Two keys that mean the same raw value but map to different codes raise ``ConfigError``.
+    """
+    numeric: dict[int, int] = {}
+    labels: dict[str, int] = {}
+    for raw, code in recode.items():
+        key = code_key(raw)
+        if key is None:
+            raise ConfigError(f"{where}: empty key {raw!r}")
+        target = numeric if isinstance(key, int) else labels
+        if key in target and target[key] != int(code):  # type: ignore[index]
+            raise ConfigError(f"{where}: keys meaning the same raw value {raw!r} map to different codes")
+        target[key] = int(code)  # type: ignore[index]
+    return numeric, labels
 
 
 @dataclass(frozen=True)
@@ -113,6 +177,7 @@ class ExportSpec:
     drop_columns: tuple[str, ...] = ()
     rename: dict[str, str] = field(default_factory=dict)
     recode: dict[str, dict[Any, int]] = field(default_factory=dict)
+    sheet: str | int | None = None
 
     def raw_name(self, canonical: str) -> str:
         """Raw export column that holds canonical column ``canonical``."""
@@ -304,7 +369,12 @@ def parse_codebook(data: dict[str, Any], path: str = "<codebook>") -> Codebook:
         drop_columns=tuple(exp.get("drop_columns", [])),
         rename=dict(exp.get("rename") or {}),
         recode={k: {rk: int(rv) for rk, rv in v.items()} for k, v in (exp.get("recode") or {}).items()},
+        sheet=exp.get("sheet"),
     )
+    for canonical, table in export.recode.items():
+        if canonical not in names:
+            raise ConfigError(f"{path}: export.recode names unknown canonical column {canonical!r}")
+        split_recode(table, f"{path}: export.recode.{canonical}")
     for canonical in export.rename:
         if canonical not in names:
             raise ConfigError(f"{path}: export.rename names unknown canonical column {canonical!r}")

@@ -1,7 +1,14 @@
-"""Loading and validating the main configuration (``config/config.yaml``)."""
+"""Loading and validating the main configuration (``config/config.yaml``).
+
+A user's config may be partial (``mhsurvey clean --config my_wave.yaml``): it is deep-merged over
+the defaults in ``config/config.yaml`` exactly as Snakemake merges ``--configfile`` over the
+Snakefile's ``configfile:`` (mappings merge key by key, any other value replaces), and the merged
+result is validated against ``workflow/schemas/config.schema.yaml``.
+"""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,20 +18,59 @@ import yaml
 from .errors import ConfigError
 from .schemas import validate_against
 
+#: The repository's default configuration (what the Snakefile's ``configfile:`` reads).
+DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config" / "config.yaml"
+
 
 def validate_config(config: Mapping[str, Any], source: str = "config/config.yaml") -> None:
     """Validate the main config against ``config.schema.yaml``; ``ConfigError`` names the key."""
     validate_against(dict(config), "config.schema.yaml", source)
 
 
-def load_config(path: str | Path = "config/config.yaml") -> dict[str, Any]:
-    """Read and validate the main config at ``path``."""
-    path = Path(path)
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """``override`` merged into a copy of ``base``: nested mappings merge, other values replace.
+
+    The semantics of Snakemake's ``--configfile`` (``snakemake.utils.update_config``): a list or a
+    scalar in ``override`` replaces the default; ``null`` replaces it too.
+    """
+    out = copy.deepcopy(dict(base))
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = deep_merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def _read_mapping(path: Path, what: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read config {path}: {exc}") from exc
-    validate_config(data, str(path))
+    except (OSError, UnicodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"cannot read {what} {path}: {exc}") from exc
+    if data is None:
+        raise ConfigError(f"{what} {path} is empty")
+    if not isinstance(data, dict):
+        raise ConfigError(f"{what} {path} is not a mapping of keys to values")
+    return data
+
+
+def load_config(
+    path: str | Path = "config/config.yaml", defaults: str | Path | None = DEFAULT_CONFIG
+) -> dict[str, Any]:
+    """Read the config at ``path``, deep-merge it over ``defaults`` (if any) and validate it.
+
+    ``defaults=None`` reads ``path`` alone (it must then be complete).
+    """
+    path = Path(path)
+    data = _read_mapping(path, "config")
+    source = str(path)
+    if defaults is not None:
+        dpath = Path(defaults)
+        same = dpath.exists() and path.exists() and dpath.resolve() == path.resolve()
+        if not same:
+            data = deep_merge(_read_mapping(dpath, "default config"), data)
+            source = f"{path} (merged over the defaults in {dpath})"
+    validate_config(data, source)
     return data
 
 

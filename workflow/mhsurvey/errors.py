@@ -16,7 +16,7 @@ class InputDataError(PipelineError):
 
     ``row`` is the 1-based data row of the export (the header is row 0; for CSV this is the
     line number minus one). Any of the location fields may be ``None`` when it does not apply
-    (e.g. an unreadable file has no row).
+    (e.g. an unreadable file has no row). ``sheet`` names the worksheet of an Excel workbook.
     """
 
     def __init__(
@@ -27,13 +27,17 @@ class InputDataError(PipelineError):
         row: int | None = None,
         column: str | None = None,
         value: object | None = None,
+        sheet: str | None = None,
     ) -> None:
         self.file = file
+        self.sheet = sheet
         self.row = row
         self.column = column
         self.value = value
         self.reason = message
         parts = [f"file {file!s}"]
+        if sheet is not None:
+            parts.append(f"sheet {sheet!r}")
         if row is not None:
             parts.append(f"row {row}")
         if column is not None:

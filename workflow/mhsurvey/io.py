@@ -1,25 +1,73 @@
-"""Reading and writing the pipeline's tidy tables (UTF-8 CSV, deterministic formatting)."""
+"""Reading and writing the pipeline's tidy tables (UTF-8 CSV, deterministic formatting).
+
+Writes are all-or-nothing: :func:`atomic_outputs` stages every output of a rule in a temporary
+folder beside the outputs and moves them into place only when all of them are written, so a
+failure part-way (disk full, permission, a bug) leaves the previous outputs untouched and no
+temporary files behind. Text that a spreadsheet would execute as a formula is neutralised by
+:func:`neutralise_formulas` in every table a reviewer may open in Excel.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
 
-def write_csv(df: pd.DataFrame, path: str | Path) -> None:
+K = TypeVar("K")
+
+
+def neutralise_formula(value: Any) -> Any:
+    """Prefix ``'`` to a string a spreadsheet would read as a formula (CSV injection).
+
+    OWASP "CSV Injection" guidance: a cell that starts with ``=``, ``+``, ``-``, ``@``, tab or
+    carriage return is executed as a formula by Excel/LibreOffice; a leading single quote makes it
+    literal text. Plain numbers written as text (``"-3"``, ``"+1.5"``) are left alone, as are
+    non-strings (numbers, missing values).
+    """
+    if not isinstance(value, str) or not value.startswith(FORMULA_PREFIXES):
+        return value
+    if _PLAIN_NUMBER.match(value):
+        return value
+    return "'" + value
+
+
+def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
+    """Copy of ``df`` with :func:`neutralise_formula` applied to its text columns only.
+
+    Numeric, boolean and datetime columns are returned unchanged (a negative number stored as a
+    number is never touched); only ``object``/``string`` columns are examined.
+    """
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if pd.api.types.is_object_dtype(s.dtype) or pd.api.types.is_string_dtype(s.dtype):
+            if s.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES)).any():
+                out[col] = s.map(neutralise_formula).astype(s.dtype)
+    return out
+
+
+def write_csv(df: pd.DataFrame, path: str | Path, *, spreadsheet_safe: bool = False) -> None:
     """Write ``df`` as UTF-8 CSV without index, ``\\n`` line endings, shortest-repr floats.
 
-    The file is written to a temporary name and renamed, so a failure never leaves a partial
-    file behind. Same frame in, same bytes out.
+    With ``spreadsheet_safe`` text cells that a spreadsheet would run as a formula are
+    neutralised first (:func:`neutralise_formulas`). The file is written to a temporary name and
+    renamed, so a failure never leaves a partial file behind. Same frame in, same bytes out.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if spreadsheet_safe:
+        df = neutralise_formulas(df)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
@@ -37,10 +85,99 @@ def write_json(obj: Mapping[str, Any], path: str | Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-        fh.write(text)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class OutputsNotWritten(RuntimeError):
+    """Raised by :func:`atomic_outputs` when the block did not write every declared output."""
+
+
+def _missing_parents(path: Path) -> list[Path]:
+    """Ancestors of ``path`` that do not exist yet, deepest first."""
+    missing = []
+    for parent in path.parents:
+        if parent.exists():
+            break
+        missing.append(parent)
+    return missing
+
+
+@contextmanager
+def atomic_outputs(paths: Mapping[K, str | Path] | Sequence[str | Path]) -> Iterator[Any]:
+    """Stage several output files and move them into place only when all are written.
+
+    Usage (the outputs of a rule, e.g. ``dict(snakemake.output.items())``)::
+
+        with atomic_outputs({"table": "results/x/table.csv", "summary": "results/x/s.json"}) as tmp:
+            write_csv(df, tmp["table"])
+            write_json(summary, tmp["summary"])
+
+    ``paths`` is a mapping (the block receives a dict with the same keys) or a sequence (the
+    block receives a list in the same order) of final paths. The block gets temporary paths in a
+    staging folder ``.staging-*`` created in the outputs' common parent folder (same file system,
+    so the final moves are renames). When the block returns, every temporary file must exist
+    (otherwise :class:`OutputsNotWritten`); existing outputs are moved aside, the new files are
+    moved into place, and the old ones are deleted. If the block raises, or a move fails, the
+    staging folder is removed, any output already moved is put back, and folders this call
+    created are removed again: the previous outputs (or their absence) are exactly restored.
+    """
+    keys: list[Any]
+    if isinstance(paths, Mapping):
+        keys = list(paths)
+        finals = [Path(paths[k]) for k in keys]
+    else:
+        keys = []
+        finals = [Path(p) for p in paths]
+    if not finals:
+        raise ValueError("atomic_outputs needs at least one output path")
+    resolved = [p.absolute() for p in finals]
+    if len(set(resolved)) != len(resolved):
+        raise ValueError("atomic_outputs: an output path is listed twice")
+    root = Path(os.path.commonpath([str(p.parent) for p in resolved]))
+    created = sorted({d for p in resolved for d in _missing_parents(p)}, key=lambda d: -len(d.parts))
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=root, prefix=".staging-"))
+    temps = [staging / "new" / p.relative_to(root) for p in resolved]
+    for t in temps:
+        t.parent.mkdir(parents=True, exist_ok=True)
+    handed = dict(zip(keys, temps, strict=True)) if keys else list(temps)
+    moved: list[tuple[Path, Path | None]] = []  # (final path, backup of the old file or None)
+    try:
+        yield handed
+        missing = [str(f) for f, t in zip(finals, temps, strict=True) if not t.is_file()]
+        if missing:
+            raise OutputsNotWritten(f"outputs not written: {', '.join(missing)}")
+        backup_dir = staging / "old"
+        for final, tmp in zip(resolved, temps, strict=True):
+            final.parent.mkdir(parents=True, exist_ok=True)
+            backup = None
+            if final.exists() or final.is_symlink():
+                backup = backup_dir / final.relative_to(root)
+                backup.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(final, backup)
+            moved.append((final, backup))
+            os.replace(tmp, final)
+    except BaseException:
+        for final, backup in reversed(moved):
+            if backup is not None:
+                os.replace(backup, final)
+            else:
+                final.unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
+        for d in created:
+            try:
+                d.rmdir()
+            except OSError:
+                pass
+        raise
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def read_responses(path: str | Path) -> pd.DataFrame:
