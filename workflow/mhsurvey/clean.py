@@ -553,7 +553,9 @@ def _no_respondents(raw: RawExport, excluded: Mapping[Any, tuple[str, str, str]]
         reason = next(iter(excluded.values()))[1]
         what = f"rule {rule!r} excluded all {by_rule[rule]} of them ({reason})"
     else:
-        what = "excluded by rule: " + ", ".join(f"{r} {n}" for r, n in sorted(by_rule.items()))
+        last = list(excluded.values())[-1][0]  # rules apply in order: the last one emptied the sample
+        what = ("excluded by rule: " + ", ".join(f"{r} {n}" for r, n in sorted(by_rule.items()))
+                + f"; rule {last!r} excluded the last {by_rule[last]} remaining")
     blank = f" (and {len(raw.blank_rows)} blank row(s))" if raw.blank_rows else ""
     raise InputDataError(f"no respondent is left after cleaning: of {len(excluded)} data rows{blank}, {what}",
                          file=raw.path, sheet=raw.sheet)

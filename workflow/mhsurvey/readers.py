@@ -285,7 +285,7 @@ def _located_invalid_bytes(rows: list[list[str]], header: list[str], utf8: str) 
 def _header_hint(data: bytes) -> str:
     for magic, what in _MAGIC.items():
         if data.startswith(magic):
-            return f"; the file is {what}, not delimited text"
+            return f"the file is {what}, not delimited text"
     return ""
 
 
@@ -310,7 +310,7 @@ def read_csv_export(path: str | Path, encoding: str = "auto", invalid_bytes: str
     if "\x00" in text:
         nul = text.index("\x00")
         raise InputDataError(
-            f"file contains NUL bytes; is it a binary file?{_header_hint(data)}",
+            f"file contains NUL bytes: {_header_hint(data) or 'is it a binary file?'}",
             file=spath, row=text.count("\n", 0, nul),
         )
     first_line, _, remainder = text.partition("\n") if "\n" in text else (text, "", "")
@@ -374,9 +374,11 @@ def read_csv_export(path: str | Path, encoding: str = "auto", invalid_bytes: str
 
 def _spans_hint(row: list[str], header: list[str], ends: list[int], i: int) -> str:
     """Where a record spans several lines, say which field: usually a quote closed too late."""
+    first = ends[i - 1] + 1
+    if ends[i] == first:
+        return ""
     for j, cell in enumerate(row):
-        if "\n" in cell or "\r" in cell or len(cell) > CSV_FIELD_LIMIT:
-            first = ends[i - 1] + 1
+        if "\n" in cell or "\r" in cell:
             return (f"; the quoted field in column {_column_name(header, j)!r} runs from line {first} to "
                     f"line {ends[i]}: is a closing quote missing?")
     return ""
