@@ -248,3 +248,37 @@ def test_header_row_numbers_with_quoted_newlines(tmp_path, mini_codebook, mini_s
     assert result.exclusions.set_index("raw_row").loc[3, "rule"] == "target_group"
     assert "Første linje\nandre linje" in set(result.comments["text"])
 
+
+
+def test_spss_float_status_and_ids(tmp_path, mini_settings):
+    """SPSS stores a numeric status 1 as 1.0 and ids as 101.0: complete_values ["1"] still match."""
+    import pyreadstat
+
+    data = yaml.safe_load((FIXTURES / "mini_codebook.yaml").read_text(encoding="utf-8"))
+    data["export"]["complete_values"] = ["1"]
+    cb = parse_codebook(data, "mini")
+    df = numeric_frame()
+    df["status"] = df["status"].map({"completed": 1.0, "partial": 2.0})
+    df["respondent_id"] = df["respondent_id"].astype(float)
+    path = tmp_path / "status.sav"
+    pyreadstat.write_sav(df, str(path))
+    result = clean_survey(path, cb, mini_settings)
+    ref = clean_survey(write_csv_variant(tmp_path / "ref.csv"), parse_codebook(
+        yaml.safe_load((FIXTURES / "mini_codebook.yaml").read_text(encoding="utf-8")), "mini"), mini_settings)
+    pd.testing.assert_frame_equal(result.responses, ref.responses)
+    assert result.exclusions.set_index("raw_row").loc[4, "detail"] == "status=2"
+
+
+def test_old_mac_line_endings(tmp_path, mini_codebook, mini_settings):
+    path = tmp_path / "cr.csv"
+    path.write_text(fixture_frame().to_csv(sep=";", index=False, lineterminator="\r"), encoding="utf-8")
+    result = clean_survey(path, mini_codebook, mini_settings)
+    ref = clean_survey(write_csv_variant(tmp_path / "ref.csv"), mini_codebook, mini_settings)
+    pd.testing.assert_frame_equal(result.responses, ref.responses)
+
+
+def test_yaml_boolean_recode_key_is_refused():
+    data = yaml.safe_load((FIXTURES / "mini_codebook.yaml").read_text(encoding="utf-8"))
+    data["export"]["recode"] = yaml.safe_load("{direct_contact: {yes: 1, no: 2}}")
+    with pytest.raises(ConfigError, match="YAML boolean"):
+        parse_codebook(data, "mini")

@@ -14,6 +14,7 @@ import sys
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from dataclasses import replace as dataclasses_replace
 from pathlib import Path
 
 import pandas as pd
@@ -254,6 +255,9 @@ CASES = [
     Case("csv_sep_line_only", lambda t: _bytes(t / "sep.csv", b"sep=;\r\n"), ("sep=",)),
     Case("csv_zip_renamed", lambda t: _bytes(t / "zip.csv", b"PK\x03\x04\x14\x00\x00\x00\x08\x00"),
          ("NUL bytes", "zip archive")),
+    Case("csv_nul_in_cell", lambda t: _bytes(t / "nul.csv", _csv(fixture_frame(), t / "n0.csv").read_bytes()
+                                             .replace(b"g@example", b"g@ex\x00ample")),
+         ("NUL byte",), row=7, column="email"),
     Case("csv_no_delimiter", lambda t: _bytes(t / "one.csv", b"respondent_id\n101\n102\n"),
          ("cannot find a column delimiter",), row=0),
     # --- CSV: encoding
@@ -400,3 +404,22 @@ def test_internal_error_is_exit_1_not_0(tmp_path, capsys, monkeypatch):
     assert "internal error" in err and "ZeroDivisionError" in err and "Traceback" not in err
     assert not outdir.exists()
 
+
+
+def test_unwritable_output_folder_is_exit_2_and_changes_nothing(tmp_path, capsys, monkeypatch):
+    """Disk full or no permission while writing: one message, status 2, nothing half-written."""
+    from conftest import write_csv_variant
+
+    import mhsurvey.io as mio
+
+    good = dataclasses_replace(CASES[0], build=lambda t: write_csv_variant(t / "good.csv"))
+    argv, _, outdir = _setup(tmp_path, good)
+
+    def full(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(mio, "write_json", full)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "cannot write the outputs" in err and "No space left on device" in err and "Traceback" not in err
+    assert not outdir.exists()

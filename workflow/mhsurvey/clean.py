@@ -152,6 +152,13 @@ def _id_string(v: Any) -> str:
     return text[:-2] if text.endswith(".0") else text
 
 
+def _status_string(v: Any) -> str | None:
+    """A status cell as text; integral numbers without ``.0`` (SPSS stores status 1 as ``1.0``)."""
+    if _is_empty(v):
+        return None
+    return str(k) if type(k := code_key(v)) is int else str(v).strip()
+
+
 def _is_empty(v: Any) -> bool:
     """True for ``None``, NaN/NA and blank strings (all mean "no answer")."""
     if v is None or v is pd.NA:
@@ -302,7 +309,7 @@ def map_to_canonical(raw: RawExport, codebook: Codebook) -> CanonicalExport:
                 file=raw.path, row=int(row), column=exp.submitted_column,
                 value=frame.loc[row, exp.submitted_column], sheet=raw.sheet,
             )
-    status = _as_code_strings(frame[exp.status_column]) if exp.status_column else None
+    status = frame[exp.status_column].map(_status_string).astype(object) if exp.status_column else None
     return CanonicalExport(codes_df, text_df, ids, submitted, status, dropped, ignored, missing_text)
 
 
@@ -478,7 +485,7 @@ def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings)
 
     # 3. incomplete responses
     if settings.use_status and canon.status is not None:
-        complete = canon.status.isin(list(codebook.export.complete_values))
+        complete = canon.status.isin([_status_string(v) for v in codebook.export.complete_values])
         exclude(~complete & remaining(), "incomplete", "incomplete response (status not completed)",
                 canon.status.map(lambda s: f"status={s}"))
     share = _required_answered_share(codes, codebook)

@@ -20,7 +20,7 @@ from pathlib import Path
 from .clean import clean_survey, settings_from_config, write_clean_result
 from .codebook import load_codebook
 from .config import DEFAULT_CONFIG, load_config
-from .errors import PipelineError
+from .errors import OutputError, PipelineError
 
 CLEAN_OUTPUTS = {
     "responses": "responses.csv",
@@ -44,7 +44,11 @@ def _clean(args: argparse.Namespace) -> int:
     codebook = load_codebook(args.codebook or scfg["codebook"])
     result = clean_survey(export, codebook, settings_from_config(config, args.survey))
     outdir = Path(args.outdir)
-    write_clean_result(result, codebook, {k: outdir / v for k, v in CLEAN_OUTPUTS.items()})
+    try:
+        write_clean_result(result, codebook, {k: outdir / v for k, v in CLEAN_OUTPUTS.items()})
+    except OSError as exc:  # disk full, permission: all-or-nothing, so nothing was changed
+        raise OutputError(f"cannot write the outputs to {outdir}: {exc.strerror or exc}; "
+                          "no output was changed") from exc
     s = result.summary
     print(f"{args.survey}: raw rows {s['raw_rows']}, kept {s['kept']}, excluded {s['excluded']}")
     return 0

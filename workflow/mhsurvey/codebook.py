@@ -78,6 +78,8 @@ def split_recode(recode: Mapping[Any, int], where: str = "export.recode") -> tup
     numeric: dict[int, int] = {}
     labels: dict[str, int] = {}
     for raw, code in recode.items():
+        if isinstance(raw, bool):
+            raise ConfigError(f"{where}: key {raw!r} is a YAML boolean (yes/no/on/off): quote it, e.g. \"yes\"")
         key = code_key(raw)
         if key is None:
             raise ConfigError(f"{where}: empty key {raw!r}")

@@ -11,6 +11,10 @@ class ConfigError(PipelineError):
     """A configuration or codebook file is invalid."""
 
 
+class OutputError(PipelineError):
+    """Outputs cannot be written (disk full, no permission); nothing was changed."""
+
+
 class InputDataError(PipelineError):
     """A structural problem in a raw export: names file, row, column and value.
 

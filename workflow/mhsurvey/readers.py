@@ -307,7 +307,8 @@ def read_csv_export(path: str | Path, encoding: str = "auto", invalid_bytes: str
     text = decoded.text.lstrip("\ufeff")
     if not text.strip():
         raise InputDataError("the file is empty (it holds no text)", file=spath)
-    if "\x00" in text:
+    has_nul = "\x00" in text
+    if has_nul and (_header_hint(data) or text.count("\x00") > 0.1 * len(text)):
         nul = text.index("\x00")
         raise InputDataError(
             f"file contains NUL bytes: {_header_hint(data) or 'is it a binary file?'}",
@@ -339,6 +340,13 @@ def read_csv_export(path: str | Path, encoding: str = "auto", invalid_bytes: str
             )
         rows = [[_SURROGATE.sub("\ufffd", c) for c in row] for row in rows]
         header = rows[0]
+    if has_nul:  # a few NUL bytes in a text file: name the first cell that holds one
+        for i, row in enumerate(rows):
+            for j, cell in enumerate(row):
+                if "\x00" in cell:
+                    raise InputDataError("cell contains a NUL byte (binary data in a text export?)",
+                                         file=spath, row=i, column=_column_name(header, j),
+                                         value=cell.replace("\x00", "\\0")[:40])
     columns = [c.strip() for c in header]
     body_rows = rows[1:]
     columns, keep_idx = _drop_empty_unnamed(columns, body_rows)
