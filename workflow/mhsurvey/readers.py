@@ -79,6 +79,14 @@ class RawExport:
         return len(self.frame) + len(self.blank_rows)
 
 
+def _exc_text(exc: BaseException) -> str:
+    """``Type: message`` of a library exception (``zlib.error`` rather than a bare ``error``)."""
+    name = type(exc).__name__
+    if name == "error":
+        name = f"{type(exc).__module__}.error"
+    return f"{name}: {exc}"
+
+
 def file_sha256(path: str | Path) -> str:
     """SHA-256 hex digest of a file's bytes (recorded in the cleaning summary)."""
     h = hashlib.sha256()
@@ -482,7 +490,8 @@ def read_excel_export(path: str | Path, sheet: str | int | None = None) -> RawEx
     try:
         wb = openpyxl.load_workbook(spath, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for corrupt files
-        raise InputDataError(f"cannot read Excel file: {type(exc).__name__}: {exc}", file=spath) from exc
+        raise InputDataError(f"cannot read Excel file (damaged, or not an .xlsx workbook): {_exc_text(exc)}",
+                             file=spath) from exc
     try:
         names = tuple(wb.sheetnames)
         listed = ", ".join(repr(n) for n in names)
@@ -503,7 +512,7 @@ def read_excel_export(path: str | Path, sheet: str | int | None = None) -> RawEx
         try:
             rows = [list(r) for r in wb[name].iter_rows(values_only=True)]
         except Exception as exc:
-            raise InputDataError(f"cannot read Excel sheet: {type(exc).__name__}: {exc}",
+            raise InputDataError(f"cannot read Excel sheet (the workbook is damaged?): {_exc_text(exc)}",
                                  file=spath, sheet=name) from exc
     finally:
         wb.close()
@@ -548,7 +557,8 @@ def read_spss_export(path: str | Path) -> RawExport:
     try:
         frame, meta = pyreadstat.read_sav(spath, user_missing=True, apply_value_formats=False)
     except Exception as exc:  # pyreadstat.ReadstatError, OSError, UnicodeError, ...
-        raise InputDataError(f"cannot read SPSS file: {type(exc).__name__}: {exc}", file=spath) from exc
+        raise InputDataError(f"cannot read SPSS file (damaged, or not a .sav file): {_exc_text(exc)}",
+                             file=spath) from exc
     columns = [str(c) for c in frame.columns]
     _check_header(columns, spath)
     frame = frame.astype(object).map(_clean_cell).astype(object)
@@ -586,7 +596,7 @@ def read_export(
     except OSError as exc:
         raise InputDataError(f"cannot read file: {exc.strerror or exc}", file=spath) from exc
     except Exception as exc:  # never let a reader library's exception escape as a traceback
-        raise InputDataError(f"cannot read {suffix} file: {type(exc).__name__}: {exc}", file=spath) from exc
+        raise InputDataError(f"cannot read {suffix} file: {_exc_text(exc)}", file=spath) from exc
     if suffix == ".xls":
         raise InputDataError("old Excel .xls workbooks are not supported: save the file as .xlsx", file=spath)
     raise InputDataError(f"unsupported export format {suffix!r} (use .csv, .xlsx or .sav)", file=spath)
