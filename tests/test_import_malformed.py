@@ -177,6 +177,13 @@ def xlsx_empty_header_cell(tmp: Path) -> Path:
     return _xlsx({"Data": pd.DataFrame(rows)}, tmp / "no_name.xlsx", header=False)
 
 
+def xlsx_header_on_row_3(tmp: Path) -> Path:
+    path = tmp / "row3.xlsx"
+    with pd.ExcelWriter(path, engine="openpyxl") as xw:
+        numeric_frame().to_excel(xw, sheet_name="Data", index=False, startrow=2, startcol=1)
+    return path
+
+
 def zip_not_workbook(tmp: Path) -> Path:
     path = tmp / "zipped.xlsx"
     with zipfile.ZipFile(path, "w") as z:
@@ -258,6 +265,8 @@ CASES = [
     Case("csv_nul_in_cell", lambda t: _bytes(t / "nul.csv", _csv(fixture_frame(), t / "n0.csv").read_bytes()
                                              .replace(b"g@example", b"g@ex\x00ample")),
          ("NUL byte",), row=7, column="email"),
+    Case("csv_header_not_on_first_line", lambda t: _bytes(t / "late.csv", b"\n\n" + _header().encode() + b"\n1;2\n"),
+         ("the first line is empty", "line 3"), row=0),
     Case("csv_no_delimiter", lambda t: _bytes(t / "one.csv", b"respondent_id\n101\n102\n"),
          ("cannot find a column delimiter",), row=0),
     # --- CSV: encoding
@@ -312,6 +321,7 @@ CASES = [
          sheet="Data"),
     Case("xlsx_text_in_code", xlsx_edit(8, "gender", "#N/A"), ("wrong type",), row=8, column="gender",
          value="#N/A", sheet="Data"),
+    Case("xlsx_header_on_row_3", xlsx_header_on_row_3, ("first row is empty", "row 3"), row=0, sheet="Data"),
     Case("xlsx_empty_header_cell", xlsx_empty_header_cell, ("empty column name", "column C"), row=0,
          sheet="Data"),
     # --- SPSS

@@ -331,6 +331,10 @@ def read_csv_export(path: str | Path, encoding: str = "auto", invalid_bytes: str
         if not text.strip():
             raise InputDataError("the file holds only Excel's 'sep=' line: no header, no data", file=spath)
     header_line = _LINE_BREAK.split(text, maxsplit=1)[0]
+    if not header_line.strip():
+        first = next(i for i, line in enumerate(_LINE_BREAK.split(text)) if line.strip())
+        raise InputDataError(f"the first line is empty: the header must be on the first line (the first "
+                             f"non-empty line is line {first + 1})", file=spath, row=0)
     if delim is None:
         delim = sniff_delimiter(header_line, spath)
     rows, ends = _parse_records(text, delim, spath)
@@ -524,6 +528,10 @@ def read_excel_export(path: str | Path, sheet: str | int | None = None) -> RawEx
         hint = (f"; the data may be on another sheet ({', '.join(repr(n) for n in others)}): "
                 "set export.sheet in the codebook") if others else ""
         raise InputDataError(f"the sheet read is empty{hint}", file=spath, sheet=name)
+    if all(v is None for v in rows[0]):
+        first = next(i for i, r in enumerate(rows) if any(v is not None for v in r))
+        raise InputDataError(f"the sheet's first row is empty: the header must be on row 1 (the first "
+                             f"non-empty row is row {first + 1})", file=spath, sheet=name, row=0)
     width = max(len(r) for r in rows)
     rows = [r + [None] * (width - len(r)) for r in rows]
     columns = ["" if v is None else str(v).strip() for v in rows[0]]
