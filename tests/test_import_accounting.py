@@ -282,3 +282,60 @@ def test_yaml_boolean_recode_key_is_refused():
     data["export"]["recode"] = yaml.safe_load("{direct_contact: {yes: 1, no: 2}}")
     with pytest.raises(ConfigError, match="YAML boolean"):
         parse_codebook(data, "mini")
+
+
+def test_header_names_compare_in_nfc(tmp_path, mini_settings):
+    import unicodedata
+
+    data = yaml.safe_load((FIXTURES / "mini_codebook.yaml").read_text(encoding="utf-8"))
+    data["export"]["rename"] = {"trust": "tillit_å"}  # NFC in the codebook
+    cb = parse_codebook(data, "mini")
+    df = fixture_frame().rename(columns={"trust": unicodedata.normalize("NFD", "tillit_å")})  # NFD in the file
+    path = tmp_path / "nfd.csv"
+    df.to_csv(path, index=False)
+    ref = clean_survey(write_csv_variant(tmp_path / "ref.csv"), parse_codebook(
+        yaml.safe_load((FIXTURES / "mini_codebook.yaml").read_text(encoding="utf-8")), "mini"), mini_settings)
+    pd.testing.assert_frame_equal(clean_survey(path, cb, mini_settings).responses, ref.responses)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "sav", "odd_dates"])
+def test_successful_cli_run_prints_nothing_on_stderr(tmp_path, capsys, fmt):
+    from conftest import write_sav, write_xlsx
+
+    if fmt == "csv":
+        export = write_csv_variant(tmp_path / "e.csv")
+    elif fmt == "xlsx":
+        export = write_xlsx(tmp_path / "e.xlsx")
+    elif fmt == "sav":
+        export = write_sav(tmp_path / "e.sav")
+    else:  # a format pandas cannot infer (it would warn "could not infer format")
+        df = fixture_frame()
+        df["submitted"] = ["01.02.2023 10:00", "2023-02-01 11:00", *df["submitted"][2:]]
+        export = tmp_path / "dates.csv"
+        df.to_csv(export, index=False)
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(yaml.safe_dump({"surveys": {"mini": {"export": str(export),
+                                                        "codebook": str(FIXTURES / "mini_codebook.yaml")}}}))
+    status = main(["clean", "--survey", "mini", "--config", str(cfg), "--outdir", str(tmp_path / "o")])
+    captured = capsys.readouterr()
+    if fmt == "odd_dates":
+        assert status == 2 and "not a date-time" in captured.err and "row 2" in captured.err
+        assert "Warning" not in captured.err
+        return
+    assert status == 0 and captured.err == ""
+    assert "raw rows 11" in captured.out
+
+
+def test_norwegian_day_first_times_order_duplicates(tmp_path, mini_codebook, mini_settings):
+    """``02.03.2023`` is 2 March (day first), later than ``10.02.2023``: id 105's row 5 is kept.
+
+    Read month first (pandas' default) row 5 would be 3 February and row 6 2 October.
+    """
+    df = fixture_frame()
+    df["submitted"] = [f"{d:02d}.02.2023 10:00" for d in range(1, 12)]
+    df.loc[4, "submitted"], df.loc[5, "submitted"] = "02.03.2023 08:00", "10.02.2023 08:00"
+    path = tmp_path / "nb.csv"
+    df.to_csv(path, sep=";", index=False)
+    result = clean_survey(path, mini_codebook, mini_settings)
+    excl = result.exclusions.set_index("raw_row")
+    assert excl.loc[6, "rule"] == "duplicate" and excl.loc[6, "detail"] == "superseded by raw row 5"

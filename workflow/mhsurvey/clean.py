@@ -26,6 +26,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
+import warnings
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -298,7 +300,10 @@ def map_to_canonical(raw: RawExport, codebook: Codebook) -> CanonicalExport:
     submitted = None
     if exp.submitted_column:
         try:
-            submitted = pd.to_datetime(frame[exp.submitted_column], errors="coerce")
+            with warnings.catch_warnings():  # "could not infer format": the bad cells are reported below
+                warnings.simplefilter("ignore", UserWarning)
+                values = frame[exp.submitted_column]
+                submitted = pd.to_datetime(values, errors="coerce", dayfirst=_day_first(values))
         except (ValueError, TypeError, OverflowError):  # e.g. time zones mixed with naive times
             submitted = frame[exp.submitted_column].map(_one_datetime)
         bad = ~frame[exp.submitted_column].map(_is_empty).astype(bool) & submitted.isna()
@@ -311,6 +316,18 @@ def map_to_canonical(raw: RawExport, codebook: Codebook) -> CanonicalExport:
             )
     status = frame[exp.status_column].map(_status_string).astype(object) if exp.status_column else None
     return CanonicalExport(codes_df, text_df, ids, submitted, status, dropped, ignored, missing_text)
+
+
+_DOTTED_DATE = re.compile(r"^\s*\d{1,2}\.\d{1,2}\.\d{4}")
+
+
+def _day_first(values: pd.Series) -> bool:
+    """True when most times are written day first with dots (``01.02.2023 10:00``, Norwegian).
+
+    Without it pandas would read ``01.02.2023`` month first (2 January).
+    """
+    text = [str(v) for v in values if not _is_empty(v) and isinstance(v, str)]
+    return bool(text) and sum(bool(_DOTTED_DATE.match(t)) for t in text) > len(text) / 2
 
 
 def _one_datetime(v: Any) -> Any:

@@ -183,7 +183,7 @@ class ExportSpec:
 
     def raw_name(self, canonical: str) -> str:
         """Raw export column that holds canonical column ``canonical``."""
-        return self.rename.get(canonical, canonical)
+        return unicodedata.normalize("NFC", self.rename.get(canonical, canonical).strip())
 
 
 @dataclass(frozen=True)
@@ -363,13 +363,16 @@ def parse_codebook(data: dict[str, Any], path: str = "<codebook>") -> Codebook:
                         f"{path}: routing of {c.name!r} names unknown column(s) {sorted(unknown)}"
                     )
     exp = data["export"]
+    def raw(name: str | None) -> str | None:  # raw column names compare as the reader reads them (NFC)
+        return None if name is None else unicodedata.normalize("NFC", str(name).strip())
+
     export = ExportSpec(
-        id_column=exp["id_column"],
-        submitted_column=exp.get("submitted_column"),
-        status_column=exp.get("status_column"),
+        id_column=str(raw(exp["id_column"])),
+        submitted_column=raw(exp.get("submitted_column")),
+        status_column=raw(exp.get("status_column")),
         complete_values=tuple(str(v) for v in exp.get("complete_values", [])),
-        drop_columns=tuple(exp.get("drop_columns", [])),
-        rename=dict(exp.get("rename") or {}),
+        drop_columns=tuple(str(raw(c)) for c in exp.get("drop_columns", [])),
+        rename={k: str(raw(v)) for k, v in (exp.get("rename") or {}).items()},
         recode={k: {rk: int(rv) for rk, rv in v.items()} for k, v in (exp.get("recode") or {}).items()},
         sheet=exp.get("sheet"),
     )

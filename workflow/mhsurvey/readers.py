@@ -22,6 +22,8 @@ import hashlib
 import io
 import math
 import re
+import unicodedata
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -193,6 +195,8 @@ def decode_bytes(data: bytes, path: str, encoding: str = "auto") -> Decoded:
 
 
 def _decode_cp1252(data: bytes, path: str) -> Decoded:
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
     try:
         return Decoded(data.decode("cp1252"), "cp1252")
     except UnicodeDecodeError as exc:
@@ -359,7 +363,7 @@ def read_csv_export(path: str | Path, encoding: str = "auto", invalid_bytes: str
                     raise InputDataError("cell contains a NUL byte (binary data in a text export?)",
                                          file=spath, row=i, column=_column_name(header, j),
                                          value=cell.replace("\x00", "\\0")[:40])
-    columns = [c.strip() for c in header]
+    columns = [_column_label(c) for c in header]
     body_rows = rows[1:]
     columns, keep_idx = _drop_empty_unnamed(columns, body_rows)
     _check_header(columns, spath)
@@ -402,6 +406,11 @@ def _spans_hint(row: list[str], header: list[str], ends: list[int], i: int) -> s
             return (f"; the quoted field in column {_column_name(header, j)!r} runs from line {first} to "
                     f"line {ends[i]}: is a closing quote missing?")
     return ""
+
+
+def _column_label(name: Any) -> str:
+    """A header cell as a column name: stripped, Unicode NFC (as the codebook is compared)."""
+    return unicodedata.normalize("NFC", str(name).strip())
 
 
 def _drop_empty_unnamed(columns: list[str], body: list[list[Any]]) -> tuple[list[str], list[int]]:
@@ -492,7 +501,9 @@ def read_excel_export(path: str | Path, sheet: str | int | None = None) -> RawEx
     spath = str(path)
     _check_magic(spath, (b"PK\x03\x04",), "an Excel .xlsx workbook", "Excel")
     try:
-        wb = openpyxl.load_workbook(spath, read_only=True, data_only=True)
+        with warnings.catch_warnings():  # e.g. "Workbook contains no default style": not the user's concern
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(spath, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for corrupt files
         raise InputDataError(f"cannot read Excel file (damaged, or not an .xlsx workbook): {_exc_text(exc)}",
                              file=spath) from exc
@@ -514,7 +525,9 @@ def read_excel_export(path: str | Path, sheet: str | int | None = None) -> RawEx
                                      file=spath)
             name = sheet
         try:
-            rows = [list(r) for r in wb[name].iter_rows(values_only=True)]
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                rows = [list(r) for r in wb[name].iter_rows(values_only=True)]
         except Exception as exc:
             raise InputDataError(f"cannot read Excel sheet (the workbook is damaged?): {_exc_text(exc)}",
                                  file=spath, sheet=name) from exc
@@ -534,7 +547,7 @@ def read_excel_export(path: str | Path, sheet: str | int | None = None) -> RawEx
                              f"non-empty row is row {first + 1})", file=spath, sheet=name, row=0)
     width = max(len(r) for r in rows)
     rows = [r + [None] * (width - len(r)) for r in rows]
-    columns = ["" if v is None else str(v).strip() for v in rows[0]]
+    columns = ["" if v is None else _column_label(v) for v in rows[0]]
     body_rows = rows[1:]
     columns, keep_idx = _drop_empty_unnamed(columns, body_rows)
     _check_header(columns, spath, sheet=name, letters=True)
@@ -567,8 +580,9 @@ def read_spss_export(path: str | Path) -> RawExport:
     except Exception as exc:  # pyreadstat.ReadstatError, OSError, UnicodeError, ...
         raise InputDataError(f"cannot read SPSS file (damaged, or not a .sav file): {_exc_text(exc)}",
                              file=spath) from exc
-    columns = [str(c) for c in frame.columns]
+    columns = [_column_label(c) for c in frame.columns]
     _check_header(columns, spath)
+    frame.columns = columns
     frame = frame.astype(object).map(_clean_cell).astype(object)
     frame.index = pd.Index(frame.index + 1, name="raw_row")
     blank_mask = frame.isna().all(axis=1) if len(frame.columns) else pd.Series(True, index=frame.index)
