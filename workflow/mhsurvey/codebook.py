@@ -24,7 +24,7 @@ QUESTION_TYPES = ("single", "multi", "grid", "scale", "numeric", "text")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ROUTING_WORDS = {"in", "and", "or", "not", "True", "False"}
-_INTEGRAL = re.compile(r"^[+-]?\d+([.,]0*)?$")
+_INTEGRAL = re.compile(r"^[+-]?[0-9]+([.,]0*)?$")
 
 
 def normalise_label(text: str) -> str:

@@ -47,5 +47,8 @@ class InputDataError(PipelineError):
         if column is not None:
             parts.append(f"column {column!r}")
         if value is not None:
-            parts.append(f"value {value!r}")
+            shown = value
+            if isinstance(value, str) and len(value) > 80:  # a swallowed field can be megabytes long
+                shown = value[:60] + f"... ({len(value):,} characters)"
+            parts.append(f"value {shown!r}")
         super().__init__(f"{message} ({', '.join(parts)})")

@@ -349,7 +349,7 @@ def read_csv_export(path: str | Path, encoding: str = "auto", invalid_bytes: str
         if invalid and invalid_bytes != "replace":
             first = invalid[0]
             raise InputDataError(
-                f"file is not valid {decoded.encoding} text: {len(invalid)} cell(s) hold invalid bytes "
+                f"file is not valid utf-8 text: {len(invalid)} cell(s) hold invalid bytes "
                 "(set cleaning.invalid_bytes: replace to read them as U+FFFD and list them in the "
                 "cleaning summary)",
                 file=spath, row=first["row"], column=first["column"], value=first["bytes"],
