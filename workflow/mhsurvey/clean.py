@@ -462,6 +462,10 @@ def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings)
         raise InputDataError(f"the export has no data: all {len(raw.blank_rows)} row(s) under the header are blank",
                              file=raw.path, row=raw.blank_rows[0], sheet=raw.sheet)
     canon = map_to_canonical(raw, codebook)
+    if raw.invalid_bytes:
+        first = raw.invalid_bytes[0]
+        log.warning("%s: %d cell(s) held bytes that are not UTF-8, read as U+FFFD (first: row %s, column %r); "
+                    "listed in the cleaning summary", raw.path, len(raw.invalid_bytes), first["row"], first["column"])
     mismatches = value_label_mismatches(raw, codebook)
     if mismatches:
         m = mismatches[0]
