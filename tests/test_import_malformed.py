@@ -294,6 +294,8 @@ CASES = [
     Case("csv_wrong_type", edit(2, "trust", "sju"), ("wrong type",), row=2, column="trust", value="sju"),
     Case("csv_number_too_large", edit(3, "gender", "99999999999999999999999"), ("too large for a code",),
          row=3, column="gender", value="99999999999999999999999"),
+    Case("csv_label_instead_of_code", edit(2, "gender", "Kvinne"), ("wrong type", "label of code 2", "export.recode"),
+         row=2, column="gender", value="Kvinne"),
     Case("csv_float_code", edit(4, "gad7_2", "1.5"), ("wrong type",), row=4, column="gad7_2", value="1.5"),
     Case("csv_bad_timestamp", edit(6, "submitted", "i går"), ("not a date-time",), row=6, column="submitted"),
     Case("csv_empty_id", edit(9, "respondent_id", ""), ("respondent id is empty",), row=9,

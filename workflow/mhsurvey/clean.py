@@ -204,8 +204,11 @@ def _parse_codes(values: pd.Series, col: Column, raw_name: str, raw: RawExport |
     rows = values.index
     for i, k in enumerate(keys):
         if k is not None and type(k) is not int:
+            labelled = [c.code for c in col.codes if k in (normalise_label(c.no), normalise_label(c.en))]
+            hint = (f" ({values.iloc[i]!r} is the codebook's label of code {labelled[0]}: map the export's labels "
+                    "to codes with export.recode)") if labelled else ""
             raise InputDataError(
-                f"value of the wrong type: {col.qtype} column needs an integer code",
+                f"value of the wrong type: {col.qtype} column needs an integer code{hint}",
                 file=path, row=int(rows[i]), column=raw_name, value=values.iloc[i], sheet=sheet,
             )
     valid = col.valid_codes()
