@@ -262,10 +262,11 @@ def _parse_records(text: str, delim: str, path: str) -> tuple[list[list[str]], l
                 lines = _LINE_BREAK.split(text)
                 rest = "\n".join(lines[start_line - 1 :])
                 partial = next(csv.reader(io.StringIO(rest, newline=""), delimiter=delim), [""])
-                header = rows[0] if rows else partial
+                header = rows[0] if rows else []  # in the header itself: name the field by position
+                n_lines = len(lines) - (1 if lines and lines[-1] == "" else 0)
                 raise InputDataError(
                     f"a quote opened in this field is never closed: it runs from line {start_line} to "
-                    f"the end of the file (line {len(lines)}), swallowing every row after it",
+                    f"the end of the file (line {n_lines}), swallowing every row after it",
                     file=path, row=len(rows), column=_column_name(header, len(partial) - 1),
                     value=(partial[-1][:40] + "...") if partial else None,
                 ) from None
