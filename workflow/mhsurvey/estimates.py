@@ -31,12 +31,12 @@ import pandas as pd
 import yaml
 from statsmodels.stats.proportion import proportion_confint
 
-from .clean import apply_routing, routing_mask
 from .codebook import Codebook, Column
 from .config import load_yaml_validated
 from .dictionary import ColumnDoc, docs_from_mapping
 from .errors import ConfigError, InputDataError, PipelineError
 from .margins import moe, z_for_confidence
+from .routing import apply_routing, routing_mask
 
 log = logging.getLogger("mhsurvey.estimates")
 

@@ -45,9 +45,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..clean import routing_mask
 from ..codebook import Codebook, Column
 from ..errors import ConfigError
+from ..routing import routing_mask
 from .targets import Published, largest_remainder
 
 log = logging.getLogger(__name__)
