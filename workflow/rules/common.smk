@@ -6,6 +6,7 @@ Validates config/config.yaml against workflow/schemas/config.schema.yaml at star
 
 from pathlib import Path
 
+from mhsurvey.codedeps import code_inputs as _code_inputs
 from mhsurvey.config import validate_config
 
 validate_config(config, source="config (config/config.yaml + --configfile/--config)")
@@ -60,11 +61,25 @@ def simulation_config_path(wildcards):
     return config["simulation"][wildcards.survey]
 
 
-def package_code(*names):
-    """Package modules (files or subpackage folders under workflow/mhsurvey) a rule's script uses.
+# Repository root (this file is workflow/rules/common.smk), whichever Snakefile includes it.
+REPO_ROOT = Path(str(workflow.current_basedir)).resolve().parents[1]
 
-    Listed as the rule's `code` input, so editing them triggers a rerun: Snakemake tracks the
-    script itself but not the modules it imports.
+
+def code_inputs(script):
+    """The `code` input of a rule running `script` (repo-relative, e.g. "workflow/scripts/score.py").
+
+    The modules of mhsurvey/mhsim the script imports, transitively (also inside functions), and
+    the JSON schemas they validate against, as repo-relative paths (mhsurvey.codedeps.code_inputs).
+    Editing any of them triggers a rerun: Snakemake tracks the script itself but not what it imports.
+    Computed by parsing the files, once per snakemake call.
+    """
+    return _code_inputs(script, REPO_ROOT)
+
+
+def package_code(*names):
+    """Deprecated hand-kept list of package modules; use code_inputs(script) instead.
+
+    Kept only until rules written against it on other branches are converted.
     """
     files = []
     for name in names:
