@@ -54,6 +54,19 @@ def _module_name(path: Path, src_root: Path) -> str | None:
     return ".".join(parts) if parts else None
 
 
+def _statements(body: Iterable[ast.AST]) -> Iterable[ast.AST]:
+    """Every statement of a block and of the blocks nested in it (functions, classes, if/try/with...).
+
+    Imports are statements, so expressions need not be visited (much cheaper than ``ast.walk``).
+    """
+    for node in body:
+        yield node
+        for field in ("body", "orelse", "finalbody", "handlers", "cases"):
+            sub = getattr(node, field, None)
+            if isinstance(sub, list):
+                yield from _statements(sub)
+
+
 def imported_names(tree: ast.AST, module: str | None, is_package: bool) -> set[str]:
     """Dotted names of all modules an AST imports (absolute, relative resolved), with their parents.
 
@@ -63,7 +76,7 @@ def imported_names(tree: ast.AST, module: str | None, is_package: bool) -> set[s
     the caller keeps it only if a file exists).
     """
     names: set[str] = set()
-    for node in ast.walk(tree):
+    for node in _statements(getattr(tree, "body", [tree])):
         if isinstance(node, ast.Import):
             for alias in node.names:
                 names.update(_with_parents(alias.name))
@@ -102,6 +115,19 @@ def _parse(path: Path) -> ast.AST:
 
 
 @cache
+def _imports_of(path: Path, src_root: Path) -> frozenset[str]:
+    module = _module_name(path, src_root)
+    return frozenset(imported_names(_parse(path), module, path.name == "__init__.py"))
+
+
+@cache
+def _schemas_of(path: Path) -> frozenset[str]:
+    if ".schema." not in path.read_text(encoding="utf-8"):  # most modules name no schema
+        return frozenset()
+    return frozenset(schema_names(_parse(path)))
+
+
+@cache
 def import_closure(script: Path, src_root: Path, packages: tuple[str, ...] = PACKAGES) -> tuple[Path, ...]:
     """Files of every first-party module ``script`` imports, directly or transitively (sorted).
 
@@ -113,8 +139,11 @@ def import_closure(script: Path, src_root: Path, packages: tuple[str, ...] = PAC
     todo = [script]
     while todo:
         path = todo.pop()
-        module = _module_name(path, src_root) if path != script else None
-        for name in imported_names(_parse(path), module, path.name == "__init__.py"):
+        if path == script:
+            names = imported_names(_parse(path), None, False)
+        else:
+            names = _imports_of(path, src_root)
+        for name in names:
             if name in seen or name.split(".")[0] not in packages:
                 continue
             found = _module_file(src_root, name)
@@ -132,7 +161,7 @@ def closure_schemas(files: Iterable[Path], schema_dir: Path) -> tuple[Path, ...]
     """Schema files (under ``schema_dir``) named by string constants in ``files`` (sorted)."""
     found = set()
     for path in files:
-        for name in schema_names(_parse(Path(path).resolve())):
+        for name in _schemas_of(Path(path).resolve()):
             candidate = Path(schema_dir) / name
             if candidate.is_file():
                 found.add(candidate.resolve())

@@ -1,15 +1,19 @@
-"""Shared helpers of the workflow: config validation and path lookups.
+"""Shared helpers of the workflow: config validation, path lookups and derived code inputs.
 
-Validates config/config.yaml against workflow/schemas/config.schema.yaml at start-up
-(an unknown key or a wrong type stops the run with a message that names it).
+Validates config/config.yaml against workflow/schemas/config.schema.yaml at start-up, and every
+file it references (scoring, estimates, codebooks, simulation targets; mhsurvey.configfiles):
+an unknown key or a wrong type stops the run with a message naming the file and the key path.
 """
 
 from pathlib import Path
 
 from mhsurvey.codedeps import code_inputs as _code_inputs
 from mhsurvey.config import validate_config
+from mhsurvey.configfiles import validate_config_files
 
 validate_config(config, source="config (config/config.yaml + --configfile/--config)")
+# Every file the config names (scoring, estimates, codebooks, simulation targets), at start-up too.
+validate_config_files(config, cache=".snakemake/mhsurvey/validated.json")
 
 SURVEYS = sorted(config["surveys"])
 
