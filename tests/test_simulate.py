@@ -1,4 +1,4 @@
-"""Unit tests of the synthetic-data generator (mhsurvey.simulate): known answers, hand-worked
+"""Unit tests of the synthetic-data generator (mhsim): known answers, hand-worked
 examples from the scoring specification, and invariants of the model, the polish and the export."""
 
 from __future__ import annotations
@@ -12,17 +12,12 @@ import pingouin as pg
 import pytest
 import yaml
 
-from mhsurvey.codebook import parse_codebook
-from mhsurvey.config import load_yaml_validated
-from mhsurvey.errors import ConfigError
-from mhsurvey.schemas import validate_against
-from mhsurvey.scoring import load_scoring_rules
-from mhsurvey.simulate.background import generate_background
-from mhsurvey.simulate.calibrate import Population, assumed_marginals, solve_loading
-from mhsurvey.simulate.comments import BANKS, generate_comments, make_comment
-from mhsurvey.simulate.export import count_quirks, kept_rows
-from mhsurvey.simulate.instruments import ItemCheck, ItemSpec, ScaleTargets, nonsubstantive_mask
-from mhsurvey.simulate.latent import (
+from mhsim.background import generate_background
+from mhsim.calibrate import Population, assumed_marginals, solve_loading
+from mhsim.comments import BANKS, generate_comments, make_comment
+from mhsim.export import count_quirks, kept_rows
+from mhsim.instruments import ItemCheck, ItemSpec, ScaleTargets, nonsubstantive_mask
+from mhsim.latent import (
     ScaleModel,
     SurveyModel,
     draw_latent,
@@ -31,9 +26,15 @@ from mhsurvey.simulate.latent import (
     shift_shares,
     thresholds_from_shares,
 )
-from mhsurvey.simulate.polish import ShareTarget, polish
-from mhsurvey.simulate.rules import Rule, class_shares, cronbach_alpha, rules_from_scoring
-from mhsurvey.simulate.targets import Published, largest_remainder, load_published, parse_range, resolve_value
+from mhsim.polish import ShareTarget, polish
+from mhsim.rules import Rule, class_shares, rules_from_scoring
+from mhsim.targets import Published, largest_remainder, load_published, parse_range, resolve_value
+from mhsurvey.codebook import parse_codebook
+from mhsurvey.config import load_yaml_validated
+from mhsurvey.errors import ConfigError
+from mhsurvey.reliability import cronbach_alpha
+from mhsurvey.schemas import validate_against
+from mhsurvey.scoring import load_scoring_rules
 
 REPO = Path(__file__).resolve().parents[1]
 PUBLISHED = [REPO / "data/published/ch2_current.csv", REPO / "data/published/ch3_former_appendix.csv"]

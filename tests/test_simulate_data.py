@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 import yaml
 
+from mhsim import GENERATOR_VERSION
+from mhsim.export import kept_rows, write_export
+from mhsim.run import calibration, cleaning_settings, generate_export, load_inputs, quirk_summary
 from mhsurvey.readers import file_sha256
-from mhsurvey.simulate import GENERATOR_VERSION
-from mhsurvey.simulate.export import kept_rows, write_export
-from mhsurvey.simulate.run import calibration, cleaning_settings, generate_export, load_inputs, quirk_summary
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data/synthetic"

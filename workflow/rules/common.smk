@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mhsurvey.codedeps import code_inputs as _code_inputs
 from mhsurvey.config import validate_config
-from mhsurvey.configfiles import validate_config_files
+from mhsurvey.configfiles import items_spec_path, validate_config_files
 
 validate_config(config, source="config (config/config.yaml + --configfile/--config)")
 # Every file the config names (scoring, estimates, codebooks, simulation targets), at start-up too.
@@ -63,6 +63,11 @@ def final_targets():
 def simulation_config_path(wildcards):
     """Synthetic-data targets of the survey (config key simulation.<survey>)."""
     return config["simulation"][wildcards.survey]
+
+
+def simulation_items_path(wildcards):
+    """Chapter-2 spec of the survey: <survey>_items.yaml beside its simulation config."""
+    return items_spec_path(simulation_config_path(wildcards))
 
 
 # Repository root (this file is workflow/rules/common.smk), whichever Snakefile includes it.

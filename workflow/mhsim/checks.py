@@ -26,9 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..codebook import Codebook
-from ..dictionary import ColumnDoc, docs_from_mapping
-from ..reliability import cronbach_alpha
+from mhsurvey.codebook import Codebook
+from mhsurvey.dictionary import ColumnDoc, docs_from_mapping
+from mhsurvey.reliability import cronbach_alpha
+
 from .instruments import ScaleTargets
 from .targets import Published, resolve_value, source_label
 

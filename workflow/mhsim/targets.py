@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
+from mhsurvey.errors import ConfigError
 
 PUBLISHED_COLUMNS = ("id", "survey", "section", "source", "measure", "item", "subgroup_var",
                      "subgroup_level", "category", "pct", "n")

@@ -149,19 +149,6 @@ def impairment_vector(x_wsas: np.ndarray, rule: Rule) -> np.ndarray:
     return rule.classify(x_wsas)
 
 
-def cronbach_alpha(x: np.ndarray) -> float:
-    """Cronbach's alpha of complete rows: ``k/(k-1) * (1 - sum var_i / var(sum))``.
-
-    ``methods.md`` §3 (raw alpha from the covariance matrix, listwise deletion; sample variances).
-    """
-    x = np.asarray(x, dtype=float)
-    x = x[~np.isnan(x).any(axis=1)]
-    k = x.shape[1]
-    item_var = x.var(axis=0, ddof=1).sum()
-    total_var = x.sum(axis=1).var(ddof=1)
-    return float(k / (k - 1) * (1.0 - item_var / total_var))
-
-
 def class_shares(cls: np.ndarray, n_classes: int) -> np.ndarray:
     """Percentage of rows in each class among rows with a class (``-1`` excluded)."""
     valid = cls[cls >= 0]

@@ -31,8 +31,10 @@ import pandas as pd
 from scipy.optimize import brentq, minimize
 from scipy.stats import norm
 
-from ..codebook import Codebook
-from ..errors import ConfigError
+from mhsurvey.codebook import Codebook
+from mhsurvey.errors import ConfigError
+from mhsurvey.reliability import cronbach_alpha
+
 from .background import generate_background
 from .instruments import ScaleTargets, all_scale_targets
 from .latent import (
@@ -46,10 +48,10 @@ from .latent import (
     shift_for_top_share,
     shift_shares,
 )
-from .rules import Rule, class_shares, cronbach_alpha
+from .rules import Rule, class_shares
 from .targets import Published, largest_remainder
 
-log = logging.getLogger("mhsurvey.simulate")
+log = logging.getLogger(__name__)
 
 LAMBDA_BOUNDS = (0.05, 0.98)
 GAMMA_BOUNDS = (0.0, 0.98)

@@ -16,11 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..codebook import Codebook
-from ..errors import ConfigError
+from mhsurvey.codebook import Codebook
+from mhsurvey.errors import ConfigError
+from mhsurvey.reliability import cronbach_alpha
+
 from .latent import LatentDraws, SurveyModel, assign_items, item_latents, scale_factor
 from .polish import ShareTarget, polish
-from .rules import Rule, cronbach_alpha
+from .rules import Rule
 from .targets import Published, resolve_value, source_label
 
 NONSUBSTANTIVE_CODE = 99  # "Ønsker ikke svare" on every instrument item (docs/architecture.md)
