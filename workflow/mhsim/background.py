@@ -1,4 +1,4 @@
-"""Background variables with the sample composition of Vedlegg 1 (``methods.md`` §4.4).
+"""Background variables with the sample composition of Vedlegg 1 (``docs/methods.md`` §4.4).
 
 Every one-way margin is integerised exactly (largest remainder, :func:`targets.largest_remainder`)
 and assigned by a random permutation, which is the integerised IPF solution when only one-way

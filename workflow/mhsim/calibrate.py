@@ -1,4 +1,4 @@
-"""Solving the model parameters (slow; run by ``simulate_calibrate``), ``methods.md`` §4.2-§4.5.
+"""Solving the model parameters (slow; run by ``simulate_calibrate``), ``docs/methods.md`` §4.2-§4.5.
 
 Monte Carlo with common random numbers on a large calibration population (``model.calibration_n``
 respondents with the Vedlegg 1 composition). Every evaluation assigns items by rank, so item
@@ -149,7 +149,7 @@ def solve_loading(pop: Population, scale: ScaleModel, alpha: float) -> float:
     lo, hi = LAMBDA_BOUNDS
     if f(hi) < 0:
         raise ConfigError(f"{scale.name}: alpha {alpha} cannot be reached (alpha(lambda={hi}) is lower); "
-                          "check the item distributions (methods.md §4.6)")
+                          "check the item distributions (docs/methods.md §4.6)")
     if f(lo) > 0:
         return lo
     lam = brentq(f, lo, hi, xtol=1e-4)

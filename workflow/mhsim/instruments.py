@@ -3,7 +3,7 @@
 For one survey: draw the latent model (:mod:`.latent`) for every respondent, assign item codes by
 rank with exact published counts, mark the configured "Ønsker ikke svare" answers, then polish
 each scale with the swap search (:mod:`.polish`) so that Cronbach's alpha, the headline class
-shares and the subgroup shares of the report hold in the finite sample (``methods.md`` §4.3).
+shares and the subgroup shares of the report hold in the finite sample (``docs/methods.md`` §4.3).
 WSAS is polished first because the PHQ-9 and ITQ rules need its impairment flag.
 """
 

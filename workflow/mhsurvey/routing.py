@@ -4,7 +4,7 @@ Shared by cleaning (stage 01: :func:`apply_routing` blanks and flags), estimates
 base of a question is the respondents it was asked of, :func:`routing_mask`) and the synthetic-data
 generator (only asked questions are answered). A routing expression is a ``pandas.eval`` boolean
 expression over canonical column names, written in the codebook (``columns[].routing``,
-docs/codebook.md); an empty expression means "asked of everyone". Bases follow docs/methods.md §3.
+docs/codebook.md); an empty expression means "asked of everyone". Bases: docs/methods.md §1.4.
 """
 
 from __future__ import annotations

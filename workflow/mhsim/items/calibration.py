@@ -62,7 +62,7 @@ def item_calibration(
     respondents, unions of options as "any ticked". Tolerance: totals ``checks.total_tolerance_pp``
     (``approx_tolerance_pp`` for verbal approximations); subgroup and condition targets the 95 %
     margin of error ``z * sqrt(p (1 - p) / n)`` at the published ``p`` and the level's ``n``
-    (``methods.md`` §1); differences (printed as magnitudes, e.g. "Mann vs Kvinne 40 pp" where women
+    (``docs/methods.md`` §1); differences (printed as magnitudes, e.g. "Mann vs Kvinne 40 pp" where women
     are higher) compare ``|p_a - p_b|`` within ``z * sqrt(p_a q_a / n_a + p_b q_b / n_b)`` at the
     generated shares. ``conditions`` (one boolean column per diagnostic-group label) enables the condition
     targets; without it they are reported with an empty ``within``.

@@ -93,7 +93,7 @@ def _standardise(x: np.ndarray) -> np.ndarray:
 
 
 def latent_score(factors: Mapping[str, float], env: Mapping[str, np.ndarray], noise: np.ndarray) -> np.ndarray:
-    """``S = sum_f a_f Z_f + sqrt(max(1 - sum_f a_f^2, 0.05)) * noise`` (``methods.md`` §4.2/§4.5).
+    """``S = sum_f a_f Z_f + sqrt(max(1 - sum_f a_f^2, 0.05)) * noise`` (``docs/methods.md`` §4.2/§4.5).
 
     ``Z_f`` are standardised factor scores from ``env`` (``exposure``, ``distress`` or the latent of
     an earlier item, by name); negative loadings mean "less of the top category".

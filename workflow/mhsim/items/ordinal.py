@@ -86,7 +86,7 @@ def _entry_counts(entries: Sequence[tuple[list[int], float, np.ndarray]], n: int
     """Integer counts per code: largest remainder over the entries, then within each entry.
 
     Two stages keep a published merged count exact (e.g. 783 of 1206 followed up, whatever the
-    split over "i stor / noen / liten grad") (``methods.md`` §4.3 step 1).
+    split over "i stor / noen / liten grad") (``docs/methods.md`` §4.3 step 1).
     """
     pcts = [p for _, p, _ in entries]
     ek = largest_remainder(pcts, n) if sum(pcts) > 0 else np.zeros(len(entries), dtype=int)

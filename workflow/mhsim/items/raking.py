@@ -16,7 +16,7 @@ def cut_for_count(values: np.ndarray, k: int) -> float:
     """Threshold ``t`` with exactly ``k`` of ``values`` strictly above it.
 
     Sorted descending ``v``: ``t = (v[k-1] + v[k]) / 2``; ``k = 0`` gives ``max + 1e-6``, ``k = len``
-    gives ``min - 1e-6`` (the empirical-threshold rank assignment of ``methods.md`` §4.3 step 2).
+    gives ``min - 1e-6`` (the empirical-threshold rank assignment of ``docs/methods.md`` §4.3 step 2).
 
     >>> cut_for_count(np.array([3.0, 1.0, 2.0]), 1)
     2.5
@@ -169,7 +169,7 @@ def rake_categories(
     subgroup indicators. Position ``0`` is the top category. The boundary ``b`` separates positions
     ``<= b`` from the rest: ``j`` is above it iff ``score_j + sum_g M_jg * delta_gb > tau_b``.
 
-    Sweep (raking on the probit scale, ``methods.md`` §4.4, on realised scores): for each group with
+    Sweep (raking on the probit scale, ``docs/methods.md`` §4.4, on realised scores): for each group with
     targets, move ``delta_gb`` so that the group's count above ``b`` equals the wanted count
     (:func:`_wanted_boundaries`); untargeted boundaries of the group follow the nearest targeted one
     (a location shift); then ``tau_b`` is re-solved from the total counts (§4.3). Stops when every
