@@ -13,7 +13,6 @@ include: "workflow/rules/clean.smk"
 include: "workflow/rules/score.smk"
 include: "workflow/rules/reliability.smk"
 include: "workflow/rules/estimates.smk"
-include: "workflow/rules/simulate.smk"
 
 
 rule all:

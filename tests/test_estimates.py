@@ -291,13 +291,13 @@ def test_intervals_agree_with_statsmodels_and_closed_forms():
         lo, hi = proportion_confint(count[i], n[i], alpha=0.05, method="wilson")
         assert st["wilson_low"][i] == pytest.approx(100 * lo, abs=1e-9)
         assert st["wilson_high"][i] == pytest.approx(100 * hi, abs=1e-9)
-        # Wilson closed form (methods.md §1)
+        # Wilson closed form (docs/methods.md §1)
         centre = (p + z * z / (2 * n[i])) / (1 + z * z / n[i])
         half = z * math.sqrt(p * (1 - p) / n[i] + z * z / (4 * n[i] ** 2)) / (1 + z * z / n[i])
         assert st["wilson_low"][i] == pytest.approx(100 * (centre - half), abs=1e-9)
         assert st["moe"][i] == pytest.approx(100 * z * math.sqrt(p * (1 - p) / n[i]), abs=1e-9)
         assert st["moe_report"][i] == pytest.approx(200 * math.sqrt(p * (1 - p) / n[i]), abs=1e-9)
-    # methods.md §1 known answers: 6/30 Wilson .095-.373; 320/1600 Wald .180-.220
+    # docs/methods.md §1 known answers: 6/30 Wilson .095-.373; 320/1600 Wald .180-.220
     assert (round(st["wilson_low"][1] / 100, 3), round(st["wilson_high"][1] / 100, 3)) == (0.095, 0.373)
     assert st["pct"][0] - st["moe"][0] == pytest.approx(18.04, abs=0.005)
     assert np.isnan(proportion_stats(np.array([0]), np.array([0]), 2.0, 0.95)["pct"][0])

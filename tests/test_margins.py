@@ -1,4 +1,4 @@
-"""Margins of error and the report's Vedlegg 3 table (mhsurvey.margins; methods.md §1)."""
+"""Margins of error and the report's Vedlegg 3 table (mhsurvey.margins; docs/methods.md §1)."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def test_z_for_confidence_is_the_normal_quantile():
 
 
 def test_moe_hand_values():
-    # 1.96 * sqrt(.2 * .8 / 1600) = 1.96 * 0.01 = 0.0196 (the report's check value, methods.md §1)
+    # 1.96 * sqrt(.2 * .8 / 1600) = 1.96 * 0.01 = 0.0196 (the report's check value, docs/methods.md §1)
     assert moe(0.2, 1600, 1.96) == pytest.approx(0.0196, abs=1e-15)
     # 2 * sqrt(.5 * .5 / 100) = 2 * 0.05 = 0.1
     assert moe(0.5, 100, 2.0) == pytest.approx(0.1, abs=1e-15)
@@ -55,7 +55,7 @@ def test_report_ranges_reproduced_with_z_2():
 
 
 def test_report_ranges_not_reproduced_by_the_actual_n_or_z_1_96():
-    # methods.md §1: the exact n gives 1.0-2.4 (n=1726) and 2.4-5.5 (n=323); n=300 with z=1.96 tops at 5.7
+    # docs/methods.md §1: the exact n gives 1.0-2.4 (n=1726) and 2.4-5.5 (n=323); n=300 with z=1.96 tops at 5.7
     z95 = z_for_confidence(0.95)
     lo, hi = moe_range(1726, REPORT_P, z95)
     assert (round_half_up(lo, 1), round_half_up(hi, 1)) == (1.0, 2.4)
@@ -67,7 +67,7 @@ def test_report_ranges_not_reproduced_by_the_actual_n_or_z_1_96():
 
 
 def test_methods_table_rows():
-    # methods.md §1 table (two decimals): n=1600 z=1.96 and n=300 z=2.00
+    # docs/methods.md §1 table (two decimals): n=1600 z=1.96 and n=300 z=2.00
     expected = {
         (1600, 1.96): [1.07, 1.47, 1.96, 2.25, 2.40, 2.45],
         (1600, 2.00): [1.09, 1.50, 2.00, 2.29, 2.45, 2.50],

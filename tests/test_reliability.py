@@ -1,8 +1,7 @@
 """Reliability: alpha, Feldt CI, standardized alpha, omega, bootstrap, item statistics.
 
 Known answers: pingouin 0.7.0's documented examples (datasets shipped in the pingouin wheel), the
-hand-computable vectors of the project's methods notes (methods.md §3) and scoring specification
-(scoring.md §12), Feldt intervals from published summaries, and pingouin itself as a reference
+hand-computable vectors of docs/methods.md §3.5, Feldt intervals from published summaries, and pingouin itself as a reference
 implementation on random data. Tolerance 1e-6 unless the source prints fewer decimals.
 """
 
@@ -30,8 +29,8 @@ from mhsurvey.reliability import (
     standardized_alpha,
 )
 
-TOY = np.array([[1, 2, 2], [2, 2, 3], [3, 3, 3], [4, 4, 5], [5, 4, 5]], dtype=float)  # scoring.md §12 (1)
-HAND = np.array([[1, 2, 3], [2, 2, 4], [3, 4, 4], [4, 5, 5], [2, 3, 2]], dtype=float)  # methods.md §3
+TOY = np.array([[1, 2, 2], [2, 2, 3], [3, 3, 3], [4, 4, 5], [5, 4, 5]], dtype=float)  # docs/methods.md §3.5 (1)
+HAND = np.array([[1, 2, 3], [2, 2, 4], [3, 4, 4], [4, 5, 5], [2, 3, 2]], dtype=float)  # docs/methods.md §3.5 (7)
 
 
 def population_corr(loadings: list[float]) -> np.ndarray:
@@ -81,7 +80,7 @@ def test_pingouin_long_dataset_documented_values():
     assert a == pytest.approx(0.5917188485995826, abs=1e-9)
     assert tuple(np.round(feldt_ci(a, *x.shape), 3)) == (0.195, 0.84)
     r = np.corrcoef(x, rowvar=False)
-    assert standardized_alpha(r) == pytest.approx(0.6343, abs=5e-5)  # scoring.md §12 (3), 4 decimals
+    assert standardized_alpha(r) == pytest.approx(0.6343, abs=5e-5)  # docs/methods.md §3.5 (3), 4 decimals
     assert mean_inter_item_r(r) == pytest.approx(0.1478, abs=5e-5)
 
 
@@ -96,7 +95,7 @@ def test_alpha_matches_pingouin_on_random_data():
 
 
 def test_standardized_alpha_population_congeneric():
-    # psych sim.congeneric default loadings .8, .7, .6, .5: mean r 0.41833, std alpha 0.7421 (scoring.md §12 (4))
+    # psych sim.congeneric default loadings .8, .7, .6, .5: mean r 0.41833, std alpha 0.7421 (docs/methods.md §3.5 (4))
     r = population_corr([0.8, 0.7, 0.6, 0.5])
     assert mean_inter_item_r(r) == pytest.approx(0.41833, abs=5e-6)
     assert standardized_alpha(r) == pytest.approx(0.7421, abs=5e-5)
@@ -107,9 +106,9 @@ def test_standardized_alpha_population_congeneric():
 
 
 @pytest.mark.parametrize("alpha, n, k, level, expected, tol", [
-    (0.74, 100, 4, 0.95, (0.6455, 0.8143), 5e-5),  # scoring.md §12 (5)
+    (0.74, 100, 4, 0.95, (0.6455, 0.8143), 5e-5),  # docs/methods.md §3.5 (5)
     (0.79, 41, 26, 0.90, (0.7047, 0.8616), 5e-5),  # Feldt et al. 1987 example (psychometric::alpha.CI)
-    (0.913, 873, 20, 0.95, (0.9044024, 0.9211588), 5e-8),  # methods.md §3 (Evans, feldt1.return)
+    (0.913, 873, 20, 0.95, (0.9044024, 0.9211588), 5e-8),  # docs/methods.md §3.5 (5) (Evans, feldt1.return)
 ])
 def test_feldt_published_values(alpha, n, k, level, expected, tol):
     lo, hi = feldt_ci(alpha, n, k, level)
@@ -118,7 +117,7 @@ def test_feldt_published_values(alpha, n, k, level, expected, tol):
 
 
 def test_feldt_phq9_report_values():
-    # methods.md §3: alpha .89, k 9 -> [.882, .898] at n 1726 and [.871, .907] at n 323
+    # docs/methods.md §3: alpha .89, k 9 -> [.882, .898] at n 1726 and [.871, .907] at n 323
     assert tuple(np.round(feldt_ci(0.89, 1726, 9), 3)) == (0.882, 0.898)
     assert tuple(np.round(feldt_ci(0.89, 323, 9), 3)) == (0.871, 0.907)
 
@@ -127,12 +126,12 @@ def test_feldt_phq9_report_values():
 
 
 def test_omega_hand_value():
-    # lambda (.7, .8, .6), psi = 1 - lambda^2: omega = 2.1^2 / (4.41 + 1.51) = 0.74493 (scoring.md §12 (6))
+    # lambda (.7, .8, .6), psi = 1 - lambda^2: omega = 2.1^2 / (4.41 + 1.51) = 0.74493 (docs/methods.md §3.5 (6))
     assert omega_total(population_corr([0.7, 0.8, 0.6]), nobs=1000) == pytest.approx(4.41 / 5.92, abs=1e-6)
 
 
 def test_omega_recovers_true_value_in_a_large_sample():
-    lam = np.array([0.8, 0.7, 0.6, 0.75, 0.65])  # methods.md §3: true omega .8291
+    lam = np.array([0.8, 0.7, 0.6, 0.75, 0.65])  # docs/methods.md §3.5 (6): true omega .8291
     rng = np.random.default_rng(2023)
     f = rng.standard_normal(100_000)
     x = np.outer(f, lam) + rng.standard_normal((100_000, 5)) * np.sqrt(1 - lam**2)

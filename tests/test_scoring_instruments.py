@@ -1,8 +1,7 @@
 """Known-answer tests of every scoring rule, from the manuals and the worked examples.
 
-Expected values are the worked examples of the project's scoring specification (scoring.md
-§2-§9; hand-computed there and copied here), test vectors of public implementations quoted there
-(awell-score, CamCOPS), and hand arithmetic noted inline. Inputs go through ``score_responses``
+Expected values are hand-computed worked examples of the rules in docs/methods.md §6.3-§6.11, test
+vectors of public implementations (awell-score, CamCOPS), and hand arithmetic noted inline. Inputs go through ``score_responses``
 with the shipped ``config/scoring.yaml``, so the tests also pin the configured defaults.
 """
 
@@ -36,7 +35,7 @@ def variant(rows: list[dict], cls: str, rule: str, fi: str | None = None, policy
     return [None if pd.isna(v) else int(v) for v in out]
 
 
-# --------------------------------------------------------------------------- DASS (scoring.md §2)
+# --------------------------------------------------------------------------- DASS (docs/methods.md §6.3)
 
 
 def test_dass_worked_examples():
@@ -72,7 +71,7 @@ def test_dass_band_boundaries_and_missing():
     assert col(score(rows_dass_missing(), bounds_only), "dass_stress_band") == ["normal", None, None, None]
 
 
-# --------------------------------------------------------------------------- GAD-7 (scoring.md §3)
+# --------------------------------------------------------------------------- GAD-7 (docs/methods.md §6.4)
 
 
 def test_gad7_worked_examples_and_boundaries():
@@ -86,7 +85,7 @@ def test_gad7_worked_examples_and_boundaries():
 
 
 def test_gad7_missing_item_example():
-    # 2,2,2,NA,1,1,1: observed 9, bounds 9..12, prorated 10.5 (scoring.md §3)
+    # 2,2,2,NA,1,1,1: observed 9, bounds 9..12, prorated 10.5 (docs/methods.md §6.4)
     rows = [{"gad7": [2, 2, 2, None, 1, 1, 1]}, {"gad7": [2, 2, 2, 99, 1, 1, 1]}]
     df = score(rows)
     assert col(df, "gad7_sum") == [pytest.approx(10.5)] * 2  # 99 counts as missing
@@ -97,7 +96,7 @@ def test_gad7_missing_item_example():
     assert variant(rows, "gad7", "plummer_ge8") == [1, 1]
 
 
-# --------------------------------------------------------------------------- PHQ-9 (scoring.md §4)
+# --------------------------------------------------------------------------- PHQ-9 (docs/methods.md §6.5)
 
 IMPAIRED = [4, 4, 4, 4, 4]  # WSAS total 20: passes F1-F5, fails F6
 
@@ -152,7 +151,7 @@ def test_phq9_missing_data():
     assert col(df, "phq9_case_report") == [1, None, 1, None, 0]
 
 
-# --------------------------------------------------------------------------- CFQ (scoring.md §5)
+# --------------------------------------------------------------------------- CFQ (docs/methods.md §6.6)
 
 
 def test_cfq_worked_examples():
@@ -171,7 +170,7 @@ def test_cfq_worked_examples():
 
 
 def test_cfq_likert_proration_formula():
-    # scoring.md §5: observed 12 over 9 items, prorated 12 x 11/9 = 14.67 (when 2 missing are allowed)
+    # docs/methods.md §6.6: observed 12 over 9 items, prorated 12 x 11/9 = 14.67 (when 2 missing are allowed)
     from mhsurvey.scoring.instruments import sum_score
     prep = prepare(responses([{"cfq": [2, 2, 2, None, 1, 1, 1, 1, 1, 1, None]}]), CB, RULES)
     assert sum_score(prep.cfq, 2)[0] == pytest.approx(12 * 11 / 9)
@@ -183,7 +182,7 @@ def test_cfq_bimodal_bounds_decide_with_missing():
     assert col(score(rows), "cfq_case_report") == [1, 0]
 
 
-# --------------------------------------------------------------------------- SSS-8 (scoring.md §6)
+# --------------------------------------------------------------------------- SSS-8 (docs/methods.md §6.7)
 
 
 def test_sss8_worked_examples_on_fielded_codes():
@@ -201,7 +200,7 @@ def test_sss8_boundary_11_vs_12():
     assert col(score(rows), "sss8_case_report") == [0, 1]
 
 
-# --------------------------------------------------------------------------- ITQ (scoring.md §7)
+# --------------------------------------------------------------------------- ITQ (docs/methods.md §6.8)
 
 CASE_A = {"itq_ptsd": [2, 0, 0, 2, 1, 3], "itq_dso": [0, 1, 0, 1, 1, 0], "wsas": [4, 2, 3, 1, 2]}
 CASE_B = {"itq_ptsd": [0, 1, 1, 0, 2, 1], "itq_dso": [2, 3, 2, 1, 2, 0], "wsas": [6, 5, 5, 3, 6]}
@@ -224,7 +223,7 @@ def test_itq_clusters_and_sums_cases_abc():
 
 @pytest.mark.parametrize("fi, a_ptsd", [("F1", 1), ("F2", 1), ("F3", 0), ("F4", 1), ("F5", 0), ("F6", 0), ("F7", 1)])
 def test_itq_case_a_depends_on_impairment_rule(fi, a_ptsd):
-    # scoring.md §7.5 case A: PTSD if FI holds; F1 Y, F2 Y, F3 N, F4 Y, F5 N, F6 N (F7: W1 = 4 >= 4)
+    # docs/methods.md §6.9 case A: PTSD if FI holds; F1 Y, F2 Y, F3 N, F4 Y, F5 N, F6 N (F7: W1 = 4 >= 4)
     for rule in ("report", "standard"):
         assert variant([CASE_A], "itq_ptsd", rule, fi) == [a_ptsd]
         assert variant([CASE_A], "itq_cptsd", rule, fi) == [0]
@@ -249,7 +248,7 @@ def test_itq_default_columns_cases_abc():
 
 
 def test_itq_manual_ptsd_vector_and_symptom_only_variants():
-    # Norwegian manual-rule vector (scoring.md §7): P = 2,0,2,0,2,0, C all 0, function present -> PTSD
+    # Norwegian manual-rule vector (docs/methods.md §6.8): P = 2,0,2,0,2,0, C all 0, function present -> PTSD
     row = {"itq_ptsd": [2, 0, 2, 0, 2, 0], "itq_dso": [0] * 6, "wsas": IMPAIRED}
     df = score([row])
     assert col(df, "itq_ptsd_case_standard") == [1]
@@ -273,7 +272,7 @@ def test_itq_missing_items_three_valued():
     assert col(df, "itq_cptsd_case_report") == [0, 0, 0]
 
 
-# --------------------------------------------------------------------------- WSAS (scoring.md §8)
+# --------------------------------------------------------------------------- WSAS (docs/methods.md §6.10)
 
 
 def test_wsas_worked_examples():
@@ -302,7 +301,7 @@ def test_wsas_camcops_missing_rule():
     assert col(df, "wsas_case_report") == [0, 1, None, None]  # rows 3-4: bounds 14..22 and 11..27 open
 
 
-# --------------------------------------------------------------------------- trust (scoring.md §9)
+# --------------------------------------------------------------------------- trust (docs/methods.md §6.11)
 
 
 def test_trust_categories():

@@ -70,7 +70,7 @@ def test_sum_bounds_and_proration_hand_values():
     assert lo.tolist() == [9, 8, 15]
     assert hi.tolist() == [12, 8, 21]
     pr = prorated_total(x, max_missing=1)
-    assert pr[0] == pytest.approx(10.5)  # 9 / 6 * 7 (scoring.md §3 worked example)
+    assert pr[0] == pytest.approx(10.5)  # 9 / 6 * 7 (docs/methods.md §6.4 worked example)
     assert pr[1] == 8
     assert np.isnan(pr[2])  # two missing > 1
 

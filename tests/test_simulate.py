@@ -1,4 +1,4 @@
-"""Unit tests of the synthetic-data generator (mhsurvey.simulate): known answers, hand-worked
+"""Unit tests of the synthetic-data generator (mhsim): known answers, hand-worked
 examples from the scoring specification, and invariants of the model, the polish and the export."""
 
 from __future__ import annotations
@@ -12,17 +12,12 @@ import pingouin as pg
 import pytest
 import yaml
 
-from mhsurvey.codebook import parse_codebook
-from mhsurvey.config import load_yaml_validated
-from mhsurvey.errors import ConfigError
-from mhsurvey.schemas import validate_against
-from mhsurvey.scoring import load_scoring_rules
-from mhsurvey.simulate.background import generate_background
-from mhsurvey.simulate.calibrate import Population, assumed_marginals, solve_loading
-from mhsurvey.simulate.comments import BANKS, generate_comments, make_comment
-from mhsurvey.simulate.export import count_quirks, kept_rows
-from mhsurvey.simulate.instruments import ItemCheck, ItemSpec, ScaleTargets, nonsubstantive_mask
-from mhsurvey.simulate.latent import (
+from mhsim.background import generate_background
+from mhsim.calibrate import Population, assumed_marginals, solve_loading
+from mhsim.comments import BANKS, generate_comments, make_comment
+from mhsim.export import count_quirks, kept_rows
+from mhsim.instruments import ItemCheck, ItemSpec, ScaleTargets, nonsubstantive_mask
+from mhsim.latent import (
     ScaleModel,
     SurveyModel,
     draw_latent,
@@ -31,9 +26,15 @@ from mhsurvey.simulate.latent import (
     shift_shares,
     thresholds_from_shares,
 )
-from mhsurvey.simulate.polish import ShareTarget, polish
-from mhsurvey.simulate.rules import Rule, class_shares, cronbach_alpha, rules_from_scoring
-from mhsurvey.simulate.targets import Published, largest_remainder, load_published, parse_range, resolve_value
+from mhsim.polish import ShareTarget, polish
+from mhsim.rules import Rule, class_shares, rules_from_scoring
+from mhsim.targets import Published, largest_remainder, load_published, parse_range, resolve_value
+from mhsurvey.codebook import parse_codebook
+from mhsurvey.config import load_yaml_validated
+from mhsurvey.errors import ConfigError
+from mhsurvey.reliability import cronbach_alpha
+from mhsurvey.schemas import validate_against
+from mhsurvey.scoring import load_scoring_rules
 
 REPO = Path(__file__).resolve().parents[1]
 PUBLISHED = [REPO / "data/published/ch2_current.csv", REPO / "data/published/ch3_former_appendix.csv"]
@@ -170,7 +171,7 @@ def report_rules():
 
 
 def test_report_rules_worked_examples(report_rules):
-    """Worked examples of the scoring specification (DASS §2, GAD-7 §3, PHQ-9 §4, CFQ §5, SSS-8 §6, WSAS §8)."""
+    """Worked examples of the scoring specification (docs/methods.md §6: DASS §6.3, GAD-7 §6.4, PHQ-9 §6.5, CFQ §6.6, SSS-8 §6.7, WSAS §6.10)."""
     rules, imp = report_rules
     dass = np.array([[1] * 7, [2, 1, 1, 1, 1, 1, 1], [2, 1, 2, 1, 2, 1, 1], [3, 2, 3, 2, 3, 2, 3]])
     assert rules["dass_stress"].classify(dass).tolist() == [0, 1, 2, 4]  # 14 normal, 16 mild, 20 moderate, 36 extreme
@@ -196,7 +197,7 @@ def test_report_rules_worked_examples(report_rules):
 
 def test_cronbach_alpha_hand_vector_and_pingouin():
     x = np.array([[1, 2, 2], [2, 2, 3], [3, 3, 3], [4, 4, 5], [5, 4, 5]], dtype=float)
-    assert cronbach_alpha(x) == pytest.approx(0.962838, abs=1e-6)  # methods.md §12 test vector 1
+    assert cronbach_alpha(x) == pytest.approx(0.962838, abs=1e-6)  # docs/methods.md §3.5 test vector 1
     rng = np.random.default_rng(11)
     y = rng.integers(0, 4, (200, 6)).astype(float) + rng.integers(0, 2, (200, 1))
     assert cronbach_alpha(y) == pytest.approx(pg.cronbach_alpha(pd.DataFrame(y))[0], abs=1e-12)
@@ -394,7 +395,7 @@ def test_schema_rejects_unsourced_value_and_unknown_key():
 
 
 def test_published_alpha_and_prevalence_values_are_those_of_the_report(published):
-    """Spot checks that the config resolves to the report's numbers (methods.md §12, report ch. 3)."""
+    """Spot checks that the config resolves to the report's numbers (docs/methods.md §3.5, report ch. 3)."""
     assert published.pct("meth_phq9_alpha") == 0.89 and published.pct("meth_wsas_alpha") == 0.92
     assert published.pct("cur_itq_ptsd_prev_total_inside") == 9 and published.pct("cur_itq_cptsd_prev_total_inside") == 12
     assert published.pct("fmr_itq_ptsd_prev_total_inside") == 7 and published.pct("fmr_itq_cptsd_prev_total_inside") == 8

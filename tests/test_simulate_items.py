@@ -1,4 +1,4 @@
-"""Tests of mhsurvey.simulate.items (synthetic chapter-2 questions).
+"""Tests of mhsim.items (synthetic chapter-2 questions).
 
 Three layers:
 
@@ -22,13 +22,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mhsim import items as it
+from mhsim.items import ordinal, raking, spec
+from mhsim.targets import PUBLISHED_COLUMNS, Published, largest_remainder, load_published
 from mhsurvey.clean import routing_mask
 from mhsurvey.codebook import load_codebook, parse_codebook
 from mhsurvey.config import load_yaml_validated
 from mhsurvey.errors import ConfigError
 from mhsurvey.schemas import validate_against
-from mhsurvey.simulate import items as it
-from mhsurvey.simulate.targets import PUBLISHED_COLUMNS, Published, largest_remainder, load_published
 
 ROOT = Path(__file__).resolve().parents[1]
 PUBLISHED_FILES = [ROOT / "data/published/ch2_current.csv", ROOT / "data/published/ch3_former_appendix.csv"]
@@ -85,7 +86,7 @@ def test_entry_counts_keep_a_merged_published_count():
     yes = 100 * 783 / 1206
     entries = [([1, 2, 3], yes, np.array([35.0, 40.0, 25.0])), ([4], 25.0, np.array([1.0])),
                ([98], 100 - yes - 25.0, np.array([1.0]))]
-    counts = it._entry_counts(entries, 1206)
+    counts = ordinal._entry_counts(entries, 1206)
     assert counts == {1: 274, 2: 313, 3: 196, 4: 301, 98: 122}
     assert counts[1] + counts[2] + counts[3] == 783
 
@@ -93,19 +94,19 @@ def test_entry_counts_keep_a_merged_published_count():
 def test_wanted_boundaries_prefix_suffix_and_band():
     K, m = 4, 100
     cur = np.array([10, 20, 30, 40])
-    assert it._wanted_boundaries([it.Band(0, 0, 1, 30.0)], cur, m, K) == {1: 30.0}
-    assert it._wanted_boundaries([it.Band(0, 3, 4, 20.0)], cur, m, K) == {2: 80.0}
+    assert raking._wanted_boundaries([it.Band(0, 0, 1, 30.0)], cur, m, K) == {1: 30.0}
+    assert raking._wanted_boundaries([it.Band(0, 3, 4, 20.0)], cur, m, K) == {2: 80.0}
     # interior band next to a fixed prefix: fixed from the prefix side
-    assert it._wanted_boundaries([it.Band(0, 0, 1, 30.0), it.Band(0, 2, 2, 10.0)], cur, m, K) == {1: 30.0, 2: 40.0}
+    assert raking._wanted_boundaries([it.Band(0, 0, 1, 30.0), it.Band(0, 2, 2, 10.0)], cur, m, K) == {1: 30.0, 2: 40.0}
     # interior band alone: anchored at its smaller outer side (20 above < 70 below), kept at 20
-    assert it._wanted_boundaries([it.Band(0, 2, 2, 14.0)], cur, m, K) == {1: 20.0, 2: 34.0}
+    assert raking._wanted_boundaries([it.Band(0, 2, 2, 14.0)], cur, m, K) == {1: 20.0, 2: 34.0}
     # chain of two interior bands anchored at the bottom (only 100 - 40 = 60 below ... vs 20 above):
     # here the top is smaller, so c_1 stays 20, then c_2 = 20 + 5 and c_3 = 25 + 12
-    assert it._wanted_boundaries([it.Band(0, 2, 2, 5.0), it.Band(0, 3, 3, 12.0)], cur, m, K) == \
+    assert raking._wanted_boundaries([it.Band(0, 2, 2, 5.0), it.Band(0, 3, 3, 12.0)], cur, m, K) == \
         {1: 20.0, 2: 25.0, 3: 37.0}
     # a chain ending next to a small bottom category is anchored there (c_3 = 95 kept)
     cur2 = np.array([30, 50, 70, 95])
-    assert it._wanted_boundaries([it.Band(0, 2, 2, 20.0), it.Band(0, 3, 3, 10.0)], cur2, m, K) == \
+    assert raking._wanted_boundaries([it.Band(0, 2, 2, 20.0), it.Band(0, 3, 3, 10.0)], cur2, m, K) == \
         {3: 95.0, 2: 85.0, 1: 65.0}
 
 
@@ -148,13 +149,13 @@ def _published(rows: list[dict]) -> Published:
 def test_row_value_variants():
     pub = _published([{"id": "base", "n": "1726", "pct": ""}, {"id": "cnt", "n": "1206", "pct": "65"},
                       {"id": "rng", "pct": "69-70"}])
-    assert it._row_value({"source": "cnt"}, pub, "t") == 65.0
-    assert it._row_value({"source": "cnt", "field": "n", "of": "base"}, pub, "t") == pytest.approx(100 * 1206 / 1726)
-    assert it._row_value({"source": "rng"}, pub, "t") == 69.5
-    assert it._row_value({"like": "cnt", "assumed": "borrowed"}, pub, "t") == 65.0
-    assert it._row_value({"value": 24, "assumed": "why"}, pub, "t") == 24.0
+    assert spec._row_value({"source": "cnt"}, pub, "t") == 65.0
+    assert spec._row_value({"source": "cnt", "field": "n", "of": "base"}, pub, "t") == pytest.approx(100 * 1206 / 1726)
+    assert spec._row_value({"source": "rng"}, pub, "t") == 69.5
+    assert spec._row_value({"like": "cnt", "assumed": "borrowed"}, pub, "t") == 65.0
+    assert spec._row_value({"value": 24, "assumed": "why"}, pub, "t") == 24.0
     with pytest.raises(ConfigError, match="assumed"):
-        it._row_value({"value": 24}, pub, "t")
+        spec._row_value({"value": 24}, pub, "t")
 
 
 def test_item_calibration_known_answer():

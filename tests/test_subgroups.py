@@ -54,13 +54,13 @@ def test_z_vs_rest_equals_adjusted_residual_and_closed_form(g):
     # Haberman's adjusted residual of cell (g, yes), statsmodels Table (no zero cells, shift unused)
     assert z == pytest.approx(Table(FIVE).standardized_resids[g, 0], abs=1e-9)
     assert z == pytest.approx(adjusted_residual(x_g, n_g, x_t, n_t), abs=1e-9)
-    p_t = x_t / n_t  # methods.md §2 closed form with the overlap correction
+    p_t = x_t / n_t  # docs/methods.md §2 closed form with the overlap correction
     closed = (x_g / n_g - p_t) / np.sqrt(p_t * (1 - p_t) * (1 / n_g - 1 / n_t))
     assert z == pytest.approx(closed, abs=1e-9)
 
 
 def test_naive_independent_test_is_different():
-    # treating the total as an independent sample (methods.md §2, "wrong alternative") is too conservative
+    # treating the total as an independent sample (docs/methods.md §2, "wrong alternative") is too conservative
     z, _ = z_test_vs_rest(120, 300, 345, 1500)
     naive, _ = proportions_ztest([120, 345], [300, 1500])
     assert abs(naive) < abs(z) - 1

@@ -37,9 +37,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .codebook import Codebook, Column, Question, code_key, normalise_label, routing_names, split_recode
+from .codebook import Codebook, Column, code_key, normalise_label, split_recode
 from .errors import ConfigError, InputDataError
 from .readers import RawExport, read_export
+from .routing import _question_answered, apply_routing, question_groups, routing_mask
 
 log = logging.getLogger("mhsurvey.clean")
 
@@ -47,7 +48,6 @@ _CODE_LIMIT = 2**31  # larger integers are reported as "too large for a code"
 LABEL_MISMATCH = ("stop", "warn")
 
 EXCLUSION_COLUMNS = ("raw_row", "rid", "rule", "reason", "detail")
-FLAG_COLUMNS = ("raw_row", "rid", "column", "value", "issue", "action")
 
 
 @dataclass(frozen=True)
@@ -355,77 +355,6 @@ def normalise_multi(codes: pd.DataFrame, codebook: Codebook) -> pd.DataFrame:
         for c in cols:
             out.loc[answered & out[c].isna(), c] = 0
     return out
-
-
-def routing_mask(frame: pd.DataFrame, expr: str | None) -> pd.Series:
-    """Rows where the routing expression holds (``pandas.eval`` semantics; NaN compares False).
-
-    An empty expression means "asked of everyone". Only the columns the expression names are
-    converted to float, so evaluating one routing does not copy the whole frame; line breaks of
-    multi-line YAML expressions are folded to spaces.
-    """
-    if not expr:
-        return pd.Series(True, index=frame.index)
-    expr = " ".join(str(expr).split())
-    names = sorted(routing_names(expr) & set(frame.columns))
-    result = frame[names].astype("float64").eval(expr, engine="python")
-    if not isinstance(result, pd.Series):
-        result = pd.Series(bool(result), index=frame.index)
-    return result.fillna(False).astype(bool)
-
-
-def question_groups(q: Question) -> list[list[Column]]:
-    """Units that routing and completeness look at: a multi-select question as a whole,
-    every other question column by column (text columns left out)."""
-    cols = [c for c in q.columns if not c.is_text]
-    if not cols:
-        return []
-    return [cols] if q.type == "multi" else [[c] for c in cols]
-
-
-def _question_answered(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
-    return frame[cols].notna().any(axis=1)
-
-
-def apply_routing(
-    codes: pd.DataFrame, codebook: Codebook, rids: pd.Series
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Check routing in questionnaire order; blank answers given where a question was not asked.
-
-    Returns the corrected codes and the flags table (columns ``FLAG_COLUMNS``): one row per
-    answer given where not asked (``answered_not_asked``, action ``blanked``), per question left
-    unanswered where asked (``not_answered``, action ``kept_missing``), and per multi-select
-    answer that ticks an exclusive option with others (``exclusive_with_others``, ``kept``).
-    """
-    out = codes.copy()
-    flags: list[tuple[Any, ...]] = []
-    for q in codebook.questions:
-        groups = question_groups(q)
-        for group in groups:
-            names = [c.name for c in group]
-            asked = routing_mask(out, group[0].routing)
-            answered = _question_answered(out, names)
-            for row in out.index[(answered & ~asked).to_numpy()]:
-                value = ";".join(str(out.at[row, n]) for n in names if pd.notna(out.at[row, n]))
-                flags.append((row, rids[row], q.id if q.type == "multi" else names[0], value,
-                              "answered_not_asked", "blanked"))
-            out.loc[answered & ~asked, names] = pd.NA
-            for row in out.index[(asked & ~answered).to_numpy()]:
-                flags.append((row, rids[row], q.id if q.type == "multi" else names[0], "",
-                              "not_answered", "kept_missing"))
-        if q.type == "multi" and groups:
-            excl = [c.name for c in groups[0] if c.exclusive]
-            others = [c.name for c in groups[0] if not c.exclusive]
-            if excl:
-                n_ex = (out[excl] == 1).sum(axis=1)
-                n_other = (out[others] == 1).sum(axis=1)
-                bad = ((n_ex >= 1) & (n_other >= 1)) | (n_ex >= 2)
-                for row in out.index[bad.fillna(False).to_numpy()]:
-                    ticked = [n for n in excl + others if out.at[row, n] == 1]
-                    flags.append((row, rids[row], q.id, ";".join(ticked), "exclusive_with_others", "kept"))
-    flag_df = pd.DataFrame(flags, columns=list(FLAG_COLUMNS))
-    flag_df = flag_df.sort_values(["raw_row", "column", "issue"], kind="stable").reset_index(drop=True)
-    return out, flag_df
 
 
 @dataclass

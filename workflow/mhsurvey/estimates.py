@@ -3,7 +3,7 @@
 Every non-text column of the codebook and every configured classification of ``scores.csv`` is
 turned into an :class:`Outcome`: a variable whose answers fall into the cells of a table (its
 ``table_values``) and whose reported categories are single codes or merged code sets ("Helt eller
-delvis enig" = codes 1, 2). Methods (``methods.md`` §1):
+delvis enig" = codes 1, 2). Methods (``docs/methods.md`` §1):
 
 * base n = respondents who were **asked** the question (its routing holds) and answered it;
   non-substantive answers ("Vet ikke", "Ønsker ikke svare") stay in the base by default, as in the
@@ -31,12 +31,12 @@ import pandas as pd
 import yaml
 from statsmodels.stats.proportion import proportion_confint
 
-from .clean import apply_routing, routing_mask
 from .codebook import Codebook, Column
 from .config import load_yaml_validated
 from .dictionary import ColumnDoc, docs_from_mapping
 from .errors import ConfigError, InputDataError, PipelineError
 from .margins import moe, z_for_confidence
+from .routing import apply_routing, routing_mask
 
 log = logging.getLogger("mhsurvey.estimates")
 
@@ -110,7 +110,7 @@ class ReferenceLink:
 
 @dataclass(frozen=True)
 class SuppressionSettings:
-    """Small-cell suppression (``methods.md`` §5): counts in [min_count, max_count] are hidden."""
+    """Small-cell suppression (``docs/methods.md`` §5): counts in [min_count, max_count] are hidden."""
 
     enabled: bool = False
     min_count: int = 1
@@ -514,7 +514,7 @@ def proportion_stats(
     """Share and uncertainty of ``count`` successes out of ``n`` (arrays), in percent / points.
 
     * ``pct`` = 100 · count / n;
-    * ``moe_report`` = 100 · z_report · √(p(1 − p)/n) (report's Wald formula, ``methods.md`` §1);
+    * ``moe_report`` = 100 · z_report · √(p(1 − p)/n) (report's Wald formula, ``docs/methods.md`` §1);
     * ``moe`` = 100 · z · √(p(1 − p)/n), z = Φ⁻¹(1 − (1 − confidence)/2);
     * ``wilson_low``/``wilson_high`` = 100 · Wilson score bounds, statsmodels ``proportion_confint``.
 

@@ -2,7 +2,7 @@
 
 The report quotes margins of ±1.1–2.5 points (current employees) and ±2.5–5.8 (former) and
 explains them with a table of margins by number of interviews (rows n) and share (columns p):
-"20 % ... 1600 respondenter ... +/-2,0". ``methods.md`` §1 shows that the table is reproduced
+"20 % ... 1600 respondenter ... +/-2,0". ``docs/methods.md`` §1 shows that the table is reproduced
 exactly by the Wald formula with **z = 2** (not 1.96) at rows n = 1600 and n = 300, p = 5 %–50 %,
 rounded half up to one decimal. This module computes both that report-compatible table and the
 margin at any z (e.g. z = Φ⁻¹(0.975) = 1.959964 for the estimates themselves).
@@ -23,7 +23,7 @@ MARGINS_COLUMNS = ("survey", "n", "row_kind", "p", "z_name", "z", "moe_pp", "moe
 
 
 def z_for_confidence(level: float) -> float:
-    """Two-sided normal critical value ``z = Φ⁻¹(1 − (1 − level)/2)`` (``methods.md`` §1).
+    """Two-sided normal critical value ``z = Φ⁻¹(1 − (1 − level)/2)`` (``docs/methods.md`` §1).
 
     ``z_for_confidence(0.95)`` = 1.959964 (scipy.stats.norm.ppf).
     """
@@ -33,11 +33,11 @@ def z_for_confidence(level: float) -> float:
 
 
 def moe(p: float | np.ndarray, n: float | np.ndarray, z: float) -> float | np.ndarray:
-    """Wald margin of error of a proportion: ``z · √(p(1 − p)/n)`` (``methods.md`` §1).
+    """Wald margin of error of a proportion: ``z · √(p(1 − p)/n)`` (``docs/methods.md`` §1).
 
     ``p`` is a proportion (0–1), ``n`` the base; the result is on the proportion scale (multiply
     by 100 for percentage points). Simple random sampling, no finite-population correction (the
-    report ignores it; see ``methods.md`` §1 "FPC"). ``n = 0`` gives NaN.
+    report ignores it; see ``docs/methods.md`` §1 "FPC"). ``n = 0`` gives NaN.
 
     >>> round(float(moe(0.2, 1600, 1.96)), 6)
     0.0196

@@ -2,8 +2,8 @@
 
 Cronbach's alpha from the item covariance matrix, Feldt confidence interval, percentile bootstrap
 interval, standardized alpha, McDonald's omega total from a one-factor ML fit, and item
-statistics (item-rest correlation, alpha if item deleted). Formulas: methods.md §3 and scoring.md
-§12 of the project's reference notes, copied into ``docs/scoring.md`` ("Reliability").
+statistics (item-rest correlation, alpha if item deleted). Formulas and test vectors: ``docs/methods.md`` §3; outputs: ``docs/scoring.md``
+("Reliability").
 
 Alpha is computed on the raw item codes (an affine recode such as 1-5 -> 0-4 or x2 leaves it
 unchanged); the CFQ bimodal recode is not affine and gives KR-20 (scale ``cfq_bimodal``).
@@ -38,7 +38,7 @@ def alpha_from_cov(cov: np.ndarray) -> float:
     """Cronbach's alpha from a k x k item covariance matrix ``C``.
 
     ``alpha = k / (k - 1) * (1 - trace(C) / sum(C))``: one minus the summed item variances over
-    the variance of the total score, scaled (Cronbach 1951; methods.md §3).
+    the variance of the total score, scaled (Cronbach 1951; docs/methods.md §3).
     """
     c = np.asarray(cov, dtype=float)
     k = c.shape[0]
@@ -108,7 +108,7 @@ def omega_total(corr: np.ndarray, nobs: int, seed: int = 0) -> float:
 
     ``omega_t = (sum lambda)^2 / ((sum lambda)^2 + sum psi)`` with standardized loadings ``lambda``
     and uniquenesses ``psi`` from ``statsmodels.multivariate.factor.Factor(corr=R, n_factor=1,
-    method="ml")`` (methods.md §3; standardized omega). statsmodels draws random EM starting
+    method="ml")`` (docs/methods.md §3; standardized omega). statsmodels draws random EM starting
     values, so ``seed`` is passed as its ``rng`` (byte-identical reruns). ``NaN`` if the fit fails.
     """
     try:
@@ -128,7 +128,7 @@ def bootstrap_alpha_ci(
     x: np.ndarray, reps: int, rng: np.random.Generator, level: float = 0.95, nan_policy: str = "listwise"
 ) -> tuple[float, float]:
     """Percentile bootstrap CI of alpha: resample respondents with replacement ``reps`` times
-    (psych ``alpha(n.iter=)``; methods.md §3). Listwise: resamples the complete rows."""
+    (psych ``alpha(n.iter=)``; docs/methods.md §3). Listwise: resamples the complete rows."""
     if reps <= 0:
         return float("nan"), float("nan")
     x = np.asarray(x, dtype=float)

@@ -3,7 +3,7 @@
 Python's built-in ``round`` and ``numpy.round`` round half to even and work on the binary
 float, so ``round(2.45, 1)`` and ``np.round(2.45, 1)`` disagree. Published survey tables use
 round-half-up on the decimal value as printed, which this module implements
-(see ``../shared/reference/methods.md`` §1, "Rounding pitfall").
+(``docs/methods.md`` §1.5).
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,16 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 def _location(error: jsonschema.ValidationError) -> str:
-    path = ".".join(str(p) for p in error.absolute_path)
-    return path or "<top level>"
+    """Dotted key path of an error; for an unexpected key, the path of that key itself."""
+    parts = [str(p) for p in error.absolute_path]
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = set(error.schema.get("properties", {}))
+        patterns = [re.compile(p) for p in error.schema.get("patternProperties", {})]
+        extra = sorted(str(k) for k in error.instance
+                       if k not in known and not any(p.search(str(k)) for p in patterns))
+        if len(extra) == 1:
+            parts.append(extra[0])
+    return ".".join(parts) or "<top level>"
 
 
 def validate_against(data: Any, schema_name: str, source: str) -> None:
@@ -32,7 +41,9 @@ def validate_against(data: Any, schema_name: str, source: str) -> None:
     """
     schema = load_schema(schema_name)
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+    # an anyOf/oneOf failure is reported by its most relevant branch (e.g. the unexpected key)
+    found = [jsonschema.exceptions.best_match([e]) if e.context else e for e in validator.iter_errors(data)]
+    errors = sorted(found, key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         lines = [f"  {_location(e)}: {e.message}" for e in errors[:20]]
         more = f"\n  ... and {len(errors) - 20} more" if len(errors) > 20 else ""

@@ -2,7 +2,7 @@
 
 The report calls a subgroup "higher" or "lower" when it differs significantly from the total of
 all respondents. Because the subgroup is part of the total, the right test compares the subgroup
-with **the rest of the sample** (``methods.md`` §2):
+with **the rest of the sample** (``docs/methods.md`` §2):
 
 * pooled two-proportion z-test of g vs rest, ``statsmodels.stats.proportion.proportions_ztest``;
   algebraically equal to z = (p̂_g − p̂_T)/√(p̂_T(1 − p̂_T)(1/n_g − 1/N)) and to Haberman's
@@ -15,7 +15,7 @@ with **the rest of the sample** (``methods.md`` §2):
   ``"fdr_bh"`` passed explicitly (its default is Holm–Šidák); the configured method decides
   ``significant``;
 * levels with n < 30 (Vedlegg 3: "forsiktighet ... mindre enn 30 intervjuer") are shown and
-  flagged, not tested, never significant (``methods.md`` §5);
+  flagged, not tested, never significant (``docs/methods.md`` §5);
 * with real microdata, counts 1–4 are suppressed with complementary suppression
   (:func:`suppress_table`) so no hidden cell can be recomputed from the published totals.
 """
@@ -75,7 +75,7 @@ def z_test_vs_rest(x_g: int, n_g: int, x_total: int, n_total: int) -> tuple[floa
 
 
 def adjusted_residual(x_g: float, n_g: float, x_total: float, n_total: float) -> float:
-    """Haberman's adjusted standardized residual of cell (g, yes), closed form (``methods.md`` §2).
+    """Haberman's adjusted standardized residual of cell (g, yes), closed form (``docs/methods.md`` §2).
 
     r = (O − E)/√(E (1 − n_g/N)(1 − p_T)) with O = x_g, E = n_g p_T, p_T = x_T/N; identical to
     (p_g − p_T)/√(p_T(1 − p_T)(1/n_g − 1/N)) and to the pooled z of g vs the rest.
@@ -264,7 +264,7 @@ def suppress_table(
     max_count: int = 4,
     col_totals: bool = True,
 ) -> SuppressionResult:
-    """Primary and complementary suppression of a G × K count table (``methods.md`` §5).
+    """Primary and complementary suppression of a G × K count table (``docs/methods.md`` §5).
 
     Published alongside the cells are the row totals (level bases), the column totals (treated as
     public: the attacker is assumed to know the level table's column sums), the grand total, and

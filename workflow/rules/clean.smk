@@ -18,7 +18,7 @@ rule clean:
         export=export_path,
         codebook=codebook_path,
         exclusions=exclusions_input,
-        code=package_code("clean.py", "readers.py", "codebook.py", "io.py"),
+        code=code_inputs("workflow/scripts/clean.py"),
     output:
         responses="results/{survey}/01_clean/responses.csv",
         responses_dict="results/{survey}/01_clean/responses.dictionary.csv",

@@ -1,14 +1,19 @@
-"""Shared helpers of the workflow: config validation and path lookups.
+"""Shared helpers of the workflow: config validation, path lookups and derived code inputs.
 
-Validates config/config.yaml against workflow/schemas/config.schema.yaml at start-up
-(an unknown key or a wrong type stops the run with a message that names it).
+Validates config/config.yaml against workflow/schemas/config.schema.yaml at start-up, and every
+file it references (scoring, estimates, codebooks, simulation targets; mhsurvey.configfiles):
+an unknown key or a wrong type stops the run with a message naming the file and the key path.
 """
 
 from pathlib import Path
 
+from mhsurvey.codedeps import code_inputs as _code_inputs
 from mhsurvey.config import validate_config
+from mhsurvey.configfiles import items_spec_path, validate_config_files
 
 validate_config(config, source="config (config/config.yaml + --configfile/--config)")
+# Every file the config names (scoring, estimates, codebooks, simulation targets), at start-up too.
+validate_config_files(config, cache=".snakemake/mhsurvey/validated.json")
 
 SURVEYS = sorted(config["surveys"])
 
@@ -60,11 +65,30 @@ def simulation_config_path(wildcards):
     return config["simulation"][wildcards.survey]
 
 
-def package_code(*names):
-    """Package modules (files or subpackage folders under workflow/mhsurvey) a rule's script uses.
+def simulation_items_path(wildcards):
+    """Chapter-2 spec of the survey: <survey>_items.yaml beside its simulation config."""
+    return items_spec_path(simulation_config_path(wildcards))
 
-    Listed as the rule's `code` input, so editing them triggers a rerun: Snakemake tracks the
-    script itself but not the modules it imports.
+
+# Repository root (this file is workflow/rules/common.smk), whichever Snakefile includes it.
+REPO_ROOT = Path(str(workflow.current_basedir)).resolve().parents[1]
+
+
+def code_inputs(script):
+    """The `code` input of a rule running `script` (repo-relative, e.g. "workflow/scripts/score.py").
+
+    The modules of mhsurvey/mhsim the script imports, transitively (also inside functions), and
+    the JSON schemas they validate against, as repo-relative paths (mhsurvey.codedeps.code_inputs).
+    Editing any of them triggers a rerun: Snakemake tracks the script itself but not what it imports.
+    Computed by parsing the files, once per snakemake call.
+    """
+    return _code_inputs(script, REPO_ROOT)
+
+
+def package_code(*names):
+    """Deprecated hand-kept list of package modules; use code_inputs(script) instead.
+
+    Kept only until rules written against it on other branches are converted.
     """
     files = []
     for name in names:

@@ -24,7 +24,7 @@ rule estimates:
         settings=config["estimates_config"],
         scoring=config["scoring_config"],
         reference="data/reference/ssb.csv",
-        code=package_code("estimates.py", "subgroups.py", "margins.py", "reference.py", "clean.py", "io.py"),
+        code=code_inputs("workflow/scripts/estimates.py"),
     output:
         estimates="results/{survey}/04_estimates/estimates.csv",
         estimates_dict="results/{survey}/04_estimates/estimates.dictionary.csv",

@@ -18,7 +18,7 @@ rule reliability:
         responses="results/{survey}/01_clean/responses.csv",
         codebook=codebook_path,
         rules=config["scoring_config"],
-        code=package_code("reliability.py", "scoring", "io.py"),
+        code=code_inputs("workflow/scripts/reliability.py"),
     output:
         reliability="results/{survey}/03_reliability/reliability.csv",
         reliability_dict="results/{survey}/03_reliability/reliability.dictionary.csv",

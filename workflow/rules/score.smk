@@ -18,7 +18,7 @@ rule score:
         responses="results/{survey}/01_clean/responses.csv",
         codebook=codebook_path,
         rules=config["scoring_config"],
-        code=package_code("scoring", "codebook.py", "io.py"),
+        code=code_inputs("workflow/scripts/score.py"),
     output:
         scores="results/{survey}/02_scores/scores.csv",
         scores_dict="results/{survey}/02_scores/scores.dictionary.csv",

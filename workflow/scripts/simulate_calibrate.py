@@ -1,9 +1,9 @@
-"""Rule simulate_calibrate: solve the synthetic-data model of one survey (see workflow/rules/simulate.smk)."""
+"""Rule simulate_calibrate: solve the synthetic-data model of one survey (see workflow/simulate.smk)."""
 
 from pathlib import Path
 
+from mhsim.run import calibrate, load_inputs
 from mhsurvey.logs import setup_logging
-from mhsurvey.simulate.run import calibrate, load_inputs
 
 log = setup_logging(snakemake)
 inp = load_inputs(snakemake.input.sim_config, snakemake.input.codebook, snakemake.input.scoring,

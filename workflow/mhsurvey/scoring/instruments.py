@@ -3,8 +3,8 @@
 Each function takes item matrices on the scoring metric (:class:`ItemSet`, ``NaN`` = missing)
 and the instrument's block of ``config/scoring.yaml``; thresholds are never written here. Every
 classification is three-valued (see :mod:`mhsurvey.scoring.logic` for the missing-data rule).
-Section numbers refer to the project's scoring specification (scoring.md), copied into
-``docs/scoring.md``.
+Section numbers refer to ``docs/methods.md`` (instrument scoring: §6); outputs and defaults
+for reviewers: ``docs/scoring.md``.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ Rules = Mapping[str, Any]
 def sum_score(items: ItemSet, max_missing: int, multiplier: int = 1) -> np.ndarray:
     """Total ``multiplier * sum(items)``, prorated when at most ``max_missing`` items are missing.
 
-    Prorated total = ``multiplier * k * mean(answered)`` (scoring.md §1.4); ``NaN`` when more items
+    Prorated total = ``multiplier * k * mean(answered)`` (docs/methods.md §6.2); ``NaN`` when more items
     are missing. Unrounded.
     """
     return multiplier * prorated_total(items.values, max_missing)
@@ -65,7 +65,7 @@ def sum_at_least(
     """Three-valued ``multiplier * total + shift >= min_total`` with bounds logic, then proration.
 
     ``shift`` moves the total to another metric: the SSS-8 sum of fielded 1-5 codes is the 0-4
-    sum plus ``offset * k`` (scoring.md §6). ``fallback`` overrides the prorated total (WSAS
+    sum plus ``offset * k`` (docs/methods.md §6.7). ``fallback`` overrides the prorated total (WSAS
     CamCOPS rule).
     """
     lo, hi = sum_bounds(items.values, items.item_max, items.item_min)
@@ -80,7 +80,7 @@ def dass_band(items: ItemSet, cfg: Rules, policy: str) -> pd.Series:
     """DASS-21 stress band name (``normal`` ... ``extremely_severe``) or ``NA``.
 
     Score = 2 x raw sum (0-42); bands (Lovibond & Lovibond 1995, report = standard): Normal 0-14,
-    Mild 15-18, Moderate 19-25, Severe 26-33, Extremely severe 34+ (scoring.md §2). Bounds first,
+    Mild 15-18, Moderate 19-25, Severe 26-33, Extremely severe 34+ (docs/methods.md §6.3). Bounds first,
     then proration (<= ``prorate_max_missing`` missing).
     """
     mult = cfg["multiplier"]
@@ -103,7 +103,7 @@ def sss8_case(items: ItemSet, cfg: Rules, rule: Rules, policy: str) -> pd.arrays
     """SSS-8 threshold rule on metric ``scored`` (0-4 per item, sum 0-32) or ``fielded`` (1-5).
 
     ``fielded`` total = scored total + ``code_offset * n_items`` (so ">= 12 on 1-5" is ">= 4 on
-    0-4", the start of the *low* band; scoring.md §6).
+    0-4", the start of the *low* band; docs/methods.md §6.7).
     """
     shift = cfg["code_offset"] * cfg["n_items"] if rule["metric"] == "fielded" else 0
     return sum_at_least(items, rule["min_total"], cfg["prorate_max_missing"], policy, shift=shift)
@@ -111,7 +111,7 @@ def sss8_case(items: ItemSet, cfg: Rules, rule: Rules, policy: str) -> pd.arrays
 
 def cfq_bimodal(items: ItemSet, cfg: Rules) -> ItemSet:
     """Chalder bimodal recode: item ``>= bimodal_min_code`` -> 1 else 0 (0,0,1,1); missing stays
-    missing (Chalder et al. 1993; scoring.md §5)."""
+    missing (Chalder et al. 1993; docs/methods.md §6.6)."""
     x = items.values
     with np.errstate(invalid="ignore"):
         b = np.where(np.isnan(x), np.nan, (x >= cfg["bimodal_min_code"]).astype(float))
@@ -134,7 +134,7 @@ def simple_case(items: ItemSet, cfg: Rules, rule: Rules, policy: str) -> pd.arra
 
 
 def wsas_fallback(items: ItemSet, cfg: Rules, policy: str) -> np.ndarray:
-    """Total used when the bounds cannot decide a WSAS rule (scoring.md §8).
+    """Total used when the bounds cannot decide a WSAS rule (docs/methods.md §6.10).
 
     ``nhs``: NHS Data Dictionary, one missing item replaced by the mean of the others
     (``5 * mean``), more missing -> ``NaN``. ``camcops``: when only the work item is missing the
@@ -166,7 +166,7 @@ def wsas_case(items: ItemSet, cfg: Rules, rule: Rules, policy: str) -> pd.arrays
 def functional_impairment(
     wsas: ItemSet, option: Rules, wsas_cfg: Rules, policy: str
 ) -> pd.arrays.BooleanArray:
-    """Functional impairment from WSAS under one option of scoring.md §7.5 (F1-F7).
+    """Functional impairment from WSAS under one option of docs/methods.md §6.9 (F1-F7).
 
     ``any_item``: any of ``items`` ``>= min_item`` (three-valued; no proration). ``total``: WSAS
     total ``>= min_total`` (bounds, then the WSAS missing rule).
@@ -237,7 +237,7 @@ def phq9_case(
     items: ItemSet, cfg: Rules, rule: Rules, policy: str, fi: pd.arrays.BooleanArray | None
 ) -> pd.arrays.BooleanArray:
     """PHQ-9 rule: sum ``>= min_total`` or the DSM ``algorithm``, AND functional impairment when
-    ``require_fi`` (the report: sum >= 15 AND WSAS-based impairment; scoring.md §4)."""
+    ``require_fi`` (the report: sum >= 15 AND WSAS-based impairment; docs/methods.md §6.5)."""
     if "algorithm" in rule:
         base = phq9_algorithm(items, cfg["algorithm"], rule["algorithm"], cfg["prorate_max_missing"], policy)
     else:
@@ -254,7 +254,7 @@ def phq9_case(
 
 def itq_clusters(p: ItemSet, c: ItemSet, cfg: Rules) -> dict[str, pd.arrays.BooleanArray]:
     """ITQ cluster flags ``re, av, th, ad, nsc, dr``: any cluster item ``>= endorse_min_code`` (2),
-    three-valued (Cloitre et al. 2018; scoring.md §7)."""
+    three-valued (Cloitre et al. 2018; docs/methods.md §6.8)."""
     lookup = {name: (p, name) for name in p.columns} | {name: (c, name) for name in c.columns}
     out: dict[str, pd.arrays.BooleanArray] = {}
     for cluster, cols in cfg["clusters"].items():
@@ -271,7 +271,7 @@ def itq_clusters(p: ItemSet, c: ItemSet, cfg: Rules) -> dict[str, pd.arrays.Bool
 def itq_diagnoses(
     cl: Mapping[str, pd.arrays.BooleanArray], fi: pd.arrays.BooleanArray, style: str
 ) -> tuple[pd.arrays.BooleanArray, pd.arrays.BooleanArray]:
-    """``(ptsd, cptsd)`` from cluster flags and a functional-impairment flag (scoring.md §7).
+    """``(ptsd, cptsd)`` from cluster flags and a functional-impairment flag (docs/methods.md §6.8).
 
     ``report``: PTSD = Re & Av & Th & FI; KPTSD = AD & NSC & DR & FI (no PTSD requirement;
     overlapping). ``manual`` (ITQ manual, FI_PTSD = FI_DSO = the WSAS flag): CPTSD = Re & Av & Th &
@@ -293,7 +293,7 @@ def itq_diagnoses(
 
 def trust_category(values: np.ndarray, categories: list[Rules]) -> pd.Series:
     """Trust category name (``low`` 0-4, ``medium`` 5-7, ``high`` 8-10 in the report) or ``NA``
-    for missing and non-substantive answers (98, 99; scoring.md §9)."""
+    for missing and non-substantive answers (98, 99; docs/methods.md §6.11)."""
     out = np.full(len(values), None, dtype=object)
     for cat in categories:
         with np.errstate(invalid="ignore"):

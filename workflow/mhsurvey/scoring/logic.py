@@ -4,7 +4,7 @@ Every classification in the scoring stage is three-valued: ``True`` (case), ``Fa
 or ``NA`` (undetermined). Values are pandas nullable booleans (``BooleanArray``), whose ``&``, ``|``
 and ``~`` implement Kleene's logic (``False & NA == False``, ``True | NA == True``).
 
-Missing-data rule (``docs/scoring.md`` "Missing data"; scoring.md §1.3-1.4):
+Missing-data rule (``docs/scoring.md`` "Missing data"; docs/methods.md §6.2):
 
 1. **Bounds.** With missing items, the total can take any integer value between ``lo`` (missing
    items at their minimum, 0) and ``hi`` (missing items at their maximum). A monotone rule (a
@@ -53,7 +53,7 @@ def sum_bounds(x: np.ndarray, item_max: float, item_min: float = 0.0) -> tuple[n
     """``(lo, hi)``: the smallest and largest total over all completions of the missing items.
 
     ``lo = sum(answered) + n_missing * item_min``; ``hi = sum(answered) + n_missing * item_max``
-    (scoring.md §1.3). With no missing item ``lo == hi ==`` the total.
+    (docs/methods.md §6.2). With no missing item ``lo == hi ==`` the total.
     """
     observed = np.nansum(x, axis=1)
     n_missing = x.shape[1] - n_valid(x)
@@ -63,8 +63,8 @@ def sum_bounds(x: np.ndarray, item_max: float, item_min: float = 0.0) -> tuple[n
 def prorated_total(x: np.ndarray, max_missing: int) -> np.ndarray:
     """Total prorated from the answered items, ``k * mean(answered)``, or ``NaN``.
 
-    Proration = each missing item replaced by the person mean of the answered items (scoring.md
-    §1.4). Defined when at most ``max_missing`` of the ``k`` items are missing and at least one is
+    Proration = each missing item replaced by the person mean of the answered items (docs/methods.md
+    §6.2). Defined when at most ``max_missing`` of the ``k`` items are missing and at least one is
     answered; complete rows give the plain sum. Not rounded.
     """
     k = x.shape[1]
@@ -112,7 +112,7 @@ def band_index(
 
 
 def any_at_least(x: np.ndarray, min_code: float) -> pd.arrays.BooleanArray:
-    """Three-valued "at least one item >= ``min_code``" (scoring.md §1.3, diagnostic rules).
+    """Three-valued "at least one item >= ``min_code``" (docs/methods.md §6.2, diagnostic rules).
 
     True if any answered item is ``>= min_code``; False if every item is answered and below it;
     otherwise ``NA``. No proration: the answer for a missing item is unknowable.

@@ -310,7 +310,7 @@ def sensitivity_docs() -> list[ColumnDoc]:
                   "dass_stress_band, dass_stress_modplus, functional_impairment, trust_category)"),
         ColumnDoc("variant", "string", "rule name in config/scoring.yaml (report = as the report applied it, "
                   "standard = published standard, others = documented variants; F1-F7 for functional impairment)"),
-        ColumnDoc("fi_option", "string", "functional-impairment option (scoring.md §7.5) used by the rule; "
+        ColumnDoc("fi_option", "string", "functional-impairment option (docs/methods.md §6.9) used by the rule; "
                   "empty when the rule has no impairment requirement"),
         ColumnDoc("level", "string", "'case' for yes/no classifications; band or category name otherwise"),
         ColumnDoc("headline", "integer", "1 for the report rule with the default impairment option", "1/0"),

@@ -25,9 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..clean import routing_mask
-from ..codebook import Codebook
-from ..errors import ConfigError
+from mhsurvey.codebook import Codebook
+from mhsurvey.errors import ConfigError
+from mhsurvey.routing import routing_mask
+
 from .generate import ROLE_OUTSIDE, ROLE_PARTIAL, ROLE_TARGET, GeneratedSurvey, child_rng
 
 META_COLUMNS = ("respondent_id", "submitted", "status", "email")

@@ -3,7 +3,7 @@
 For one survey: draw the latent model (:mod:`.latent`) for every respondent, assign item codes by
 rank with exact published counts, mark the configured "Ønsker ikke svare" answers, then polish
 each scale with the swap search (:mod:`.polish`) so that Cronbach's alpha, the headline class
-shares and the subgroup shares of the report hold in the finite sample (``methods.md`` §4.3).
+shares and the subgroup shares of the report hold in the finite sample (``docs/methods.md`` §4.3).
 WSAS is polished first because the PHQ-9 and ITQ rules need its impairment flag.
 """
 
@@ -16,11 +16,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..codebook import Codebook
-from ..errors import ConfigError
+from mhsurvey.codebook import Codebook
+from mhsurvey.errors import ConfigError
+from mhsurvey.reliability import cronbach_alpha
+
 from .latent import LatentDraws, SurveyModel, assign_items, item_latents, scale_factor
 from .polish import ShareTarget, polish
-from .rules import Rule, cronbach_alpha
+from .rules import Rule
 from .targets import Published, resolve_value, source_label
 
 NONSUBSTANTIVE_CODE = 99  # "Ønsker ikke svare" on every instrument item (docs/architecture.md)

@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..clean import routing_mask
-from ..codebook import Codebook
-from ..errors import ConfigError
+from mhsurvey.codebook import Codebook
+from mhsurvey.errors import ConfigError
+from mhsurvey.routing import routing_mask
+
 from .targets import Published, resolve_value
 
 BANKS: dict[str, tuple[str, ...]] = {

@@ -3,7 +3,7 @@
 The simulation config (``config/simulation/<survey>.yaml``) never repeats a published number: every
 target names its source row (``source: <id>``) and the value is read here from the committed copy of
 the published tables (one place for each fact). Targets the report does not print carry
-``value:`` plus ``assumed: <reason>`` instead. Methods: ``methods.md`` §4.3 (integer counts from
+``value:`` plus ``assumed: <reason>`` instead. Methods: ``docs/methods.md`` §4.3 (integer counts from
 rounded percentages by the largest-remainder method).
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
+from mhsurvey.errors import ConfigError
 
 PUBLISHED_COLUMNS = ("id", "survey", "section", "source", "measure", "item", "subgroup_var",
                      "subgroup_level", "category", "pct", "n")
@@ -111,7 +111,7 @@ def largest_remainder(shares: Sequence[float], n: int) -> np.ndarray:
 
     Formula: ``q_k = n * s_k / sum(s)``; every category gets ``floor(q_k)``; the remaining
     ``n - sum(floor)`` units go to the largest fractional parts (ties: lower index first).
-    ``methods.md`` §4.3 step 1. Shares that do not sum to 100 (published rounding: 99, 101, 102)
+    ``docs/methods.md`` §4.3 step 1. Shares that do not sum to 100 (published rounding: 99, 101, 102)
     are normalised first.
 
     >>> largest_remainder([54, 46], 1726).tolist()

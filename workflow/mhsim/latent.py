@@ -1,4 +1,4 @@
-"""Latent-variable model of the instruments (``methods.md`` §4.2, §4.4, §4.5).
+"""Latent-variable model of the instruments (``docs/methods.md`` §4.2, §4.4, §4.5).
 
 Per respondent ``j`` and scale ``s``::
 
@@ -32,7 +32,7 @@ def thresholds_from_shares(shares: Sequence[float]) -> np.ndarray:
     """Latent thresholds ``tau_k = Phi^-1(C_k)`` with ``C_k`` the cumulative share below category k.
 
     ``shares`` are the category percentages (any positive total; normalised). Returns ``K - 1``
-    thresholds for ``K`` categories (``methods.md`` §4.2 "Thresholds").
+    thresholds for ``K`` categories (``docs/methods.md`` §4.2 "Thresholds").
 
     >>> thresholds_from_shares([50, 50]).round(6).tolist()
     [0.0]
@@ -69,7 +69,7 @@ def shift_for_top_share(shares: Sequence[float], top_from: int, target_pct: floa
 def rank_assign(z: np.ndarray, counts: Sequence[int], codes: Sequence[int]) -> np.ndarray:
     """Assign ``codes`` by the rank of ``z``: the lowest ``counts[0]`` values get ``codes[0]``, ...
 
-    Exact finite-sample matching (``methods.md`` §4.3 step 2): the category counts equal
+    Exact finite-sample matching (``docs/methods.md`` §4.3 step 2): the category counts equal
     ``counts`` whatever ``z`` is; ``z`` only decides who gets which category. Ties are broken by
     position (``argsort`` is stable), which is deterministic.
     """

@@ -14,7 +14,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..readers import file_sha256
+from mhsurvey.readers import file_sha256
+
 from .checks import summarise
 from .generate import GENERATOR_VERSION
 from .run import load_inputs, quirk_summary
@@ -59,7 +60,7 @@ def marker(surveys: Sequence[str], exports: Sequence[str], sim_configs: Sequence
         "label_en": LABEL_EN,
         "statement_en": STATEMENT_EN,
         "statement_no": STATEMENT_NO,
-        "generator": "mhsurvey.simulate",
+        "generator": "mhsim",
         "generator_version": GENERATOR_VERSION,
         "documentation": "docs/synthetic.md",
         "surveys": {

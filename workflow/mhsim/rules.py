@@ -2,8 +2,8 @@
 
 The parameters are read from the pipeline's scoring rules (``config/scoring.yaml``, rule ``report``
 of every instrument and the default functional-impairment option), so the generator calibrates to
-exactly the rules the scoring stage applies (``scoring.md`` §0 table; DASS §2, GAD-7 §3, PHQ-9 §4,
-CFQ §5, SSS-8 §6, ITQ §7, WSAS §8). The functions here are a fast, vectorised re-statement for
+exactly the rules the scoring stage applies (``docs/methods.md`` §6 table; DASS §6.3, GAD-7 §6.4, PHQ-9 §6.5,
+CFQ §6.6, SSS-8 §6.7, ITQ §6.8, WSAS §6.10). The functions here are a fast, vectorised re-statement for
 complete item rows (the generator evaluates thousands of candidate swaps); the authoritative
 scoring, with missing-data handling, is ``mhsurvey.scoring``. Every function takes an ``(n, k)``
 float array of item codes (NaN = missing or non-substantive) and returns one integer class per
@@ -144,22 +144,9 @@ def rules_from_scoring(
 def impairment_vector(x_wsas: np.ndarray, rule: Rule) -> np.ndarray:
     """Functional impairment per row (1 yes, 0 no, -1 unknown) from the WSAS item matrix.
 
-    Default of the report reading: WSAS total ``>= 20`` (``scoring.md`` §7.5 F5, §8).
+    Default of the report reading: WSAS total ``>= 20`` (``docs/methods.md`` §6.9 F5, §8).
     """
     return rule.classify(x_wsas)
-
-
-def cronbach_alpha(x: np.ndarray) -> float:
-    """Cronbach's alpha of complete rows: ``k/(k-1) * (1 - sum var_i / var(sum))``.
-
-    ``methods.md`` §3 (raw alpha from the covariance matrix, listwise deletion; sample variances).
-    """
-    x = np.asarray(x, dtype=float)
-    x = x[~np.isnan(x).any(axis=1)]
-    k = x.shape[1]
-    item_var = x.var(axis=0, ddof=1).sum()
-    total_var = x.sum(axis=1).var(ddof=1)
-    return float(k / (k - 1) * (1.0 - item_var / total_var))
 
 
 def class_shares(cls: np.ndarray, n_classes: int) -> np.ndarray:

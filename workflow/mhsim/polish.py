@@ -1,6 +1,6 @@
 """Swap search that fixes finite-sample statistics while keeping every item marginal exact.
 
-``methods.md`` §4.3, "Fallback: a swap hill-climb exchanging two respondents' values within one item
+``docs/methods.md`` §4.3, "Fallback: a swap hill-climb exchanging two respondents' values within one item
 (marginals stay fixed)", as in LikertMakeR ``lcor``. Because a swap keeps each item's multiset of
 values, the item variances and the mean of the sum score are unchanged, so Cronbach's alpha
 depends only on ``S2 = sum_j T_j^2`` (``T_j`` the sum score of respondent ``j``)::

@@ -19,15 +19,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..codebook import Codebook
+from mhsurvey.codebook import Codebook
+
 from .background import generate_background
 from .comments import generate_comments
 from .instruments import NONSUBSTANTIVE_CODE, ScaleTargets, all_scale_targets, generate_instruments
+from .items import generate_items
 from .latent import SurveyModel, distress_factor, draw_latent
 from .rules import Rule
 from .targets import Published, resolve_value
 
-log = logging.getLogger("mhsurvey.simulate")
+log = logging.getLogger(__name__)
 
 GENERATOR_VERSION = "1.0.0"
 
@@ -78,14 +80,6 @@ def sample_sizes(cfg: Mapping[str, Any], published: Published) -> tuple[int, int
     return n_target, n_resp - n_target, int(cfg["quirks"]["partial"])
 
 
-def _items_module() -> Any | None:
-    try:
-        from . import items
-    except ImportError:  # pragma: no cover - the chapter-2 module is optional
-        return None
-    return items if hasattr(items, "generate_items") else None
-
-
 def generate_survey(inp: SimulationInputs, seed: int) -> GeneratedSurvey:
     """Generate all respondents of one survey deterministically from ``seed``."""
     cfg, cb = inp.cfg, inp.codebook
@@ -117,16 +111,15 @@ def generate_survey(inp: SimulationInputs, seed: int) -> GeneratedSurvey:
 
     report: dict[str, Any] = {"polish": ins.report, "n": {"target": n_target, "outside": n_out, "partial": n_partial}}
     chapter2 = None
-    items_mod = _items_module()
-    if items_mod is not None and inp.items_spec is not None:
+    if inp.items_spec is not None:
         bg_int = background.astype("Int64")
         # Partial submissions are dropped by cleaning, so they must not count in the calibration
         # population of the chapter-2 items (else routed bases such as n = 1206 drift by a few).
         bg_int.loc[role == ROLE_PARTIAL, s["target_column"]] = int(s["outside_code"])
-        chapter2 = items_mod.generate_items(bg_int, distress, inp.items_spec, cb, child_rng(seed, "items"),
+        chapter2 = generate_items(bg_int, distress, inp.items_spec, cb, child_rng(seed, "items"),
                                             published=inp.published)
     else:
-        report["chapter2_missing"] = "mhsurvey.simulate.items is not available: chapter-2 columns left empty"
+        report["chapter2_missing"] = "no chapter-2 spec (<survey>_items.yaml): chapter-2 columns left empty"
         log.warning(report["chapter2_missing"])
 
     columns: dict[str, np.ndarray] = {}

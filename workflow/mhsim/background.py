@@ -1,4 +1,4 @@
-"""Background variables with the sample composition of Vedlegg 1 (``methods.md`` §4.4).
+"""Background variables with the sample composition of Vedlegg 1 (``docs/methods.md`` §4.4).
 
 Every one-way margin is integerised exactly (largest remainder, :func:`targets.largest_remainder`)
 and assigned by a random permutation, which is the integerised IPF solution when only one-way
@@ -19,8 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..codebook import Codebook
-from ..errors import ConfigError
+from mhsurvey.codebook import Codebook
+from mhsurvey.errors import ConfigError
+
 from .targets import Published, largest_remainder, resolve_value
 
 

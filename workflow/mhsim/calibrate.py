@@ -1,4 +1,4 @@
-"""Solving the model parameters (slow; run by ``simulate_calibrate``), ``methods.md`` §4.2-§4.5.
+"""Solving the model parameters (slow; run by ``simulate_calibrate``), ``docs/methods.md`` §4.2-§4.5.
 
 Monte Carlo with common random numbers on a large calibration population (``model.calibration_n``
 respondents with the Vedlegg 1 composition). Every evaluation assigns items by rank, so item
@@ -31,8 +31,10 @@ import pandas as pd
 from scipy.optimize import brentq, minimize
 from scipy.stats import norm
 
-from ..codebook import Codebook
-from ..errors import ConfigError
+from mhsurvey.codebook import Codebook
+from mhsurvey.errors import ConfigError
+from mhsurvey.reliability import cronbach_alpha
+
 from .background import generate_background
 from .instruments import ScaleTargets, all_scale_targets
 from .latent import (
@@ -46,10 +48,10 @@ from .latent import (
     shift_for_top_share,
     shift_shares,
 )
-from .rules import Rule, class_shares, cronbach_alpha
+from .rules import Rule, class_shares
 from .targets import Published, largest_remainder
 
-log = logging.getLogger("mhsurvey.simulate")
+log = logging.getLogger(__name__)
 
 LAMBDA_BOUNDS = (0.05, 0.98)
 GAMMA_BOUNDS = (0.0, 0.98)
@@ -147,7 +149,7 @@ def solve_loading(pop: Population, scale: ScaleModel, alpha: float) -> float:
     lo, hi = LAMBDA_BOUNDS
     if f(hi) < 0:
         raise ConfigError(f"{scale.name}: alpha {alpha} cannot be reached (alpha(lambda={hi}) is lower); "
-                          "check the item distributions (methods.md §4.6)")
+                          "check the item distributions (docs/methods.md §4.6)")
     if f(lo) > 0:
         return lo
     lam = brentq(f, lo, hi, xtol=1e-4)

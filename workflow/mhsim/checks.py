@@ -10,7 +10,7 @@ Computed on the *cleaned and scored* synthetic data (the pipeline's own ``mhsurv
 * ``alpha``: Cronbach's alpha (listwise, raw codes) within ``checks.alpha``;
 * ``prevalence``: headline class shares of the report rules within ``checks.prevalence`` points;
 * ``subgroup``: subgroup shares within their 95 % margin of error ``z * sqrt(p(1-p)/n_g)``
-  (``methods.md`` §1) at the published ``p`` and the generated subgroup size ``n_g``; the issue
+  (``docs/methods.md`` §1) at the published ``p`` and the generated subgroup size ``n_g``; the issue
   requires at least ``checks.subgroup_min_share`` of them to pass.
 
 Rows with ``counted = False`` are shown but never counted: assumed targets (the report prints no
@@ -26,9 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..codebook import Codebook
-from ..dictionary import ColumnDoc, docs_from_mapping
-from ..reliability import cronbach_alpha
+from mhsurvey.codebook import Codebook
+from mhsurvey.dictionary import ColumnDoc, docs_from_mapping
+from mhsurvey.reliability import cronbach_alpha
+
 from .instruments import ScaleTargets
 from .targets import Published, resolve_value, source_label
 

@@ -10,24 +10,26 @@ from typing import Any
 
 import pandas as pd
 
-from ..clean import CleaningSettings, clean_survey
-from ..codebook import load_codebook
-from ..config import load_yaml_validated
-from ..errors import ConfigError
-from ..scoring import load_scoring_rules, score_responses
+from mhsurvey.clean import CleaningSettings, clean_survey, settings_from_config
+from mhsurvey.codebook import load_codebook
+from mhsurvey.config import load_yaml_validated
+from mhsurvey.errors import ConfigError
+from mhsurvey.scoring import load_scoring_rules, score_responses
+
 from .calibrate import calibrate_model
 from .checks import as_table, chapter2_rows, composition_rows, instrument_rows, summarise
 from .export import build_export, count_quirks, read_export_cells, write_export
 from .generate import GENERATOR_VERSION, SimulationInputs, generate_survey, sample_sizes
 from .instruments import all_scale_targets
+from .items import item_calibration
 from .latent import SurveyModel
 from .rules import rules_from_scoring
 from .targets import load_published
 
-log = logging.getLogger("mhsurvey.simulate")
+log = logging.getLogger(__name__)
 
 SCHEMA = "simulation.schema.yaml"
-ITEMS_SCHEMA = "simulation_items.schema.yaml"  # chapter-2 spec (mhsurvey.simulate.items)
+ITEMS_SCHEMA = "simulation_items.schema.yaml"  # chapter-2 spec (mhsim.items)
 
 
 def load_simulation_config(path: str | Path) -> dict[str, Any]:
@@ -79,8 +81,6 @@ def write(inp: SimulationInputs, path: str | Path, seed: int | None = None) -> d
 
 def cleaning_settings(cleaning: Mapping[str, Any], survey_cfg: Mapping[str, Any]) -> CleaningSettings:
     """Cleaning settings from the main config blocks ``cleaning`` and ``surveys.<survey>``."""
-    from ..clean import settings_from_config
-
     return settings_from_config({"cleaning": cleaning, "surveys": {"s": survey_cfg}}, "s")
 
 
@@ -98,23 +98,12 @@ def calibration(
     targets = all_scale_targets(inp.cfg, inp.published, inp.codebook)
     rows = composition_rows(responses, inp.cfg, inp.published, inp.codebook, n_target)
     rows += instrument_rows(responses, scores, targets, inp.cfg, inp.published, inp.codebook, scoring_rules)
-    chapter2_note = ""
-    try:
-        from . import items as items_mod
-    except ImportError:  # pragma: no cover
-        items_mod = None
-    if items_mod is not None and hasattr(items_mod, "item_calibration") and inp.items_spec is not None:
-        conditions = _conditions(scores, scoring_rules)
-        rows += chapter2_rows(items_mod.item_calibration(responses, inp.items_spec, conditions,
-                                                         published=inp.published))
-    else:
-        chapter2_note = "chapter-2 targets missing: mhsurvey.simulate.items.item_calibration not available"
-        log.warning(chapter2_note)
+    if inp.items_spec is not None:
+        rows += chapter2_rows(item_calibration(responses, inp.items_spec, _conditions(scores, scoring_rules),
+                                               published=inp.published))
     table = as_table(rows)
     summary = summarise(table, float(inp.cfg["checks"]["subgroup_min_share"]))
     summary["cleaning"] = {k: result.summary[k] for k in ("raw_rows", "kept", "excluded", "excluded_by_rule")}
-    if chapter2_note:
-        summary["note"] = chapter2_note
     return table, summary
 
 
