@@ -24,7 +24,8 @@ rule estimates:
         settings=config["estimates_config"],
         scoring=config["scoring_config"],
         reference="data/reference/ssb.csv",
-        code=package_code("estimates.py", "subgroups.py", "margins.py", "reference.py", "clean.py", "io.py"),
+        code=package_code("estimates.py", "subgroups.py", "margins.py", "reference.py", "clean.py", "io.py",
+                          "estimate_settings.py", "outcomes.py", "counts.py", "inference.py", "suppression.py"),
     output:
         estimates="results/{survey}/04_estimates/estimates.csv",
         estimates_dict="results/{survey}/04_estimates/estimates.dictionary.csv",

@@ -1,0 +1,135 @@
+"""Stage 04 inference: pure functions for shares, intervals, tests and multiplicity.
+
+* share, Wald margins and the Wilson score interval of a proportion (:func:`proportion_stats`);
+* pooled two-proportion z-test of a subgroup against the rest of the sample and Haberman's
+  adjusted residual (``methods.md`` §2);
+* Pearson chi-square of a table, ``scipy.stats.chi2_contingency(correction=False)``;
+* Holm and Benjamini-Hochberg adjusted p-values (``statsmodels.stats.multitest.multipletests``).
+
+A leaf of stage 04: it imports only :mod:`mhsurvey.margins` and the errors.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import chi2_contingency
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
+
+from .errors import ConfigError
+from .margins import moe, z_for_confidence
+
+ADJUST_METHODS = {"holm": "holm", "fdr_bh": "fdr_bh"}
+
+
+def proportion_stats(
+    count: np.ndarray, n: np.ndarray, z_report: float, confidence: float
+) -> dict[str, np.ndarray]:
+    """Share and uncertainty of ``count`` successes out of ``n`` (arrays), in percent / points.
+
+    * ``pct`` = 100 · count / n;
+    * ``moe_report`` = 100 · z_report · √(p(1 − p)/n) (report's Wald formula, ``methods.md`` §1);
+    * ``moe`` = 100 · z · √(p(1 − p)/n), z = Φ⁻¹(1 − (1 − confidence)/2);
+    * ``wilson_low``/``wilson_high`` = 100 · Wilson score bounds, statsmodels ``proportion_confint``.
+
+    ``n = 0`` gives NaN everywhere.
+    """
+    count = np.asarray(count, dtype=float)
+    n = np.asarray(n, dtype=float)
+    ok = n > 0
+    safe_n = np.where(ok, n, 1.0)
+    p = np.where(ok, count / safe_n, np.nan)
+    lo, hi = proportion_confint(count, safe_n, alpha=1.0 - confidence, method="wilson")
+    return {
+        "pct": 100.0 * p,
+        "moe_report": 100.0 * np.where(ok, moe(p, safe_n, z_report), np.nan),
+        "moe": 100.0 * np.where(ok, moe(p, safe_n, z_for_confidence(confidence)), np.nan),
+        "wilson_low": 100.0 * np.where(ok, lo, np.nan),
+        "wilson_high": 100.0 * np.where(ok, hi, np.nan),
+    }
+
+
+def z_test_vs_rest(x_g: int, n_g: int, x_total: int, n_total: int) -> tuple[float, float]:
+    """Pooled two-proportion z-test of subgroup g against the rest of the sample (two-sided).
+
+    ``proportions_ztest([x_g, x_T − x_g], [n_g, N − n_g])`` (pooled variance, ``value=None``).
+    Returns ``(z, p)``; NaN when a side is empty or the pooled share is 0 or 1 (no variance).
+    """
+    n_rest = n_total - n_g
+    if n_g <= 0 or n_rest <= 0 or x_total <= 0 or x_total >= n_total:
+        return np.nan, np.nan
+    z, p = proportions_ztest(np.array([x_g, x_total - x_g]), np.array([n_g, n_rest]))
+    return float(z), float(p)
+
+
+def adjusted_residual(x_g: float, n_g: float, x_total: float, n_total: float) -> float:
+    """Haberman's adjusted standardized residual of cell (g, yes), closed form (``methods.md`` §2).
+
+    r = (O − E)/√(E (1 − n_g/N)(1 − p_T)) with O = x_g, E = n_g p_T, p_T = x_T/N; identical to
+    (p_g − p_T)/√(p_T(1 − p_T)(1/n_g − 1/N)) and to the pooled z of g vs the rest.
+    """
+    p_t = x_total / n_total
+    expected = n_g * p_t
+    return float((x_g - expected) / np.sqrt(expected * (1.0 - n_g / n_total) * (1.0 - p_t)))
+
+
+@dataclass(frozen=True)
+class ChiSquare:
+    """Omnibus test of the whole table: statistic, degrees of freedom, p, share of E < 5."""
+
+    statistic: float
+    dof: float  # NaN when the table has fewer than 2 x 2 non-empty lines
+    p_value: float
+    share_expected_lt5: float
+
+
+def chi_square(counts: np.ndarray) -> ChiSquare:
+    """Pearson chi-square of independence on a G × K table, no Yates correction.
+
+    ``scipy.stats.chi2_contingency(observed, correction=False)`` after dropping all-zero rows and
+    columns (they carry no information and would give zero expected counts). Fewer than 2 × 2
+    non-empty rows/columns gives NaN.
+    """
+    t = np.asarray(counts, dtype=float)
+    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
+    if t.shape[0] < 2 or t.shape[1] < 2:
+        return ChiSquare(np.nan, np.nan, np.nan, np.nan)
+    res = chi2_contingency(t, correction=False)
+    return ChiSquare(float(res.statistic), float(res.dof), float(res.pvalue),
+                     float((res.expected_freq < 5).mean()))
+
+
+@contextlib.contextmanager
+def gc_frozen() -> Iterator[None]:
+    """Freeze the garbage collector's current objects while calling ``multipletests``.
+
+    statsmodels' Holm branch calls ``gc.collect()`` on every call, which costs ~50 ms per family
+    with pandas/scipy loaded; ``gc.freeze()`` makes that collection scan only new objects.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def adjust_pvalues(p_values: Sequence[float], method: str) -> np.ndarray:
+    """Multiplicity-adjusted p-values of one family; NaN entries stay NaN and are not counted.
+
+    ``multipletests(p, method=method)[1]`` with ``method`` ``"holm"`` or ``"fdr_bh"`` given
+    explicitly.
+    """
+    if method not in ADJUST_METHODS:
+        raise ConfigError(f"unknown p-value adjustment {method!r} (use one of {sorted(ADJUST_METHODS)})")
+    p = np.asarray(p_values, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = ~np.isnan(p)
+    if ok.any():
+        out[ok] = multipletests(p[ok], method=ADJUST_METHODS[method])[1]
+    return out
+
