@@ -26,7 +26,6 @@ from mhsurvey.estimates import (
     load_settings,
     proportion_stats,
     run_stage,
-    scoring_labels,
     settings_from_dict,
 )
 from mhsurvey.margins import z_for_confidence
@@ -410,10 +409,23 @@ def test_run_stage_is_deterministic(codebook):
     pd.testing.assert_frame_equal(a.estimates, b.estimates)
 
 
-def test_scoring_labels_from_the_scoring_config():
-    path = REPO / "config" / "scoring.yaml"
-    if not path.exists():
-        pytest.skip("config/scoring.yaml not written yet")
-    values, names = scoring_labels(path)
-    assert values["trust_category"]["high"].startswith("Høy tillit")
-    assert scoring_labels(None) == ({}, {})
+def test_run_stage_labels_derived_levels_from_the_level_table(codebook):
+    # condition_anxiety has no configured labels here: they come from 02_scores/levels.csv
+    ref = read_reference(REPO / "data" / "reference" / "ssb.csv")
+    settings = make_settings(breakdowns=[{"id": "condition_anxiety", "scores_column": "condition_anxiety"}])
+    levels = pd.DataFrame({
+        "column": ["condition_anxiety"] * 2 + ["trust_category"] * 3, "kind": ["condition"] * 2 + ["category"] * 3,
+        "column_label_no": ["Angst"] * 2 + ["Tillit"] * 3, "column_label_en": ["Anxiety"] * 2 + ["Trust"] * 3,
+        "order": ["1", "2", "1", "2", "3"], "code": ["1", "0", "low", "medium", "high"],
+        "label_no": ["Innenfor kriteriene", "Utenfor kriteriene", "Lav", "Middels", "Høy"],
+        "label_en": ["Within the criteria", "Outside the criteria", "Low", "Medium", "High"],
+        "config_key": [""] * 5,
+    })
+    out = run_stage(responses_frame(), SCORES, codebook, settings, ref, "fixture", levels=levels)
+    sub = out.subgroup_tests
+    got = dict(zip(sub["level"], sub["level_label_no"], strict=True))
+    assert got == {"0": "Utenfor kriteriene", "1": "Innenfor kriteriene"}
+    est = out.estimates[out.estimates["variable"] == "trust_category"]
+    assert list(est["category_label_no"]) == ["Lav", "Middels", "Høy", "Middels eller høy"]
+    bare = run_stage(responses_frame(), SCORES, codebook, settings, ref, "fixture")
+    assert set(bare.subgroup_tests["level_label_no"]) == {"0", "1"}

@@ -31,17 +31,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from .codebook import Codebook
 from .counts import OutcomeTotals, SurveyData, cell_index, outcome_totals, read_scores
 from .dictionary import ColumnDoc, docs_from_mapping
-from .errors import ConfigError, PipelineError
+from .errors import PipelineError
 from .estimate_settings import (
     BreakdownSpec,
     ClassificationSpec,
@@ -55,6 +53,7 @@ from .estimate_settings import (
     settings_from_dict,
 )
 from .inference import proportion_stats
+from .level_labels import DerivedLabels, derived_labels, read_levels
 from .margins import margins_docs, margins_table
 from .outcomes import (
     Category,
@@ -71,49 +70,15 @@ from .subgroups import check_subgroup_table, resolve_breakdowns, subgroup_docs, 
 
 # Re-exported for callers that import them from here (the stage's historical single module).
 __all__ = [
-    "BreakdownSpec", "Category", "ClassificationSpec", "ESTIMATE_COLUMNS", "EstimateSettings", "Level",
+    "BreakdownSpec", "Category", "ClassificationSpec", "DerivedLabels", "ESTIMATE_COLUMNS", "EstimateSettings", "Level",
     "MarginsSettings", "MergeRule", "Outcome", "OutcomeTotals", "ReferenceLink", "StageOutputs",
     "SuppressionSettings", "SurveyData", "category_matrix", "cell_index", "classification_outcomes",
     "codebook_outcomes", "column_outcome", "estimates_docs", "estimates_table", "load_settings",
-    "outcome_key", "outcome_totals", "proportion_stats", "read_scores", "run_stage", "scoring_labels",
+    "outcome_key", "outcome_totals", "proportion_stats", "read_levels", "read_scores", "run_stage",
     "settings_from_dict", "value_sort_key",
 ]
 
 log = logging.getLogger("mhsurvey.estimates")
-
-
-def scoring_labels(path: str | Path | None) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    """Value labels and variable labels of ``scores.csv`` columns, from ``config/scoring.yaml``.
-
-    The scoring config is the one place where derived levels are named (DASS bands, trust
-    categories, ``derived.groupings`` levels, ``derived.conditions`` value labels). Returns
-    ``({column: {value: label_no}}, {column: label_no})``; missing sections give empty maps.
-    """
-    if path is None:
-        return {}, {}
-    try:
-        cfg = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read scoring config {path}: {exc}") from exc
-    values: dict[str, dict[str, str]] = {}
-    names: dict[str, str] = {}
-    ins = cfg.get("instruments", {}) or {}
-    if "bands" in ins.get("dass_stress", {}):
-        values["dass_stress_band"] = {str(b["name"]): str(b["label_no"]) for b in ins["dass_stress"]["bands"]}
-    if "categories" in ins.get("trust", {}):
-        values["trust_category"] = {str(c["name"]): str(c["label_no"]) for c in ins["trust"]["categories"]}
-    der = cfg.get("derived", {}) or {}
-    for name, spec in (der.get("groupings") or {}).items():
-        values[name] = {str(lv["code"]): str(lv["label_no"]) for lv in spec.get("levels", [])}
-        if spec.get("description"):
-            names[name] = str(spec["description"])
-    cond = der.get("conditions") or {}
-    for name, spec in (cond.get("columns") or {}).items():
-        values[name] = {str(k): str(v) for k, v in (cond.get("value_labels") or {}).items()}
-        names[name] = str(spec.get("label_no", name))
-    for name, spec in ((der.get("incidents") or {}).get("merged") or {}).items():
-        names[name] = str(spec.get("label_no", name))
-    return values, names
 
 
 ESTIMATE_COLUMNS = (
@@ -228,11 +193,16 @@ def run_stage(
     settings: EstimateSettings,
     reference: pd.DataFrame,
     survey: str,
-    scoring_config: str | Path | None = None,
+    levels: pd.DataFrame | None = None,
 ) -> StageOutputs:
-    """Compute ``estimates.csv``, ``subgroup_tests.csv`` and ``margins_table.csv`` for one survey."""
+    """Compute ``estimates.csv``, ``subgroup_tests.csv`` and ``margins_table.csv`` for one survey.
 
-    value_labels, variable_labels = scoring_labels(scoring_config)
+    ``levels`` is stage 02's level table (``02_scores/levels.csv``, :func:`read_levels`): the
+    labels of derived levels (bands, groups, condition status); without it levels are labelled by
+    their values.
+    """
+    labels = derived_labels(levels)
+    value_labels, variable_labels = labels.values["no"], labels.names["no"]
     data = SurveyData(responses, scores, codebook)
     outcomes = codebook_outcomes(codebook, settings)
     if scores is not None:
