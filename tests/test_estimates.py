@@ -425,6 +425,12 @@ def test_run_stage_labels_derived_levels_from_the_level_table(codebook):
     sub = out.subgroup_tests
     got = dict(zip(sub["level"], sub["level_label_no"], strict=True))
     assert got == {"0": "Utenfor kriteriene", "1": "Innenfor kriteriene"}
+    got_en = dict(zip(sub["level"], sub["level_label_en"], strict=True))
+    assert got_en == {"0": "Outside the criteria", "1": "Within the criteria"}
+    assert set(sub["breakdown_label_no"]) == {"Angst"} and set(sub["breakdown_label_en"]) == {"Anxiety"}
+    safety = sub[sub["variable"] == "safety_work"]
+    assert set(safety["label_en"]) == {"Safe at work"}
+    assert dict(zip(safety["category"], safety["category_label_en"], strict=False))["1"] == "Strongly agree"
     est = out.estimates[out.estimates["variable"] == "trust_category"]
     assert list(est["category_label_no"]) == ["Lav", "Middels", "Høy", "Middels eller høy"]
     bare = run_stage(responses_frame(), SCORES, codebook, settings, ref, "fixture")

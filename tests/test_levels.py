@@ -82,3 +82,37 @@ def test_reader_names_the_bad_row(table, tmp_path):
     with pytest.raises(InputDataError, match="lacks columns"):
         read_levels(tmp_path / "c.csv")
 
+
+
+# --------------------------------------------------------------------------- English labels next to Norwegian ones
+
+
+def test_sensitivity_levels_are_labelled_in_both_languages():
+    from test_scoring_support import codebook, random_responses
+
+    from mhsurvey.scoring import sensitivity_table
+
+    sens = sensitivity_table(random_responses(60, seed=5), codebook(), RULES)
+    band = sens[(sens["classification"] == "dass_stress_band") & (sens["level"] == "extremely_severe")].iloc[0]
+    assert (band["level_label_no"], band["level_label_en"]) == ("Svært alvorlig", "Extremely severe")
+    trust = sens[(sens["classification"] == "trust_category") & (sens["level"] == "medium")].iloc[0]
+    assert (trust["level_label_no"], trust["level_label_en"]) == ("Middels tillit (5-7)", "Medium trust")
+    cases = sens[sens["level"] == "case"]
+    assert len(cases) and (cases["level_label_no"] == "").all() and (cases["level_label_en"] == "").all()
+
+
+def test_reliability_tables_carry_scale_and_item_labels():
+    from test_scoring_support import codebook, random_responses
+
+    from mhsurvey.reliability import item_statistics_table, reliability_table
+
+    r = load_scoring_rules(REPO / "config" / "scoring.yaml")
+    r["reliability"]["bootstrap_reps"] = 0
+    cb, sample = codebook(), random_responses(80, seed=2)
+    rel = reliability_table(sample, cb, r).set_index("scale")
+    assert rel.loc["gad7", "label_no"] == "GAD-7 angst" and rel.loc["gad7", "label_en"] == "GAD-7 anxiety"
+    assert (rel["label_no"] != "").all() and (rel["label_en"] != "").all()
+    items = item_statistics_table(sample, cb, r)
+    first = items[items["scale"] == "gad7"].iloc[0]
+    col = cb.column(first["item"])
+    assert (first["label_no"], first["label_en"]) == (col.label_no, col.label_en)

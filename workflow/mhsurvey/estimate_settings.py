@@ -71,6 +71,7 @@ class BreakdownSpec:
     groups: tuple[Level, ...] = ()
     labels: Mapping[str, str] = field(default_factory=dict)
     surveys: tuple[str, ...] | None = None
+    labels_en: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -166,6 +167,7 @@ def settings_from_dict(data: Mapping[str, Any]) -> EstimateSettings:
             id=b["id"], source=source, name=b[keys[0]], label_no=b.get("no", ""), label_en=b.get("en", ""),
             groups=_groups(b.get("groups")), labels={str(k): str(v) for k, v in (b.get("labels") or {}).items()},
             surveys=_surveys(b.get("surveys")),
+            labels_en={str(k): str(v) for k, v in (b.get("labels_en") or {}).items()},
         ))
     ids = [b.id for b in breakdowns]
     dup = sorted({i for i in ids if ids.count(i) > 1})

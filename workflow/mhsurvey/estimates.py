@@ -202,14 +202,13 @@ def run_stage(
     their values.
     """
     labels = derived_labels(levels)
-    value_labels, variable_labels = labels.values["no"], labels.names["no"]
     data = SurveyData(responses, scores, codebook)
     outcomes = codebook_outcomes(codebook, settings)
     if scores is not None:
-        outcomes += classification_outcomes(settings.classifications, data.scores_str, survey, value_labels)
+        outcomes += classification_outcomes(settings.classifications, data.scores_str, survey, labels.values["no"])
     est, totals = estimates_table(data, outcomes, settings, survey)
     est = attach_reference(est, reference, settings.references)
-    breakdowns = resolve_breakdowns(codebook, data, settings, survey, value_labels, variable_labels)
+    breakdowns = resolve_breakdowns(codebook, data, settings, survey, labels)
     sub = subgroup_tests(data, outcomes, breakdowns, totals, settings, survey)
     problems = check_subgroup_table(sub, outcomes, breakdowns, settings.min_n)
     if problems:

@@ -45,6 +45,7 @@ from .inference import (
     proportion_stats,
     z_test_vs_rest,
 )
+from .level_labels import DerivedLabels
 from .outcomes import Outcome, category_matrix, outcome_key, value_sort_key
 from .suppression import SuppressionResult, suppress_table
 
@@ -77,18 +78,17 @@ def resolve_breakdown(
     codebook: Codebook,
     data: SurveyData,
     settings: EstimateSettings,
-    value_labels: Mapping[str, Mapping[str, str]] | None = None,
-    variable_labels: Mapping[str, str] | None = None,
+    labels: DerivedLabels | None = None,
 ) -> Breakdown:
     """Resolve a configured breakdown against the codebook and the data.
 
     Levels, in order of preference: the configured ``groups``; the codebook codes of the column
     (non-substantive codes only if ``include_nonsubstantive_levels``); the observed values of a
-    ``scores.csv`` column (numeric order), labelled by ``labels`` in the config, else by the
-    scoring config, else by the value itself. A missing column is a ``ConfigError``.
+    ``scores.csv`` column (numeric order), labelled by ``labels`` / ``labels_en`` in the config,
+    else by stage 02's level table (``labels``, :mod:`mhsurvey.level_labels`), else by the value
+    itself. English labels fall back to the Norwegian ones. A missing column is a ``ConfigError``.
     """
-    value_labels = value_labels or {}
-    variable_labels = variable_labels or {}
+    labels = labels or DerivedLabels()
     if spec.source == "codebook":
         try:
             column = codebook.breakdown_column(spec.name)
@@ -100,8 +100,8 @@ def resolve_breakdown(
     frame = data.responses_str if source == "responses" else data.scores_str
     if column not in frame.columns:
         raise ConfigError(f"breakdown {spec.id!r}: column {column!r} is not in {source}")
-    label_no = spec.label_no or variable_labels.get(column, "")
-    label_en = spec.label_en or label_no
+    label_no = spec.label_no or labels.names["no"].get(column, "")
+    label_en = spec.label_en or labels.names["en"].get(column, "") or label_no
     if source == "responses" and codebook.has_column(column):
         col = codebook.column(column)
         label_no = label_no or col.label_no
@@ -118,8 +118,9 @@ def resolve_breakdown(
             levels = tuple(Level(str(c.code), c.no, c.en, (str(c.code),)) for c in codes)
     else:
         observed = sorted(set(frame[column].unique()) - {""}, key=value_sort_key)
-        labels = {**value_labels.get(column, {}), **spec.labels}
-        levels = tuple(Level(v, labels.get(v, v), labels.get(v, v), (v,)) for v in observed)
+        no = {**labels.values["no"].get(column, {}), **spec.labels}
+        en = {**labels.values["en"].get(column, {}), **spec.labels, **spec.labels_en}
+        levels = tuple(Level(v, no.get(v, v), en.get(v, no.get(v, v)), (v,)) for v in observed)
     return Breakdown(spec.id, label_no or spec.id, label_en or spec.id, source, column, levels)
 
 
@@ -128,12 +129,11 @@ def resolve_breakdowns(
     data: SurveyData,
     settings: EstimateSettings,
     survey: str,
-    value_labels: Mapping[str, Mapping[str, str]] | None = None,
-    variable_labels: Mapping[str, str] | None = None,
+    labels: DerivedLabels | None = None,
 ) -> list[Breakdown]:
     """All configured breakdowns that apply to ``survey``, resolved (see :func:`resolve_breakdown`)."""
     return [
-        resolve_breakdown(s, codebook, data, settings, value_labels, variable_labels)
+        resolve_breakdown(s, codebook, data, settings, labels)
         for s in settings.breakdowns
         if s.surveys is None or survey in s.surveys
     ]
@@ -159,6 +159,7 @@ SUBGROUP_COLUMNS = (
     "moe_report", "wilson_low", "wilson_high", "total_n", "total_count", "total_pct", "rest_n", "rest_pct",
     "diff_pp", "small_n", "tested", "z", "p_value", "p_holm", "p_bh", "family_size", "adjust_method",
     "significant", "direction", "chi2", "chi2_df", "chi2_p", "chi2_share_expected_lt5", "suppressed",
+    "label_en", "category_label_en", "breakdown_label_no", "breakdown_label_en", "level_label_en",
 )
 
 
@@ -247,6 +248,9 @@ def _family_rows(
                     "chi2_p": np.nan if any_hidden else chi.p_value,
                     "chi2_share_expected_lt5": np.nan if any_hidden else chi.share_expected_lt5,
                     "suppressed": int(hid),
+                    "label_en": o.label_en, "category_label_en": cat.label_en,
+                    "breakdown_label_no": b.label_no, "breakdown_label_en": b.label_en,
+                    "level_label_en": lv.label_en,
                 }
                 for key, value in row.items():
                     cols[key].append(value)
@@ -336,6 +340,13 @@ def subgroup_docs(settings: EstimateSettings) -> list[ColumnDoc]:
         "chi2_share_expected_lt5": ("float", "share of cells with expected count < 5 (chi-square approximation warning)"),
         "suppressed": ("integer (boolean)", "1 if the count is hidden by small-cell suppression "
                        f"(enabled: {str(settings.suppression.enabled).lower()})"),
+        "label_en": ("string", "English label of the outcome variable (as in estimates.csv)"),
+        "category_label_en": ("string", "English label of the category (as in estimates.csv)"),
+        "breakdown_label_no": ("string", "Norwegian label of the breakdown (config, else codebook question, else "
+                               "02_scores/levels.csv)"),
+        "breakdown_label_en": ("string", "English label of the breakdown (falls back to the Norwegian one)"),
+        "level_label_en": ("string", "English label of the level (codebook code, config group or labels_en, "
+                           "02_scores/levels.csv; falls back to the Norwegian one)"),
     })
 
 

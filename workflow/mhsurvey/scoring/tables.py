@@ -127,6 +127,7 @@ def score_responses(responses: pd.DataFrame, codebook: Codebook, rules: Rules) -
 SENSITIVITY_COLUMNS = (
     "classification", "variant", "fi_option", "level", "headline", "scores_column", "description",
     "n_respondents", "n_determined", "n_undetermined", "n_prorated", "n_cases", "prevalence",
+    "level_label_no", "level_label_en",
 )
 
 
@@ -209,6 +210,11 @@ def sensitivity_table(responses: pd.DataFrame, codebook: Codebook, rules: Rules)
         desc = f"trust {cat['min']}-{cat['max']} ({cat['label_no']})"
         rows.append(_row(spec("trust_category", "report", "", cat["name"], True, "trust_category", desc),
                          trust, cat["name"]))
+    named = {(c, b["name"]): (b["label_no"], b["label_en"])
+             for c, items in (("dass_stress_band", d["bands"]), ("trust_category", ins["trust"]["categories"]))
+             for b in items}
+    for row in rows:
+        row["level_label_no"], row["level_label_en"] = named.get((row["classification"], row["level"]), ("", ""))
     df = pd.DataFrame(rows, columns=list(SENSITIVITY_COLUMNS))
     for col in ("headline", "n_respondents", "n_determined", "n_undetermined", "n_prorated", "n_cases"):
         df[col] = df[col].astype("Int64")
@@ -386,6 +392,9 @@ def sensitivity_docs() -> list[ColumnDoc]:
         ColumnDoc("n_prorated", "integer", "determined respondents whose class needed proration (bounds open)"),
         ColumnDoc("n_cases", "integer", "respondents in the level (cases)"),
         ColumnDoc("prevalence", "float", "n_cases / n_determined (proportion 0-1, unrounded)"),
+        ColumnDoc("level_label_no", "string", "Norwegian label of a band or category level (config/scoring.yaml); "
+                  "empty for 'case' levels (the classification itself)"),
+        ColumnDoc("level_label_en", "string", "English label of a band or category level; empty for 'case' levels"),
     ]
 
 
