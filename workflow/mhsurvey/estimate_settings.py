@@ -112,6 +112,8 @@ class EstimateSettings:
     alpha: float
     adjust: str  # "none" | "holm" | "fdr_bh"
     min_n: int
+    min_expected: float
+    chi2_min_expected: float
     include_nonsubstantive_levels: bool
     suppression: SuppressionSettings
     margins: MarginsSettings
@@ -181,6 +183,8 @@ def settings_from_dict(data: Mapping[str, Any]) -> EstimateSettings:
         alpha=float(sig["alpha"]),
         adjust=str(sig["adjust"]),
         min_n=int(sig["min_n"]),
+        min_expected=float(sig["min_expected"]),
+        chi2_min_expected=float(sig["chi2_min_expected"]),
         include_nonsubstantive_levels=bool(data["base"]["include_nonsubstantive_levels"]),
         suppression=SuppressionSettings(bool(sup["enabled"]), int(sup["min_count"]), int(sup["max_count"])),
         margins=MarginsSettings(

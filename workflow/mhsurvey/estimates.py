@@ -74,7 +74,8 @@ __all__ = [
     "MarginsSettings", "MergeRule", "Outcome", "OutcomeTotals", "ReferenceLink", "StageOutputs",
     "SuppressionSettings", "SurveyData", "category_matrix", "cell_index", "classification_outcomes",
     "codebook_outcomes", "column_outcome", "estimates_docs", "estimates_table", "load_settings",
-    "outcome_key", "outcome_totals", "proportion_stats", "read_levels", "read_scores", "run_stage",
+    "not_estimable_reason", "outcome_key", "outcome_totals", "proportion_stats", "read_levels", "read_scores",
+    "run_stage", "mark_estimable", "ESTIMABLE_COLUMNS",
     "settings_from_dict", "value_sort_key",
 ]
 
@@ -120,6 +121,41 @@ def estimates_table(
     df = pd.DataFrame(rows, columns=list(ESTIMATE_COLUMNS))
     df["count"] = df["count"].astype("Int64")
     return df, totals
+
+
+ESTIMABLE_COLUMNS = ("estimable", "reason")
+
+
+def not_estimable_reason(source: str, n_asked: int, base_n: int) -> str:
+    """Why an outcome has no estimate (``""`` = it has one, base n > 0).
+
+    ``no_one_asked``: the routing selects nobody; ``no_valid_answers``: asked, but no respondent
+    gave an answer in the table (e.g. an instrument nobody answered); ``undetermined``: a
+    classification of ``scores.csv`` that is empty for everyone.
+    """
+    if base_n > 0:
+        return ""
+    if n_asked == 0:
+        return "no_one_asked"
+    return "undetermined" if source == "scores" else "no_valid_answers"
+
+
+def mark_estimable(est: pd.DataFrame, survey: str = "") -> pd.DataFrame:
+    """Add ``estimable`` (1/0) and ``reason`` (:func:`not_estimable_reason`) as the last columns; log the gaps.
+
+    An outcome without estimate stays in the table (n = 0, empty shares) so that one empty
+    instrument does not stop the other estimates.
+    """
+    out = est.copy()
+    reasons = [not_estimable_reason(s, int(a), int(b))
+               for s, a, b in zip(out["source"], out["n_asked"], out["base_n"], strict=True)]
+    out["estimable"] = pd.array([int(r == "") for r in reasons], dtype="Int64")
+    out["reason"] = reasons
+    gaps = out[out["reason"] != ""].drop_duplicates("variable")
+    for reason, group in gaps.groupby("reason", sort=True):
+        log.warning("%s: %d outcome(s) not estimable (%s): %s", survey, len(group), reason,
+                    ", ".join(group["variable"].astype(str)))
+    return out
 
 
 
@@ -171,6 +207,11 @@ def estimates_docs(settings: EstimateSettings) -> list[ColumnDoc]:
         "ref_diff_pp": ("float", "pct - ref_pct, in points"),
         "ref_z": ("float", "one-sample score z of pct against the fixed ref_pct"),
         "ref_p_value": ("float", "two-sided p-value of ref_z"),
+        "estimable": ("integer (boolean)", "1 if the outcome has an estimate (base_n > 0); 0 = not estimable, "
+                      "shown with empty shares"),
+        "reason": ("string", "why the outcome is not estimable; empty if estimable",
+                   "no_one_asked = the routing selects nobody; no_valid_answers = asked, but nobody answered "
+                   "(e.g. an instrument without any valid answer); undetermined = classification empty for everyone"),
     })
 
 
@@ -207,7 +248,7 @@ def run_stage(
     if scores is not None:
         outcomes += classification_outcomes(settings.classifications, data.scores_str, survey, labels.values["no"])
     est, totals = estimates_table(data, outcomes, settings, survey)
-    est = attach_reference(est, reference, settings.references)
+    est = mark_estimable(attach_reference(est, reference, settings.references), survey)
     breakdowns = resolve_breakdowns(codebook, data, settings, survey, labels)
     sub = subgroup_tests(data, outcomes, breakdowns, totals, settings, survey)
     problems = check_subgroup_table(sub, outcomes, breakdowns, settings.min_n)
@@ -217,6 +258,16 @@ def run_stage(
     for b_id, group in small.groupby("breakdown", sort=False):
         log.info("%s: levels of %s with n < %d for some outcome: %s", survey, b_id, settings.min_n,
                  ", ".join(group["level_label_no"].astype(str)))
+    empty = sub[sub["withheld"] == "n_zero"].drop_duplicates(["breakdown", "level"])
+    for b_id, group in empty.groupby("breakdown", sort=False):
+        log.info("%s: levels of %s with n = 0 for some outcome (shown, not tested): %s", survey, b_id,
+                 ", ".join(group["level_label_no"].astype(str)))
+    counts = sub["withheld"].value_counts()
+    log.info("%s: subgroup tests withheld: %s", survey,
+             ", ".join(f"{k or 'tested'} {v}" for k, v in sorted(counts.items())))
+    chi = sub.drop_duplicates(["source", "variable", "category", "breakdown"])["chi2_withheld"].value_counts()
+    log.info("%s: omnibus chi-squares per table: %s", survey,
+             ", ".join(f"{k or 'reported'} {v}" for k, v in sorted(chi.items())))
     margins = margins_table(
         settings.margins.n, settings.margins.p,
         {"report": settings.report_z, f"confidence_{settings.confidence_level:g}": settings.z},

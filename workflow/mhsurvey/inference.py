@@ -80,12 +80,13 @@ def adjusted_residual(x_g: float, n_g: float, x_total: float, n_total: float) ->
 
 @dataclass(frozen=True)
 class ChiSquare:
-    """Omnibus test of the whole table: statistic, degrees of freedom, p, share of E < 5."""
+    """Omnibus test of the whole table: statistic, degrees of freedom, p, share of E < 5, smallest E."""
 
     statistic: float
     dof: float  # NaN when the table has fewer than 2 x 2 non-empty lines
     p_value: float
     share_expected_lt5: float
+    min_expected: float = np.nan
 
 
 def chi_square(counts: np.ndarray) -> ChiSquare:
@@ -93,7 +94,8 @@ def chi_square(counts: np.ndarray) -> ChiSquare:
 
     ``scipy.stats.chi2_contingency(observed, correction=False)`` after dropping all-zero rows and
     columns (they carry no information and would give zero expected counts). Fewer than 2 × 2
-    non-empty rows/columns gives NaN.
+    non-empty rows/columns gives NaN. ``min_expected`` is the smallest expected count
+    E_gk = n_g· n_·k / N of the table tested (Cochran 1954 asks E ≥ 5 for the approximation).
     """
     t = np.asarray(counts, dtype=float)
     t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
@@ -101,7 +103,53 @@ def chi_square(counts: np.ndarray) -> ChiSquare:
         return ChiSquare(np.nan, np.nan, np.nan, np.nan)
     res = chi2_contingency(t, correction=False)
     return ChiSquare(float(res.statistic), float(res.dof), float(res.pvalue),
-                     float((res.expected_freq < 5).mean()))
+                     float((res.expected_freq < 5).mean()), float(res.expected_freq.min()))
+
+
+WITHHELD_REASONS = ("suppressed", "n_zero", "subgroup_n", "rest_n", "expected_count", "no_variance")
+
+
+def min_expected_vs_rest(n_g: np.ndarray, x_total: np.ndarray, n_total: np.ndarray) -> np.ndarray:
+    """Smallest expected count of the level-vs-rest 2 × 2 table (rows g and rest, columns yes/no).
+
+    Under independence E = (row total)(column total)/N, so the four cells are n_g p_T,
+    n_g (1 − p_T), n_r p_T, n_r (1 − p_T) with p_T = x_T/N and n_r = N − n_g; the smallest is
+    min(n_g, n_r) · min(p_T, 1 − p_T). The z-test of :func:`z_test_vs_rest` is the Pearson
+    chi-square of this table (z² = X²), so the same rule on expected counts applies (Cochran
+    1954: E ≥ 5). N = 0 gives 0.
+    """
+    n_g = np.asarray(n_g, dtype=float)
+    x_total = np.asarray(x_total, dtype=float)
+    n_total = np.asarray(n_total, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(n_total > 0, x_total / np.where(n_total > 0, n_total, 1.0), 0.0)
+    return np.minimum(n_g, n_total - n_g) * np.minimum(p, 1.0 - p)
+
+
+def withheld_vs_rest(
+    x_total: np.ndarray, n_g: np.ndarray, n_total: np.ndarray, min_n: int, min_expected: float
+) -> np.ndarray:
+    """Why the test of each level against the rest is withheld (``""`` = test it), first rule that applies.
+
+    * ``n_zero``: the level has no respondent in the outcome's base (n_g = 0);
+    * ``subgroup_n``: n_g < ``min_n``;
+    * ``rest_n``: the rest N − n_g < ``min_n`` (a level is never tested against a tiny rest);
+    * ``expected_count``: an expected count of the level-vs-rest table is below ``min_expected``
+      (:func:`min_expected_vs_rest`);
+    * ``no_variance``: the pooled share is 0 or 1 (possible only with ``min_expected`` = 0).
+    """
+    n_g = np.asarray(n_g, dtype=float)
+    x_total = np.broadcast_to(np.asarray(x_total, dtype=float), n_g.shape)
+    n_total = np.broadcast_to(np.asarray(n_total, dtype=float), n_g.shape)
+    n_rest = n_total - n_g
+    conditions = [
+        n_g <= 0,
+        n_g < min_n,
+        n_rest < min_n,
+        min_expected_vs_rest(n_g, x_total, n_total) < min_expected,
+        (n_rest <= 0) | (x_total <= 0) | (x_total >= n_total),
+    ]
+    return np.select(conditions, ["n_zero", "subgroup_n", "rest_n", "expected_count", "no_variance"], "").astype(object)
 
 
 @contextlib.contextmanager

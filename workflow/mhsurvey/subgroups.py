@@ -15,7 +15,11 @@ with **the rest of the sample** (``methods.md`` §2):
   ``"fdr_bh"`` passed explicitly (its default is Holm–Šidák); the configured method decides
   ``significant``;
 * levels with n < 30 (Vedlegg 3: "forsiktighet ... mindre enn 30 intervjuer") are shown and
-  flagged, not tested, never significant (``methods.md`` §5);
+  flagged, not tested, never significant (``methods.md`` §5); the same minimum applies to the
+  rest of the sample, and a test whose level-vs-rest table has an expected count below
+  ``significance.min_expected`` (Cochran 1954: 5) is withheld too; ``withheld`` names the rule
+  (:func:`mhsurvey.inference.withheld_vs_rest`). The omnibus chi-square is withheld the same way
+  (``significance.chi2_min_expected``, ``chi2_withheld``). Withheld tests are not in the family;
 * with real microdata, counts 1–4 are suppressed with complementary suppression
   (:func:`suppress_table`) so no hidden cell can be recomputed from the published totals.
 """
@@ -43,6 +47,7 @@ from .inference import (
     chi_square,
     gc_frozen,
     proportion_stats,
+    withheld_vs_rest,
     z_test_vs_rest,
 )
 from .level_labels import DerivedLabels
@@ -83,8 +88,8 @@ def resolve_breakdown(
     """Resolve a configured breakdown against the codebook and the data.
 
     Levels, in order of preference: the configured ``groups``; the codebook codes of the column
-    (non-substantive codes only if ``include_nonsubstantive_levels``); the observed values of a
-    ``scores.csv`` column (numeric order), labelled by ``labels`` / ``labels_en`` in the config,
+    (non-substantive codes only if ``include_nonsubstantive_levels``); the observed and the named
+    values of a ``scores.csv`` column (numeric order), labelled by ``labels`` / ``labels_en`` in the config,
     else by stage 02's level table (``labels``, :mod:`mhsurvey.level_labels`), else by the value
     itself. English labels fall back to the Norwegian ones. A missing column is a ``ConfigError``.
     """
@@ -117,10 +122,13 @@ def resolve_breakdown(
         else:
             levels = tuple(Level(str(c.code), c.no, c.en, (str(c.code),)) for c in codes)
     else:
-        observed = sorted(set(frame[column].unique()) - {""}, key=value_sort_key)
+        # every named level (level table, configured labels) is a level, observed or not, so a
+        # level with no respondents is shown with n = 0 instead of disappearing
+        named = set(labels.values["no"].get(column, {})) | set(spec.labels)
+        keys = sorted((set(frame[column].unique()) - {""}) | named, key=value_sort_key)
         no = {**labels.values["no"].get(column, {}), **spec.labels}
         en = {**labels.values["en"].get(column, {}), **spec.labels, **spec.labels_en}
-        levels = tuple(Level(v, no.get(v, v), en.get(v, no.get(v, v)), (v,)) for v in observed)
+        levels = tuple(Level(v, no.get(v, v), en.get(v, no.get(v, v)), (v,)) for v in keys)
     return Breakdown(spec.id, label_no or spec.id, label_en or spec.id, source, column, levels)
 
 
@@ -131,12 +139,20 @@ def resolve_breakdowns(
     survey: str,
     labels: DerivedLabels | None = None,
 ) -> list[Breakdown]:
-    """All configured breakdowns that apply to ``survey``, resolved (see :func:`resolve_breakdown`)."""
-    return [
+    """All configured breakdowns that apply to ``survey``, resolved (see :func:`resolve_breakdown`).
+
+    A breakdown without any level (a ``scores.csv`` column that is empty and has no named levels)
+    is kept but logged: it gives no rows.
+    """
+    out = [
         resolve_breakdown(s, codebook, data, settings, labels)
         for s in settings.breakdowns
         if s.surveys is None or survey in s.surveys
     ]
+    for b in out:
+        if not b.levels:
+            log.warning("%s: breakdown %s has no levels (column %s is empty): no subgroup rows", survey, b.id, b.column)
+    return out
 
 
 def level_index(data: SurveyData, breakdown: Breakdown) -> np.ndarray:
@@ -160,7 +176,24 @@ SUBGROUP_COLUMNS = (
     "diff_pp", "small_n", "tested", "z", "p_value", "p_holm", "p_bh", "family_size", "adjust_method",
     "significant", "direction", "chi2", "chi2_df", "chi2_p", "chi2_share_expected_lt5", "suppressed",
     "label_en", "category_label_en", "breakdown_label_no", "breakdown_label_en", "level_label_en",
+    "withheld", "chi2_withheld",
 )
+
+
+def chi2_withheld(chi: ChiSquare, any_hidden: bool, min_expected: float) -> str:
+    """Why the omnibus chi-square of a table is not reported (``""`` = reported).
+
+    ``suppressed`` (a cell is hidden: the statistic would let a reader solve for it),
+    ``too_few_lines`` (fewer than 2 × 2 non-empty rows/columns), ``expected_count`` (an expected
+    count below ``min_expected``, config ``significance.chi2_min_expected``; Cochran 1954).
+    """
+    if any_hidden:
+        return "suppressed"
+    if np.isnan(chi.dof):
+        return "too_few_lines"
+    if chi.min_expected < min_expected:
+        return "expected_count"
+    return ""
 
 
 def _family_rows(
@@ -196,19 +229,20 @@ def _family_rows(
         hidden_cells |= hidden_n[:, None]
     chi = chi_square(counts_gk)
     any_hidden = bool(hidden_cells.any() or totals.suppressed.any())
+    chi_withheld = chi2_withheld(chi, any_hidden, settings.chi2_min_expected)
     stats = proportion_stats(x_gc.ravel(), np.repeat(n_g, c_count), settings.report_z, settings.confidence_level)
+    small = n_g < settings.min_n
     with gc_frozen():
         for j, cat in enumerate(o.categories):
             total_hidden = bool(totals.suppressed[j])
             z = np.full(g_count, np.nan)
             p = np.full(g_count, np.nan)
-            small = n_g < settings.min_n
-            tested = np.zeros(g_count, dtype=bool)
-            for g in range(g_count):
-                if small[g] or hidden_cells[g, j] or total_hidden:
-                    continue
+            withheld = withheld_vs_rest(x_t[j], n_g, big_n, settings.min_n, settings.min_expected)
+            withheld[(withheld == "") & (hidden_cells[:, j] | total_hidden)] = "suppressed"
+            for g in np.flatnonzero(withheld == ""):
                 z[g], p[g] = z_test_vs_rest(int(x_gc[g, j]), int(n_g[g]), int(x_t[j]), big_n)
-                tested[g] = not np.isnan(p[g])
+            withheld[(withheld == "") & np.isnan(p)] = "no_variance"
+            tested = withheld == ""
             p_holm = adjust_pvalues(p, "holm")
             p_bh = adjust_pvalues(p, "fdr_bh")
             chosen = {"none": p, "holm": p_holm, "fdr_bh": p_bh}[settings.adjust]
@@ -243,14 +277,15 @@ def _family_rows(
                     "family_size": int(tested.sum()), "adjust_method": settings.adjust,
                     "significant": int(signif[g]),
                     "direction": ("higher" if diff > 0 else "lower") if signif[g] else "",
-                    "chi2": np.nan if any_hidden else chi.statistic,
-                    "chi2_df": np.nan if any_hidden else chi.dof,
-                    "chi2_p": np.nan if any_hidden else chi.p_value,
+                    "chi2": np.nan if chi_withheld else chi.statistic,
+                    "chi2_df": np.nan if chi_withheld else chi.dof,
+                    "chi2_p": np.nan if chi_withheld else chi.p_value,
                     "chi2_share_expected_lt5": np.nan if any_hidden else chi.share_expected_lt5,
                     "suppressed": int(hid),
                     "label_en": o.label_en, "category_label_en": cat.label_en,
                     "breakdown_label_no": b.label_no, "breakdown_label_en": b.label_en,
                     "level_label_en": lv.label_en,
+                    "withheld": withheld[g], "chi2_withheld": chi_withheld,
                 }
                 for key, value in row.items():
                     cols[key].append(value)
@@ -322,19 +357,19 @@ def subgroup_docs(settings: EstimateSettings) -> list[ColumnDoc]:
         "rest_pct": ("float", "share of the category in the rest of the sample, percent"),
         "diff_pp": ("float", "pct - total_pct, in points (the report's 'difference to the total')"),
         "small_n": ("integer (boolean)", f"1 if n < {settings.min_n}: shown for caution, not tested, never significant"),
-        "tested": ("integer (boolean)", "1 if the level was tested (n large enough, not suppressed, variance > 0)"),
+        "tested": ("integer (boolean)", "1 if the level was tested against the rest (withheld empty)"),
         "z": ("float", "pooled two-proportion z of the level vs the rest (statsmodels proportions_ztest); "
               "equal to the adjusted standardized residual"),
         "p_value": ("float", "two-sided unadjusted p-value of z"),
         "p_holm": ("float", "Holm-adjusted p (multipletests method='holm'); family = this category x this breakdown"),
         "p_bh": ("float", "Benjamini-Hochberg-adjusted p (multipletests method='fdr_bh'); same family"),
-        "family_size": ("integer", "number of tested levels in the family"),
+        "family_size": ("integer", "number of tested levels in the family (withheld tests are not counted)"),
         "adjust_method": ("string", "p-value that decides `significant` (config significance.adjust)",
                           "none, holm, fdr_bh"),
         "significant": ("integer (boolean)", f"1 if tested and the chosen p < {settings.alpha:g}"),
         "direction": ("string", "for significant levels: higher or lower than the total", "higher, lower, empty"),
         "chi2": ("float", "Pearson chi-square of the whole level x answer table (scipy chi2_contingency, "
-                 "correction=False); same on every row of the table; empty if any cell is suppressed"),
+                 "correction=False); same on every row of the table; empty when withheld (chi2_withheld)"),
         "chi2_df": ("integer", "degrees of freedom of chi2"),
         "chi2_p": ("float", "p-value of chi2"),
         "chi2_share_expected_lt5": ("float", "share of cells with expected count < 5 (chi-square approximation warning)"),
@@ -347,6 +382,17 @@ def subgroup_docs(settings: EstimateSettings) -> list[ColumnDoc]:
         "breakdown_label_en": ("string", "English label of the breakdown (falls back to the Norwegian one)"),
         "level_label_en": ("string", "English label of the level (codebook code, config group or labels_en, "
                            "02_scores/levels.csv; falls back to the Norwegian one)"),
+        "withheld": ("string", "why the level-vs-rest test was withheld; empty = tested",
+                     f"n_zero = no respondent of the level in the base; subgroup_n = n < {settings.min_n}; "
+                     f"rest_n = rest_n < {settings.min_n} (config significance.min_n applies to both sides); "
+                     f"expected_count = an expected count of the level-vs-rest 2x2 table < {settings.min_expected:g} "
+                     "(significance.min_expected; Cochran 1954); no_variance = pooled share 0 or 1; "
+                     "suppressed = a count is hidden by small-cell suppression"),
+        "chi2_withheld": ("string", "why the omnibus chi-square is not reported (chi2, chi2_df, chi2_p empty); "
+                          "empty = reported",
+                          f"expected_count = an expected count < {settings.chi2_min_expected:g} "
+                          "(significance.chi2_min_expected); too_few_lines = fewer than 2 x 2 non-empty rows/columns; "
+                          "suppressed = a cell is hidden by small-cell suppression"),
     })
 
 
@@ -356,14 +402,16 @@ def check_subgroup_table(
     """Problems with a finished ``subgroup_tests`` table (empty list = fine).
 
     Checks that every configured breakdown appears for every outcome category (an outcome crossed
-    with itself excepted), that ``small_n`` is set exactly where the level base is below
-    ``min_n``, and that no small level is tested or called significant.
+    with itself excepted; a breakdown without any level has no rows), that ``small_n`` is set
+    exactly where the level base is below ``min_n``, that no level with n or rest n below
+    ``min_n`` is tested or called significant, and that ``tested`` is set exactly where
+    ``withheld`` is empty.
     """
     problems = []
     got = set(zip(sub["source"], sub["variable"], sub["category"], sub["breakdown"], strict=True))
     for o in outcomes:
         for b in breakdowns:
-            if b.source == o.source and b.column == o.variable:
+            if (b.source == o.source and b.column == o.variable) or not b.levels:
                 continue
             for cat in o.categories:
                 if (o.source, o.variable, cat.key, b.id) not in got:
@@ -375,4 +423,11 @@ def check_subgroup_table(
     bad = (sub["small_n"] == 1) & ((sub["tested"] == 1) | (sub["significant"] == 1))
     if bad.any():
         problems.append(f"{int(bad.sum())} rows with n < {min_n} tested or significant")
+    rest_bad = sub["rest_n"].notna() & (sub["rest_n"] < min_n) & ((sub["tested"] == 1) | (sub["significant"] == 1))
+    if rest_bad.any():
+        problems.append(f"{int(rest_bad.sum())} rows with rest n < {min_n} tested or significant")
+    if "withheld" in sub.columns:
+        mismatch = (sub["withheld"].fillna("") == "") != (sub["tested"] == 1)
+        if mismatch.any():
+            problems.append(f"{int(mismatch.sum())} rows with tested inconsistent with withheld")
     return problems
