@@ -43,12 +43,13 @@ from .inference import (
     ADJUST_METHODS,
     ChiSquare,
     adjust_pvalues,
+    adjust_pvalues_padded,
     adjusted_residual,
     chi_square,
-    gc_frozen,
     proportion_stats,
     withheld_vs_rest,
     z_test_vs_rest,
+    z_test_vs_rest_array,
 )
 from .level_labels import DerivedLabels
 from .outcomes import Outcome, category_matrix, outcome_key, value_sort_key
@@ -196,22 +197,9 @@ def chi2_withheld(chi: ChiSquare, any_hidden: bool, min_expected: float) -> str:
     return ""
 
 
-def _family_rows(
-    o: Outcome,
-    b: Breakdown,
-    counts_gk: np.ndarray,
-    totals: OutcomeTotals,
-    settings: EstimateSettings,
-    survey: str,
-    cols: dict[str, list[Any]],
-) -> None:
-    """Append the rows of one outcome × breakdown table (all categories × levels) to ``cols``."""
-    w = category_matrix(o)
-    x_gc = counts_gk @ w
-    n_g = counts_gk.sum(axis=1)
-    big_n = totals.base_n
-    x_t = totals.category_counts
-    g_count, c_count = x_gc.shape
+def _suppression_masks(o: Outcome, counts_gk: np.ndarray, settings: EstimateSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Hidden category cells (G × C, level bases included) and hidden level bases (G) of one table."""
+    g_count, c_count = counts_gk.shape[0], len(o.categories)
     hidden_cells = np.zeros((g_count, c_count), dtype=bool)
     hidden_n = np.zeros(g_count, dtype=bool)
     if settings.suppression.enabled:
@@ -227,68 +215,162 @@ def _family_rows(
         if len(res.row_totals):
             hidden_n = res.row_totals.copy()
         hidden_cells |= hidden_n[:, None]
+    return hidden_cells, hidden_n
+
+
+class _Rows:
+    """Column blocks of the subgroup table, one block per outcome × breakdown table.
+
+    Within a block rows run category-major (every level of the first category, then the next), so
+    each family (one category × one breakdown) is a contiguous run of G rows.
+    """
+
+    def __init__(self) -> None:
+        self.blocks: dict[str, list[np.ndarray]] = {}
+        self.families: list[tuple[int, int]] = []  # (first row, G)
+        self.rows = 0
+
+    def add(self, **columns: np.ndarray) -> None:
+        for key, value in columns.items():
+            self.blocks.setdefault(key, []).append(value)
+
+    def column(self, key: str, dtype: Any = None) -> np.ndarray:
+        parts = self.blocks.get(key, [])
+        if not parts:
+            return np.array([], dtype=dtype or float)
+        return np.concatenate(parts) if dtype is None else np.concatenate(parts).astype(dtype)
+
+
+def _table_block(
+    rows: _Rows,
+    o: Outcome,
+    b: Breakdown,
+    counts_gk: np.ndarray,
+    totals: OutcomeTotals,
+    settings: EstimateSettings,
+    survey: str,
+) -> None:
+    """Add the rows of one outcome × breakdown table (all categories × levels) to ``rows``."""
+    x_gc = counts_gk @ category_matrix(o)
+    n_g = counts_gk.sum(axis=1)
+    g_count, c_count = x_gc.shape
+    size = g_count * c_count
+    hidden_cells, hidden_n = _suppression_masks(o, counts_gk, settings)
     chi = chi_square(counts_gk)
     any_hidden = bool(hidden_cells.any() or totals.suppressed.any())
     chi_withheld = chi2_withheld(chi, any_hidden, settings.chi2_min_expected)
-    stats = proportion_stats(x_gc.ravel(), np.repeat(n_g, c_count), settings.report_z, settings.confidence_level)
-    small = n_g < settings.min_n
-    with gc_frozen():
-        for j, cat in enumerate(o.categories):
-            total_hidden = bool(totals.suppressed[j])
-            z = np.full(g_count, np.nan)
-            p = np.full(g_count, np.nan)
-            withheld = withheld_vs_rest(x_t[j], n_g, big_n, settings.min_n, settings.min_expected)
-            withheld[(withheld == "") & (hidden_cells[:, j] | total_hidden)] = "suppressed"
-            for g in np.flatnonzero(withheld == ""):
-                z[g], p[g] = z_test_vs_rest(int(x_gc[g, j]), int(n_g[g]), int(x_t[j]), big_n)
-            withheld[(withheld == "") & np.isnan(p)] = "no_variance"
-            tested = withheld == ""
-            p_holm = adjust_pvalues(p, "holm")
-            p_bh = adjust_pvalues(p, "fdr_bh")
-            chosen = {"none": p, "holm": p_holm, "fdr_bh": p_bh}[settings.adjust]
-            signif = tested & (chosen < settings.alpha)
-            total_pct = 100.0 * x_t[j] / big_n if big_n else np.nan
-            for g, lv in enumerate(b.levels):
-                k = g * c_count + j
-                hid = bool(hidden_cells[g, j])
-                rest_n = big_n - int(n_g[g])
-                pct = float(stats["pct"][k])
-                rest_pct = 100.0 * (x_t[j] - x_gc[g, j]) / rest_n if rest_n > 0 else np.nan
-                diff = pct - total_pct
-                row = {
-                    "survey": survey, "source": o.source, "variable": o.variable, "question_id": o.question_id,
-                    "item_id": o.item_id, "label_no": o.label_no, "category": cat.key,
-                    "category_label_no": cat.label_no, "category_kind": cat.kind, "breakdown": b.id,
-                    "breakdown_column": b.column, "level": lv.key, "level_label_no": lv.label_no,
-                    "n": np.nan if hidden_n[g] else int(n_g[g]),
-                    "count": np.nan if hid else int(x_gc[g, j]),
-                    "pct": np.nan if hid else pct,
-                    "moe_report": np.nan if hid else float(stats["moe_report"][k]),
-                    "wilson_low": np.nan if hid else float(stats["wilson_low"][k]),
-                    "wilson_high": np.nan if hid else float(stats["wilson_high"][k]),
-                    "total_n": big_n,
-                    "total_count": np.nan if total_hidden else int(x_t[j]),
-                    "total_pct": np.nan if total_hidden else total_pct,
-                    "rest_n": np.nan if hidden_n[g] else rest_n,
-                    "rest_pct": np.nan if (hid or total_hidden) else rest_pct,
-                    "diff_pp": np.nan if (hid or total_hidden) else diff,
-                    "small_n": int(small[g]), "tested": int(tested[g]),
-                    "z": z[g], "p_value": p[g], "p_holm": p_holm[g], "p_bh": p_bh[g],
-                    "family_size": int(tested.sum()), "adjust_method": settings.adjust,
-                    "significant": int(signif[g]),
-                    "direction": ("higher" if diff > 0 else "lower") if signif[g] else "",
-                    "chi2": np.nan if chi_withheld else chi.statistic,
-                    "chi2_df": np.nan if chi_withheld else chi.dof,
-                    "chi2_p": np.nan if chi_withheld else chi.p_value,
-                    "chi2_share_expected_lt5": np.nan if any_hidden else chi.share_expected_lt5,
-                    "suppressed": int(hid),
-                    "label_en": o.label_en, "category_label_en": cat.label_en,
-                    "breakdown_label_no": b.label_no, "breakdown_label_en": b.label_en,
-                    "level_label_en": lv.label_en,
-                    "withheld": withheld[g], "chi2_withheld": chi_withheld,
-                }
-                for key, value in row.items():
-                    cols[key].append(value)
+
+    def const(value: Any) -> np.ndarray:
+        return np.full(size, value, dtype=object)
+
+    cats, lvs = o.categories, b.levels
+    rows.families += [(rows.rows + j * g_count, g_count) for j in range(c_count)]
+    rows.rows += size
+    rows.add(
+        survey=const(survey), source=const(o.source), variable=const(o.variable), question_id=const(o.question_id),
+        item_id=const(o.item_id), label_no=const(o.label_no),
+        category=np.repeat(np.array([c.key for c in cats], dtype=object), g_count),
+        category_label_no=np.repeat(np.array([c.label_no for c in cats], dtype=object), g_count),
+        category_kind=np.repeat(np.array([c.kind for c in cats], dtype=object), g_count),
+        breakdown=const(b.id), breakdown_column=const(b.column),
+        level=np.tile(np.array([lv.key for lv in lvs], dtype=object), c_count),
+        level_label_no=np.tile(np.array([lv.label_no for lv in lvs], dtype=object), c_count),
+        label_en=const(o.label_en),
+        category_label_en=np.repeat(np.array([c.label_en for c in cats], dtype=object), g_count),
+        breakdown_label_no=const(b.label_no), breakdown_label_en=const(b.label_en),
+        level_label_en=np.tile(np.array([lv.label_en for lv in lvs], dtype=object), c_count),
+        x=x_gc.T.ravel().astype(np.int64), n=np.tile(n_g, c_count).astype(np.int64),
+        x_total=np.repeat(totals.category_counts, g_count).astype(np.int64),
+        n_total=np.full(size, totals.base_n, dtype=np.int64),
+        hidden=hidden_cells.T.ravel(), hidden_n=np.tile(hidden_n, c_count),
+        total_hidden=np.repeat(totals.suppressed.astype(bool), g_count),
+        chi2=np.full(size, np.nan if chi_withheld else chi.statistic),
+        chi2_df=np.full(size, np.nan if chi_withheld else chi.dof),
+        chi2_p=np.full(size, np.nan if chi_withheld else chi.p_value),
+        chi2_share_expected_lt5=np.full(size, np.nan if any_hidden else chi.share_expected_lt5),
+        chi2_withheld=const(chi_withheld),
+    )
+
+
+def _adjust_families(p: np.ndarray, families: Sequence[tuple[int, int]], method: str) -> np.ndarray:
+    """Adjusted p-values, one family per contiguous run of rows (families padded by size)."""
+    out = np.full(p.shape, np.nan)
+    by_size: dict[int, list[int]] = {}
+    for first, size in families:
+        if size:
+            by_size.setdefault(size, []).append(first)
+    for size, firsts in by_size.items():
+        idx = np.asarray(firsts)[:, None] + np.arange(size)[None, :]
+        out[idx] = adjust_pvalues_padded(p[idx], method)
+    return out
+
+
+def _family_sizes(tested: np.ndarray, families: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Per row, the number of tested rows of its family."""
+    out = np.zeros(tested.shape, dtype=np.int64)
+    for first, size in families:
+        if size:
+            out[first:first + size] = int(tested[first:first + size].sum())
+    return out
+
+
+def _finish(rows: _Rows, settings: EstimateSettings) -> pd.DataFrame:
+    """Compute every statistic of the collected rows with array formulas and build the table."""
+    x, n = rows.column("x", np.int64), rows.column("n", np.int64)
+    x_t, n_t = rows.column("x_total", np.int64), rows.column("n_total", np.int64)
+    hid, hidden_n = rows.column("hidden", bool), rows.column("hidden_n", bool)
+    total_hidden = rows.column("total_hidden", bool)
+    stats = proportion_stats(x, n, settings.report_z, settings.confidence_level)
+    withheld = withheld_vs_rest(x_t, n, n_t, settings.min_n, settings.min_expected)
+    withheld[(withheld == "") & (hid | total_hidden)] = "suppressed"
+    z = np.full(len(x), np.nan)
+    p = np.full(len(x), np.nan)
+    go = withheld == ""
+    z[go], p[go] = z_test_vs_rest_array(x[go], n[go], x_t[go], n_t[go])
+    withheld[go & np.isnan(p)] = "no_variance"
+    tested = withheld == ""
+    p_holm = _adjust_families(p, rows.families, "holm")
+    p_bh = _adjust_families(p, rows.families, "fdr_bh")
+    chosen = {"none": p, "holm": p_holm, "fdr_bh": p_bh}[settings.adjust]
+    with np.errstate(invalid="ignore"):
+        signif = tested & (chosen < settings.alpha)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        total_pct = np.where(n_t > 0, 100.0 * x_t / np.where(n_t > 0, n_t, 1), np.nan)
+        rest_n = n_t - n
+        rest_pct = np.where(rest_n > 0, 100.0 * (x_t - x) / np.where(rest_n > 0, rest_n, 1), np.nan)
+    pct = stats["pct"]
+    diff = pct - total_pct
+    masked = hid | total_hidden
+
+    def where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+        return np.where(mask, np.nan, values.astype(float))
+
+    total_count = where(total_hidden, x_t)
+    cols: dict[str, Any] = {key: rows.column(key, object) for key in (
+        "survey", "source", "variable", "question_id", "item_id", "label_no", "category", "category_label_no",
+        "category_kind", "breakdown", "breakdown_column", "level", "level_label_no")}
+    cols.update({
+        "n": where(hidden_n, n), "count": where(hid, x), "pct": where(hid, pct),
+        "moe_report": where(hid, stats["moe_report"]), "wilson_low": where(hid, stats["wilson_low"]),
+        "wilson_high": where(hid, stats["wilson_high"]), "total_n": n_t,
+        "total_count": total_count if np.isnan(total_count).any() else x_t,
+        "total_pct": where(total_hidden, total_pct), "rest_n": where(hidden_n, rest_n),
+        "rest_pct": where(masked, rest_pct), "diff_pp": where(masked, diff),
+        "small_n": (n < settings.min_n).astype(np.int64), "tested": tested.astype(np.int64),
+        "z": z, "p_value": p, "p_holm": p_holm, "p_bh": p_bh,
+        "family_size": _family_sizes(tested, rows.families),
+        "adjust_method": np.full(len(x), settings.adjust, dtype=object),
+        "significant": signif.astype(np.int64),
+        "direction": np.where(signif, np.where(diff > 0, "higher", "lower"), "").astype(object),
+    })
+    for key in ("chi2", "chi2_df", "chi2_p", "chi2_share_expected_lt5"):
+        cols[key] = rows.column(key, float)
+    cols["suppressed"] = hid.astype(np.int64)
+    for key in ("label_en", "category_label_en", "breakdown_label_no", "breakdown_label_en", "level_label_en"):
+        cols[key] = rows.column(key, object)
+    cols["withheld"] = withheld
+    cols["chi2_withheld"] = rows.column("chi2_withheld", object)
+    return pd.DataFrame(cols, columns=list(SUBGROUP_COLUMNS))
 
 
 def subgroup_tests(
@@ -306,9 +388,12 @@ def subgroup_tests(
     the report ("gjennomsnittet for alle i utvalget"); the rest = total − level. The chi-square
     uses the level × cell table of the outcome (respondents with a level only) and is left empty
     for tables with suppressed cells (the statistic would let a reader solve for them).
+
+    The counts are gathered table by table; shares, intervals, tests and adjustments are then
+    computed for all rows at once with the array forms of :mod:`mhsurvey.inference`.
     """
     levels = {b.id: level_index(data, b) for b in breakdowns}
-    cols: dict[str, list[Any]] = {c: [] for c in SUBGROUP_COLUMNS}
+    rows = _Rows()
     for o in outcomes:
         cells = cell_index(data, o)
         k = len(o.table_values)
@@ -320,8 +405,8 @@ def subgroup_tests(
             sel = (cells >= 0) & (li >= 0)
             g_count = len(b.levels)
             counts = np.bincount(li[sel] * k + cells[sel], minlength=g_count * k).reshape(g_count, k)
-            _family_rows(o, b, counts, t, settings, survey, cols)
-    df = pd.DataFrame(cols, columns=list(SUBGROUP_COLUMNS))
+            _table_block(rows, o, b, counts, t, settings, survey)
+    df = _finish(rows, settings)
     for c in ("n", "count", "rest_n", "chi2_df"):
         df[c] = df[c].astype("Float64").round().astype("Int64")
     return df
