@@ -24,9 +24,9 @@ from mhsurvey.estimates import (
     codebook_outcomes,
     estimates_table,
     load_settings,
+    not_estimable_reason,
     proportion_stats,
     run_stage,
-    scoring_labels,
     settings_from_dict,
 )
 from mhsurvey.margins import z_for_confidence
@@ -112,7 +112,7 @@ SETTINGS = {
     "confidence_level": 0.95,
     "report_z": 2.0,
     "base": {"include_nonsubstantive": True, "include_nonsubstantive_levels": False},
-    "significance": {"alpha": 0.05, "adjust": "holm", "min_n": 3},
+    "significance": {"alpha": 0.05, "adjust": "holm", "min_n": 3, "min_expected": 0, "chi2_min_expected": 0},
     "suppression": {"enabled": False, "min_count": 1, "max_count": 4},
     "margins_table": {"n": [100, 1600], "p": [0.2, 0.5], "report_row_n": {"fixture": 1600}},
     "merged_categories": [
@@ -410,10 +410,68 @@ def test_run_stage_is_deterministic(codebook):
     pd.testing.assert_frame_equal(a.estimates, b.estimates)
 
 
-def test_scoring_labels_from_the_scoring_config():
-    path = REPO / "config" / "scoring.yaml"
-    if not path.exists():
-        pytest.skip("config/scoring.yaml not written yet")
-    values, names = scoring_labels(path)
-    assert values["trust_category"]["high"].startswith("Høy tillit")
-    assert scoring_labels(None) == ({}, {})
+def test_run_stage_labels_derived_levels_from_the_level_table(codebook):
+    # condition_anxiety has no configured labels here: they come from 02_scores/levels.csv
+    ref = read_reference(REPO / "data" / "reference" / "ssb.csv")
+    settings = make_settings(breakdowns=[{"id": "condition_anxiety", "scores_column": "condition_anxiety"}])
+    levels = pd.DataFrame({
+        "column": ["condition_anxiety"] * 2 + ["trust_category"] * 3, "kind": ["condition"] * 2 + ["category"] * 3,
+        "column_label_no": ["Angst"] * 2 + ["Tillit"] * 3, "column_label_en": ["Anxiety"] * 2 + ["Trust"] * 3,
+        "order": ["1", "2", "1", "2", "3"], "code": ["1", "0", "low", "medium", "high"],
+        "label_no": ["Innenfor kriteriene", "Utenfor kriteriene", "Lav", "Middels", "Høy"],
+        "label_en": ["Within the criteria", "Outside the criteria", "Low", "Medium", "High"],
+        "config_key": [""] * 5,
+    })
+    out = run_stage(responses_frame(), SCORES, codebook, settings, ref, "fixture", levels=levels)
+    sub = out.subgroup_tests
+    got = dict(zip(sub["level"], sub["level_label_no"], strict=True))
+    assert got == {"0": "Utenfor kriteriene", "1": "Innenfor kriteriene"}
+    got_en = dict(zip(sub["level"], sub["level_label_en"], strict=True))
+    assert got_en == {"0": "Outside the criteria", "1": "Within the criteria"}
+    assert set(sub["breakdown_label_no"]) == {"Angst"} and set(sub["breakdown_label_en"]) == {"Anxiety"}
+    safety = sub[sub["variable"] == "safety_work"]
+    assert set(safety["label_en"]) == {"Safe at work"}
+    assert dict(zip(safety["category"], safety["category_label_en"], strict=False))["1"] == "Strongly agree"
+    est = out.estimates[out.estimates["variable"] == "trust_category"]
+    assert list(est["category_label_no"]) == ["Lav", "Middels", "Høy", "Middels eller høy"]
+    bare = run_stage(responses_frame(), SCORES, codebook, settings, ref, "fixture")
+    assert set(bare.subgroup_tests["level_label_no"]) == {"0", "1"}
+
+
+def test_an_instrument_without_any_valid_answer_does_not_stop_the_stage(codebook, caplog):
+    # nobody answered the safety grid, and the anxiety classification is empty for everyone
+    responses = responses_frame()
+    responses[["safety_work", "safety_leisure"]] = pd.NA
+    scores = SCORES.copy()
+    scores["gad7_case_report"] = ""
+    scores["condition_anxiety"] = ""
+    ref = read_reference(REPO / "data" / "reference" / "ssb.csv")
+    with caplog.at_level("WARNING", logger="mhsurvey.estimates"):
+        out = run_stage(responses, scores, codebook, make_settings(), ref, "fixture")
+    est = out.estimates
+    assert list(est.columns[-2:]) == ["estimable", "reason"]
+    empty = est[est["variable"].isin(["safety_work", "safety_leisure"])]
+    assert len(empty) == 2 * 9 and (empty["base_n"] == 0).all() and empty["pct"].isna().all()
+    assert (empty["estimable"] == 0).all() and (empty["reason"] == "no_valid_answers").all()
+    gad = est[est["variable"] == "gad7_case_report"].iloc[0]
+    assert (gad["estimable"], gad["reason"], gad["base_n"]) == (0, "undetermined", 0)
+    # the other estimates are there and unchanged
+    full = run_stage(responses_frame(), SCORES, codebook, make_settings(), ref, "fixture").estimates
+    keep = ~est["variable"].isin(["safety_work", "safety_leisure", "gad7_case_report"])
+    pd.testing.assert_frame_equal(est[keep].drop(columns=["estimable", "reason"]).reset_index(drop=True),
+                                  full[keep.to_numpy()].drop(columns=["estimable", "reason"]).reset_index(drop=True))
+    assert (est.loc[keep, "estimable"] == 1).all() and (est.loc[keep, "reason"] == "").all()
+    assert "not estimable (no_valid_answers): safety_work, safety_leisure" in caplog.text
+    # the empty breakdown keeps its named levels, each with n = 0, untested
+    cond = out.subgroup_tests[out.subgroup_tests["breakdown"] == "condition_anxiety"]
+    assert set(cond["level"]) == {"0", "1"} and (cond["n"] == 0).all()
+    assert (cond["withheld"] == "n_zero").all() and (cond["tested"] == 0).all()
+    rows = out.subgroup_tests[out.subgroup_tests["variable"] == "safety_work"]
+    assert len(rows) and (rows["withheld"] == "n_zero").all()
+
+
+def test_not_estimable_reasons():
+    assert not_estimable_reason("responses", 10, 3) == ""
+    assert not_estimable_reason("responses", 0, 0) == "no_one_asked"
+    assert not_estimable_reason("responses", 10, 0) == "no_valid_answers"
+    assert not_estimable_reason("scores", 10, 0) == "undetermined"

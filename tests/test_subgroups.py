@@ -17,11 +17,13 @@ from statsmodels.stats.proportion import proportions_ztest
 from mhsurvey.codebook import parse_codebook
 from mhsurvey.errors import ConfigError
 from mhsurvey.estimates import SurveyData, codebook_outcomes, estimates_table, settings_from_dict
+from mhsurvey.inference import min_expected_vs_rest, withheld_vs_rest
 from mhsurvey.schemas import validate_against
 from mhsurvey.subgroups import (
     adjust_pvalues,
     adjusted_residual,
     check_subgroup_table,
+    chi2_withheld,
     chi_square,
     resolve_breakdowns,
     subgroup_tests,
@@ -230,7 +232,7 @@ CODEBOOK = {
 SETTINGS = {
     "confidence_level": 0.95, "report_z": 2.0,
     "base": {"include_nonsubstantive": True, "include_nonsubstantive_levels": False},
-    "significance": {"alpha": 0.05, "adjust": "holm", "min_n": 30},
+    "significance": {"alpha": 0.05, "adjust": "holm", "min_n": 30, "min_expected": 0, "chi2_min_expected": 0},
     "suppression": {"enabled": False, "min_count": 1, "max_count": 4},
     "margins_table": {"n": [100], "p": [0.5]},
     "merged_categories": [{"id": "agree", "no": "Helt eller delvis enig", "columns": ["safety_*"], "codes": [1, 2]}],
@@ -314,7 +316,7 @@ def test_subgroup_rows_flags_and_tests():
 
 
 def test_subgroup_adjustment_choice_drives_significance():
-    _, sub_none = _run(_settings(significance={"alpha": 0.05, "adjust": "none", "min_n": 30}))
+    _, sub_none = _run(_settings(significance={"alpha": 0.05, "adjust": "none", "min_n": 30, "min_expected": 0, "chi2_min_expected": 0}))
     _, sub_holm = _run(_settings())
     assert (sub_none["adjust_method"] == "none").all()
     tested = sub_none["tested"] == 1
@@ -324,7 +326,7 @@ def test_subgroup_adjustment_choice_drives_significance():
 
 
 def test_small_n_is_never_significant_whatever_the_threshold():
-    _, sub = _run(_settings(significance={"alpha": 0.05, "adjust": "none", "min_n": 101}))
+    _, sub = _run(_settings(significance={"alpha": 0.05, "adjust": "none", "min_n": 101, "min_expected": 0, "chi2_min_expected": 0}))
     assert (sub.loc[sub["small_n"] == 1, "significant"] == 0).all()
     assert (sub.loc[sub["n"] < 101, "small_n"] == 1).all()
     assert sub.loc[(sub["breakdown"] == "region") & (sub["level"] == "3"), "small_n"].eq(1).all()
@@ -350,3 +352,126 @@ def test_subgroup_suppression_hides_cells_and_chi_square():
     plain_region = plain[(plain["variable"] == "safety_work") & (plain["breakdown"] == "region")]
     assert plain_region.set_index(["level", "category"]).loc[("1", "3"), "count"] == 3
     assert plain_region["chi2"].notna().all() and plain["suppressed"].sum() == 0
+
+
+# --------------------------------------------------------------------------- tests withheld (min_n both sides, expected counts)
+
+
+def test_withheld_rules_known_answers():
+    # N = 100 respondents, 20 in the category (p_T = .2); min_n = 30, min_expected = 5
+    n_g = np.array([0, 10, 29, 30, 70, 71, 80, 100])
+    got = withheld_vs_rest(20, n_g, 100, min_n=30, min_expected=5)
+    # n_g = 30 and 70: smallest expected count min(30, 70) * .2 = 6 >= 5 -> tested;
+    # n_g = 71: rest 29 < 30; n_g = 100: rest 0
+    assert list(got) == ["n_zero", "subgroup_n", "subgroup_n", "", "", "rest_n", "rest_n", "rest_n"]
+    # a rare category: x_T = 10 of 100 -> smallest E = min(n_g, rest) * .1 = 4 at n_g = 40 (< 5), 5 at 50
+    assert list(withheld_vs_rest(10, np.array([40, 50, 60]), 100, 30, 5)) == ["expected_count", "", "expected_count"]
+    # the expected-count rule off: a category nobody (or everybody) chose has no variance
+    assert list(withheld_vs_rest(np.array([0, 100, 50]), np.array([40, 40, 40]), 100, 30, 0)) == \
+        ["no_variance", "no_variance", ""]
+
+
+@pytest.mark.parametrize("n_g,x_t,n_t", [(40, 10, 100), (30, 3, 1000), (900, 2, 1000), (1721, 1700, 1725)])
+def test_min_expected_vs_rest_is_the_smallest_expected_count_of_the_2x2_table(n_g, x_t, n_t):
+    x_g = max(x_t - (n_t - n_g), min(n_g, x_t) // 2)
+    table = np.array([[x_g, n_g - x_g], [x_t - x_g, n_t - n_g - (x_t - x_g)]])
+    expected = chi2_contingency(table, correction=False).expected_freq
+    assert min_expected_vs_rest(n_g, x_t, n_t) == pytest.approx(expected.min(), rel=1e-12)
+
+
+def _big_and_tiny_rest():
+    # 1,725 respondents: region Øst 1,721 (the whole sample but 4), Nord 4 (KRUS none). Øst agrees
+    # 800/1,721 against 4/4 in the rest: the old guard (subgroup n only) tested Øst against a rest
+    # of 4 and called it significantly lower (pooled z = -2.14, p = .032).
+    region = [7] * 1721 + [3] * 4
+    safety = [1] * 800 + [4] * 921 + [1] * 4
+    return pd.DataFrame({
+        "rid": pd.array([f"p{i:04d}" for i in range(1725)], dtype="string"),
+        "gender": pd.array([1 + i % 2 for i in range(1725)], dtype="Int64"),
+        "region": pd.array(region, dtype="Int64"), "safety_work": pd.array(safety, dtype="Int64"),
+    })
+
+
+def _run_frame(settings, frame):
+    cb = parse_codebook(copy.deepcopy(CODEBOOK))
+    data = SurveyData(frame, None, cb)
+    outcomes = codebook_outcomes(cb, settings)
+    est, totals = estimates_table(data, outcomes, settings, "sub")
+    bds = resolve_breakdowns(cb, data, settings, "sub")
+    return subgroup_tests(data, outcomes, bds, totals, settings, "sub"), outcomes, bds
+
+
+def test_a_level_is_never_tested_against_a_tiny_rest():
+    sig = {"alpha": 0.05, "adjust": "none", "min_n": 30, "min_expected": 0, "chi2_min_expected": 0}
+    sub, outcomes, bds = _run_frame(_settings(significance=sig), _big_and_tiny_rest())
+    rows = sub[(sub["variable"] == "safety_work") & (sub["category"] == "agree") & (sub["breakdown"] == "region")]
+    rows = rows.set_index("level")
+    ost, nord, krus = rows.loc["7"], rows.loc["3"], rows.loc["1"]
+    assert (ost["n"], ost["rest_n"], ost["small_n"]) == (1721, 4, 0)
+    assert (ost["withheld"], ost["tested"], ost["significant"]) == ("rest_n", 0, 0)
+    assert np.isnan(ost["z"]) and np.isnan(ost["p_value"])
+    # what the old guard would have done: the pooled z-test against the rest of 4 is "significant"
+    z, p = proportions_ztest([800, 4], [1721, 4])
+    assert p == pytest.approx(0.0321077, abs=1e-6)
+    assert (nord["withheld"], krus["withheld"], krus["n"]) == ("subgroup_n", "n_zero", 0)
+    assert (rows["family_size"] == 0).all()
+    assert check_subgroup_table(sub, outcomes, bds, 30) == []
+    forged = sub.copy()
+    forged.loc[(forged["rest_n"] < 30) & (forged["n"] >= 30), ["tested", "withheld"]] = [1, ""]
+    assert any("rest n < 30 tested" in p for p in check_subgroup_table(forged, outcomes, bds, 30))
+
+
+def test_expected_counts_withhold_tests_and_shrink_the_holm_family():
+    # regions KRUS 20, Nord 100, Øst 180 of the fixture; category "k3" (code 3) chosen by 5 of 300
+    frame = _responses(small_cells=True)  # code 3: 3 in KRUS, 2 in Øst
+    base = {"alpha": 0.05, "adjust": "holm", "min_n": 30, "chi2_min_expected": 0}
+    off, _, _ = _run_frame(_settings(significance={**base, "min_expected": 0}), frame)
+    on, _, _ = _run_frame(_settings(significance={**base, "min_expected": 5}), frame)
+
+    def pick(sub, cat):
+        r = sub[(sub["variable"] == "safety_work") & (sub["category"] == cat) & (sub["breakdown"] == "region")]
+        return r.set_index("level")
+
+    k3_off, k3_on = pick(off, "3"), pick(on, "3")
+    # p_T = 5/300: smallest expected count of Nord vs rest = 100 * 5/300 = 1.67 < 5
+    assert list(k3_off.loc[["3", "7"], "withheld"]) == ["", ""]
+    assert list(k3_on.loc[["3", "7"], "withheld"]) == ["expected_count", "expected_count"]
+    assert (k3_on["tested"] == 0).all() and (k3_on["family_size"] == 0).all()
+    # "agree" (154 of 300): smallest expected count 100 * 146/300 = 48.7 -> still tested, same p
+    ag_off, ag_on = pick(off, "agree"), pick(on, "agree")
+    assert list(ag_on.loc[["3", "7"], "withheld"]) == ["", ""]
+    assert ag_on.loc["3", "p_value"] == ag_off.loc["3", "p_value"]
+
+
+def test_omnibus_chi_square_withheld_on_small_expected_counts():
+    t = np.array([[20, 0, 0, 0], [80, 0, 0, 20], [0, 54, 126, 0]])
+    chi = chi_square(t)
+    expected = chi2_contingency(t, correction=False).expected_freq
+    assert chi.min_expected == pytest.approx(expected.min(), rel=1e-12)  # 20 * 20/300 = 1.33
+    assert chi2_withheld(chi, False, 5) == "expected_count"
+    assert chi2_withheld(chi, False, 1) == ""
+    assert chi2_withheld(chi, True, 0) == "suppressed"
+    assert chi2_withheld(chi_square(np.array([[3, 4]])), False, 0) == "too_few_lines"
+    base = {"alpha": 0.05, "adjust": "holm", "min_n": 30, "min_expected": 0}
+    strict, _, _ = _run_frame(_settings(significance={**base, "chi2_min_expected": 5}), _responses())
+    loose, _, _ = _run_frame(_settings(significance={**base, "chi2_min_expected": 1}), _responses())
+    sel = (strict["variable"] == "safety_work") & (strict["breakdown"] == "region")
+    assert (strict.loc[sel, "chi2_withheld"] == "expected_count").all() and strict.loc[sel, "chi2"].isna().all()
+    assert (loose.loc[sel, "chi2_withheld"] == "").all()
+    assert loose.loc[sel, "chi2"].iloc[0] == pytest.approx(chi.statistic, abs=1e-9)
+
+
+def test_a_named_level_without_respondents_is_shown_with_n_zero():
+    frame = _responses()
+    cb = parse_codebook(copy.deepcopy(CODEBOOK))
+    scores = pd.DataFrame({"rid": frame["rid"].astype(str), "flag": ["1" if i < 120 else "" for i in range(300)]})
+    settings = _settings(breakdowns=[{"id": "flag", "scores_column": "flag", "labels": {"1": "Ja", "0": "Nei"}}])
+    data = SurveyData(frame, scores, cb)
+    outcomes = codebook_outcomes(cb, settings)
+    est, totals = estimates_table(data, outcomes, settings, "sub")
+    bds = resolve_breakdowns(cb, data, settings, "sub")
+    assert [lv.key for lv in bds[0].levels] == ["0", "1"]
+    sub = subgroup_tests(data, outcomes, bds, totals, settings, "sub")
+    nobody = sub[sub["level"] == "0"]
+    assert len(nobody) and (nobody["n"] == 0).all() and (nobody["withheld"] == "n_zero").all()
+    assert (nobody["tested"] == 0).all() and (nobody["level_label_no"] == "Nei").all()

@@ -14,563 +14,72 @@ delvis enig" = codes 1, 2). Methods (``docs/methods.md`` §1):
 * Wilson score interval via ``statsmodels.stats.proportion.proportion_confint(method="wilson")``.
 
 All values are unrounded; display rounding belongs to :func:`mhsurvey.rounding.round_half_up`.
+
+Module layout of stage 04 (imports point downward only; ``tests/test_import_graph.py``):
+
+* leaves: :mod:`~mhsurvey.margins` (Wald margins, Vedlegg 3), :mod:`~mhsurvey.inference` (pure
+  test and interval functions), :mod:`~mhsurvey.suppression` (cell suppression),
+  :mod:`~mhsurvey.estimate_settings` (parsed ``config/estimates.yaml``);
+* :mod:`~mhsurvey.outcomes` (outcomes and categories from codebook and classifications);
+* :mod:`~mhsurvey.counts` (survey data as strings, cells, total counts);
+* :mod:`~mhsurvey.reference` (SSB comparison) and :mod:`~mhsurvey.subgroups` (breakdowns, tests);
+* this module: the estimates table, its dictionary and :func:`run_stage`.
 """
 
 from __future__ import annotations
 
-import fnmatch
 import logging
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
-from statsmodels.stats.proportion import proportion_confint
 
-from .codebook import Codebook, Column
-from .config import load_yaml_validated
+from .codebook import Codebook
+from .counts import OutcomeTotals, SurveyData, cell_index, outcome_totals, read_scores
 from .dictionary import ColumnDoc, docs_from_mapping
-from .errors import ConfigError, InputDataError, PipelineError
-from .margins import moe, z_for_confidence
-from .routing import apply_routing, routing_mask
+from .errors import PipelineError
+from .estimate_settings import (
+    BreakdownSpec,
+    ClassificationSpec,
+    EstimateSettings,
+    Level,
+    MarginsSettings,
+    MergeRule,
+    ReferenceLink,
+    SuppressionSettings,
+    load_settings,
+    settings_from_dict,
+)
+from .inference import proportion_stats
+from .level_labels import DerivedLabels, derived_labels, read_levels
+from .margins import margins_docs, margins_table
+from .outcomes import (
+    Category,
+    Outcome,
+    category_matrix,
+    classification_outcomes,
+    codebook_outcomes,
+    column_outcome,
+    outcome_key,
+    value_sort_key,
+)
+from .reference import attach_reference
+from .subgroups import check_subgroup_table, resolve_breakdowns, subgroup_docs, subgroup_tests
+
+# Re-exported for callers that import them from here (the stage's historical single module).
+__all__ = [
+    "BreakdownSpec", "Category", "ClassificationSpec", "DerivedLabels", "ESTIMATE_COLUMNS", "EstimateSettings", "Level",
+    "MarginsSettings", "MergeRule", "Outcome", "OutcomeTotals", "ReferenceLink", "StageOutputs",
+    "SuppressionSettings", "SurveyData", "category_matrix", "cell_index", "classification_outcomes",
+    "codebook_outcomes", "column_outcome", "estimates_docs", "estimates_table", "load_settings",
+    "not_estimable_reason", "outcome_key", "outcome_totals", "proportion_stats", "read_levels", "read_scores",
+    "run_stage", "mark_estimable", "ESTIMABLE_COLUMNS",
+    "settings_from_dict", "value_sort_key",
+]
 
 log = logging.getLogger("mhsurvey.estimates")
-
-
-# --------------------------------------------------------------------------- settings
-
-
-@dataclass(frozen=True)
-class MergeRule:
-    """A merged category: the codes ``codes`` of every column matching one of ``columns`` (globs)."""
-
-    id: str
-    label_no: str
-    label_en: str
-    columns: tuple[str, ...]
-    codes: tuple[int, ...]
-    exclude: tuple[str, ...] = ()
-
-    def matches(self, column: str) -> bool:
-        """True if ``column`` matches one of the ``columns`` globs and none of the ``exclude`` globs."""
-        return any(fnmatch.fnmatchcase(column, pat) for pat in self.columns) and not any(
-            fnmatch.fnmatchcase(column, pat) for pat in self.exclude
-        )
-
-
-@dataclass(frozen=True)
-class Level:
-    """One level of a breakdown or merged classification: the raw values (strings) that form level ``key``."""
-
-    key: str
-    label_no: str
-    label_en: str
-    values: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class ClassificationSpec:
-    """A classification column of ``scores.csv`` to estimate (e.g. ``gad7_case_report``)."""
-
-    column: str
-    label_no: str
-    label_en: str
-    kind: str  # "binary" (1/0 flag: the share of 1 is reported) or "categorical"
-    levels: tuple[str, ...] | None = None
-    merged: tuple[Level, ...] = ()
-    surveys: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class BreakdownSpec:
-    """A configured breakdown; exactly one of codebook breakdown id, responses or scores column."""
-
-    id: str
-    source: str  # "codebook" | "responses" | "scores"
-    name: str
-    label_no: str = ""
-    label_en: str = ""
-    groups: tuple[Level, ...] = ()
-    labels: Mapping[str, str] = field(default_factory=dict)
-    surveys: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True)
-class ReferenceLink:
-    """Compare reference value ``ref_id`` with category ``category`` of ``variable`` (all codes if None)."""
-
-    ref_id: str
-    variable: str
-    category: str | None = None
-
-
-@dataclass(frozen=True)
-class SuppressionSettings:
-    """Small-cell suppression (``docs/methods.md`` §5): counts in [min_count, max_count] are hidden."""
-
-    enabled: bool = False
-    min_count: int = 1
-    max_count: int = 4
-
-
-@dataclass(frozen=True)
-class MarginsSettings:
-    """The Vedlegg 3 margins table: rows n, columns p, and the row the report operates with."""
-
-    n: tuple[int, ...]
-    p: tuple[float, ...]
-    report_row_n: Mapping[str, int]
-    decimals: int = 1
-
-
-@dataclass(frozen=True)
-class EstimateSettings:
-    """Parsed ``config/estimates.yaml`` (see the comments there for every key)."""
-
-    confidence_level: float
-    report_z: float
-    include_nonsubstantive: bool
-    alpha: float
-    adjust: str  # "none" | "holm" | "fdr_bh"
-    min_n: int
-    include_nonsubstantive_levels: bool
-    suppression: SuppressionSettings
-    margins: MarginsSettings
-    merges: tuple[MergeRule, ...]
-    classifications: tuple[ClassificationSpec, ...]
-    breakdowns: tuple[BreakdownSpec, ...]
-    references: tuple[ReferenceLink, ...]
-
-    @cached_property
-    def z(self) -> float:
-        """Critical value of the configured confidence level, Φ⁻¹(1 − (1 − level)/2)."""
-        return z_for_confidence(self.confidence_level)
-
-
-def _groups(raw: Sequence[Mapping[str, Any]] | None) -> tuple[Level, ...]:
-    return tuple(
-        Level(str(g["key"]), str(g["no"]), str(g.get("en", g["no"])), tuple(str(v) for v in g["values"]))
-        for g in (raw or [])
-    )
-
-
-def _surveys(raw: Any) -> tuple[str, ...] | None:
-    return tuple(raw) if raw else None
-
-
-def settings_from_dict(data: Mapping[str, Any]) -> EstimateSettings:
-    """Build :class:`EstimateSettings` from the validated YAML mapping."""
-    sig, sup, mt = data["significance"], data["suppression"], data["margins_table"]
-    if int(sup["min_count"]) > int(sup["max_count"]):
-        raise ConfigError("suppression.min_count is larger than suppression.max_count")
-    merges = tuple(
-        MergeRule(m["id"], m["no"], m.get("en", m["no"]), tuple(m["columns"]), tuple(int(c) for c in m["codes"]),
-                  tuple(m.get("exclude", [])))
-        for m in data.get("merged_categories", [])
-    )
-    classes = tuple(
-        ClassificationSpec(
-            column=c["column"], label_no=c["no"], label_en=c.get("en", c["no"]), kind=c["kind"],
-            levels=tuple(str(v) for v in c["levels"]) if c.get("levels") else None,
-            merged=_groups(c.get("merged")), surveys=_surveys(c.get("surveys")),
-        )
-        for c in data.get("classifications", [])
-    )
-    breakdowns = []
-    for b in data["breakdowns"]:
-        keys = [k for k in ("codebook_breakdown", "responses_column", "scores_column") if k in b]
-        if len(keys) != 1:
-            raise ConfigError(f"breakdown {b.get('id')!r}: give exactly one of codebook_breakdown, "
-                              f"responses_column, scores_column (got {keys})")
-        source = {"codebook_breakdown": "codebook", "responses_column": "responses",
-                  "scores_column": "scores"}[keys[0]]
-        breakdowns.append(BreakdownSpec(
-            id=b["id"], source=source, name=b[keys[0]], label_no=b.get("no", ""), label_en=b.get("en", ""),
-            groups=_groups(b.get("groups")), labels={str(k): str(v) for k, v in (b.get("labels") or {}).items()},
-            surveys=_surveys(b.get("surveys")),
-        ))
-    ids = [b.id for b in breakdowns]
-    dup = sorted({i for i in ids if ids.count(i) > 1})
-    if dup:
-        raise ConfigError(f"duplicated breakdown id(s) {dup}")
-    refs = tuple(ReferenceLink(r["ref_id"], r["variable"], r.get("category")) for r in data.get("population_reference", []))
-    return EstimateSettings(
-        confidence_level=float(data["confidence_level"]),
-        report_z=float(data["report_z"]),
-        include_nonsubstantive=bool(data["base"]["include_nonsubstantive"]),
-        alpha=float(sig["alpha"]),
-        adjust=str(sig["adjust"]),
-        min_n=int(sig["min_n"]),
-        include_nonsubstantive_levels=bool(data["base"]["include_nonsubstantive_levels"]),
-        suppression=SuppressionSettings(bool(sup["enabled"]), int(sup["min_count"]), int(sup["max_count"])),
-        margins=MarginsSettings(
-            n=tuple(int(v) for v in mt["n"]), p=tuple(float(v) for v in mt["p"]),
-            report_row_n={str(k): int(v) for k, v in (mt.get("report_row_n") or {}).items()},
-            decimals=int(mt.get("display_decimals", 1)),
-        ),
-        merges=merges,
-        classifications=classes,
-        breakdowns=tuple(breakdowns),
-        references=refs,
-    )
-
-
-def load_settings(path: str | Path) -> EstimateSettings:
-    """Read ``config/estimates.yaml``, validate it (``estimates.schema.yaml``) and parse it."""
-    return settings_from_dict(load_yaml_validated(path, "estimates.schema.yaml"))
-
-
-def scoring_labels(path: str | Path | None) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
-    """Value labels and variable labels of ``scores.csv`` columns, from ``config/scoring.yaml``.
-
-    The scoring config is the one place where derived levels are named (DASS bands, trust
-    categories, ``derived.groupings`` levels, ``derived.conditions`` value labels). Returns
-    ``({column: {value: label_no}}, {column: label_no})``; missing sections give empty maps.
-    """
-    if path is None:
-        return {}, {}
-    try:
-        cfg = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"cannot read scoring config {path}: {exc}") from exc
-    values: dict[str, dict[str, str]] = {}
-    names: dict[str, str] = {}
-    ins = cfg.get("instruments", {}) or {}
-    if "bands" in ins.get("dass_stress", {}):
-        values["dass_stress_band"] = {str(b["name"]): str(b["label_no"]) for b in ins["dass_stress"]["bands"]}
-    if "categories" in ins.get("trust", {}):
-        values["trust_category"] = {str(c["name"]): str(c["label_no"]) for c in ins["trust"]["categories"]}
-    der = cfg.get("derived", {}) or {}
-    for name, spec in (der.get("groupings") or {}).items():
-        values[name] = {str(lv["code"]): str(lv["label_no"]) for lv in spec.get("levels", [])}
-        if spec.get("description"):
-            names[name] = str(spec["description"])
-    cond = der.get("conditions") or {}
-    for name, spec in (cond.get("columns") or {}).items():
-        values[name] = {str(k): str(v) for k, v in (cond.get("value_labels") or {}).items()}
-        names[name] = str(spec.get("label_no", name))
-    for name, spec in ((der.get("incidents") or {}).get("merged") or {}).items():
-        names[name] = str(spec.get("label_no", name))
-    return values, names
-
-
-# --------------------------------------------------------------------------- outcomes
-
-
-@dataclass(frozen=True)
-class Category:
-    """A reported category of an outcome: the table cells (indices into ``table_values``) it sums."""
-
-    key: str
-    label_no: str
-    label_en: str
-    kind: str  # "code" | "merged" | "ticked" | "level"
-    cells: tuple[int, ...]
-    nonsubstantive: bool = False
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A variable to estimate: its source table, routing and categories.
-
-    ``table_values`` are the raw values (as strings) that form the cells of the variable's table;
-    a respondent is in the base when asked (routing) and their value is one of them.
-    """
-
-    variable: str
-    source: str
-    question_id: str
-    item_id: str
-    qtype: str
-    label_no: str
-    label_en: str
-    measure: str
-    routing: str
-    table_values: tuple[str, ...]
-    categories: tuple[Category, ...]
-
-    @property
-    def merged_cell_sets(self) -> list[tuple[int, ...]]:
-        """Cell sets of the merged categories (for suppression of sums of cells)."""
-        return [c.cells for c in self.categories if c.kind == "merged"]
-
-
-def _code_values(col: Column) -> list[tuple[int, str, str, bool]]:
-    """``(code, label_no, label_en, nonsubstantive)`` of a single/grid/scale/numeric column."""
-    out = []
-    if col.qtype == "numeric" and col.minimum is not None and col.maximum is not None:
-        listed = {c.code for c in col.codes}
-        out += [(v, str(v), str(v), False) for v in range(col.minimum, col.maximum + 1) if v not in listed]
-    out += [(c.code, c.no, c.en, c.nonsubstantive) for c in col.codes]
-    return sorted(out, key=lambda t: (t[3], t[0]))
-
-
-def column_outcome(col: Column, merges: Sequence[MergeRule], include_nonsubstantive: bool) -> Outcome:
-    """The :class:`Outcome` of one codebook column.
-
-    Multi-select options are binary (cells ``1`` ticked, ``0`` not ticked; reported category
-    ``1``). Other columns have one cell per code (numeric ranges expanded), non-substantive codes
-    only if ``include_nonsubstantive``, plus the merged categories whose column globs match.
-    A merge rule naming a code the column does not have is a ``ConfigError``.
-    """
-    common = dict(
-        variable=col.name, source="responses", question_id=col.question_id, item_id=col.item_id or "",
-        qtype=col.qtype, label_no=col.label_no, label_en=col.label_en, measure=col.measure or "",
-        routing=col.routing or "",
-    )
-    if col.qtype == "multi":
-        cat = Category("1", col.label(1, "no"), col.label(1, "en"), "ticked", (0,))
-        return Outcome(table_values=("1", "0"), categories=(cat,), **common)
-    codes = [c for c in _code_values(col) if include_nonsubstantive or not c[3]]
-    values = tuple(str(c[0]) for c in codes)
-    cats = [Category(str(code), no, en, "code", (i,), ns) for i, (code, no, en, ns) in enumerate(codes)]
-    for rule in merges:
-        if not rule.matches(col.name):
-            continue
-        missing = [c for c in rule.codes if str(c) not in values]
-        if missing:
-            raise ConfigError(
-                f"merged category {rule.id!r} names code(s) {missing} that column {col.name!r} does not have"
-            )
-        cats.append(Category(rule.id, rule.label_no, rule.label_en, "merged",
-                             tuple(values.index(str(c)) for c in rule.codes)))
-    return Outcome(table_values=values, categories=tuple(cats), **common)
-
-
-def codebook_outcomes(codebook: Codebook, settings: EstimateSettings) -> list[Outcome]:
-    """One outcome per non-text codebook column, in questionnaire order."""
-    out = [column_outcome(c, settings.merges, settings.include_nonsubstantive) for c in codebook.columns]
-    for rule in settings.merges:
-        if not any(rule.matches(c.name) for c in codebook.columns):
-            log.info("merged category %s matches no column of codebook %s", rule.id, codebook.survey)
-    return out
-
-
-def _applies(surveys: tuple[str, ...] | None, survey: str) -> bool:
-    return surveys is None or survey in surveys
-
-
-def classification_outcomes(
-    specs: Sequence[ClassificationSpec],
-    scores: pd.DataFrame,
-    survey: str,
-    value_labels: Mapping[str, Mapping[str, str]] | None = None,
-) -> list[Outcome]:
-    """Outcomes for the configured classifications (columns of ``scores.csv`` as strings).
-
-    Binary classifications report the share of ``1`` among determined respondents (empty =
-    undetermined, not in the base). Categorical ones report every level (configured order, else
-    sorted observed values) plus configured merged levels. A configured column missing from
-    ``scores.csv`` is a ``ConfigError`` (restrict it with ``surveys:`` if it does not apply).
-    """
-    value_labels = value_labels or {}
-    out = []
-    for spec in specs:
-        if not _applies(spec.surveys, survey):
-            continue
-        if spec.column not in scores.columns:
-            raise ConfigError(f"classification column {spec.column!r} is not in scores.csv ({survey})")
-        observed = sorted(set(scores[spec.column].unique()) - {""}, key=value_sort_key)
-        labels = value_labels.get(spec.column, {})
-        common = dict(variable=spec.column, source="scores", question_id=spec.column, item_id="",
-                      label_no=spec.label_no, label_en=spec.label_en, measure=spec.column, routing="")
-        if spec.kind == "binary":
-            bad = sorted(set(observed) - {"0", "1"})
-            if bad:
-                raise InputDataError("binary classification holds values other than 0/1",
-                                     file="scores.csv", column=spec.column, value=bad[0])
-            cat = Category("1", labels.get("1", spec.label_no), labels.get("1", spec.label_en), "level", (0,))
-            out.append(Outcome(qtype="classification", table_values=("1", "0"), categories=(cat,), **common))
-            continue
-        levels = list(spec.levels) if spec.levels else observed
-        unknown = sorted(set(observed) - set(levels))
-        if unknown:
-            raise InputDataError("classification holds values not among its configured levels",
-                                 file="scores.csv", column=spec.column, value=unknown[0])
-        cats = [Category(v, labels.get(v, v), labels.get(v, v), "level", (i,)) for i, v in enumerate(levels)]
-        for g in spec.merged:
-            missing = [v for v in g.values if v not in levels]
-            if missing:
-                raise ConfigError(f"merged level {g.key!r} of {spec.column!r} names unknown levels {missing}")
-            cats.append(Category(g.key, g.label_no, g.label_en, "merged", tuple(levels.index(v) for v in g.values)))
-        out.append(Outcome(qtype="classification", table_values=tuple(levels), categories=tuple(cats), **common))
-    return out
-
-
-def value_sort_key(v: str) -> tuple[int, float, str]:
-    """Sort key putting numeric strings first in numeric order, then other strings alphabetically."""
-    try:
-        return (0, float(v), v)
-    except ValueError:
-        return (1, 0.0, v)
-
-
-# --------------------------------------------------------------------------- data
-
-
-@dataclass
-class SurveyData:
-    """The inputs of stage 04: responses (codes, and as strings) and scores (as strings).
-
-    ``responses`` holds nullable Int64 codes (for routing), ``responses_str`` and ``scores_str``
-    the same cells as strings with ``""`` for empty, so that codes and class labels compare alike.
-    With a ``codebook``, routing is re-applied in questionnaire order
-    (:func:`mhsurvey.clean.apply_routing`) before anything is counted.
-    """
-
-    responses: pd.DataFrame
-    scores: pd.DataFrame | None = None
-    codebook: Codebook | None = None
-    _routing_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
-
-    def __post_init__(self) -> None:
-        body = self.responses.drop(columns=["rid"], errors="ignore")
-        if self.codebook is not None:
-            # Defensive: re-apply routing in questionnaire order (a no-op on cleaned data), so an
-            # answer given where a question was not asked can never enter a base, and nested
-            # routing (satisfaction asked only if follow-up was asked and answered 1-3) holds.
-            rids = self.responses["rid"] if "rid" in self.responses.columns else pd.Series(body.index)
-            body, flags = apply_routing(body, self.codebook, rids)
-            blanked = int((flags["issue"] == "answered_not_asked").sum()) if len(flags) else 0
-            if blanked:
-                log.warning("%d answers given where the question was not asked were ignored", blanked)
-            self.responses = pd.concat([self.responses[["rid"]], body], axis=1) \
-                if "rid" in self.responses.columns else body
-        self.responses_str = pd.DataFrame(
-            {c: body[c].astype("string").fillna("").to_numpy(dtype=object) for c in body.columns}
-        )
-        if self.scores is not None:
-            if "rid" in self.scores.columns and "rid" in self.responses.columns:
-                left = self.responses["rid"].astype(str).to_numpy()
-                right = self.scores["rid"].astype(str).to_numpy()
-                if len(left) != len(right) or not np.array_equal(left, right):
-                    raise InputDataError("scores.csv rows do not match responses.csv rows (rid order)",
-                                         file="scores.csv", column="rid")
-            body_s = self.scores.drop(columns=["rid"], errors="ignore")
-            self.scores_str = pd.DataFrame(
-                {c: body_s[c].astype("string").fillna("").to_numpy(dtype=object) for c in body_s.columns}
-            )
-        else:
-            self.scores_str = pd.DataFrame(index=range(len(self.responses)))
-
-    @property
-    def n(self) -> int:
-        """Number of respondents."""
-        return len(self.responses)
-
-    def values(self, source: str, column: str) -> np.ndarray:
-        """The column as an object array of strings (``""`` = empty)."""
-        frame = self.responses_str if source == "responses" else self.scores_str
-        if column not in frame.columns:
-            raise InputDataError(f"column missing from {source}", file=f"{source}.csv", column=column)
-        return frame[column].to_numpy(dtype=object)
-
-    def asked(self, routing: str) -> np.ndarray:
-        """Boolean mask of respondents the routing expression selects (all if empty)."""
-        if not routing:
-            return np.ones(self.n, dtype=bool)
-        if routing not in self._routing_cache:
-            body = self.responses.drop(columns=["rid"], errors="ignore")
-            self._routing_cache[routing] = routing_mask(body, routing).to_numpy(dtype=bool)
-        return self._routing_cache[routing]
-
-
-def read_scores(path: str | Path) -> pd.DataFrame:
-    """Read ``02_scores/scores.csv`` with every cell as a string (``""`` = empty / undetermined)."""
-    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
-
-
-def cell_index(data: SurveyData, outcome: Outcome) -> np.ndarray:
-    """Per respondent, the index of their cell in ``outcome.table_values``; −1 if not in the base.
-
-    Not in the base: not asked (routing false), empty, or a value outside the table (e.g. a
-    non-substantive code when those are excluded).
-    """
-    values = data.values(outcome.source, outcome.variable)
-    lookup = {v: i for i, v in enumerate(outcome.table_values)}
-    idx = np.fromiter((lookup.get(v, -1) for v in values), dtype=np.int64, count=len(values))
-    idx[~data.asked(outcome.routing)] = -1
-    return idx
-
-
-def category_matrix(outcome: Outcome) -> np.ndarray:
-    """K × C 0/1 matrix W with W[k, c] = 1 if cell k belongs to category c (category counts = cell counts @ W)."""
-    w = np.zeros((len(outcome.table_values), len(outcome.categories)), dtype=np.int64)
-    for j, cat in enumerate(outcome.categories):
-        w[list(cat.cells), j] = 1
-    return w
-
-
-# --------------------------------------------------------------------------- estimates
-
-
-def proportion_stats(
-    count: np.ndarray, n: np.ndarray, z_report: float, confidence: float
-) -> dict[str, np.ndarray]:
-    """Share and uncertainty of ``count`` successes out of ``n`` (arrays), in percent / points.
-
-    * ``pct`` = 100 · count / n;
-    * ``moe_report`` = 100 · z_report · √(p(1 − p)/n) (report's Wald formula, ``docs/methods.md`` §1);
-    * ``moe`` = 100 · z · √(p(1 − p)/n), z = Φ⁻¹(1 − (1 − confidence)/2);
-    * ``wilson_low``/``wilson_high`` = 100 · Wilson score bounds, statsmodels ``proportion_confint``.
-
-    ``n = 0`` gives NaN everywhere.
-    """
-    count = np.asarray(count, dtype=float)
-    n = np.asarray(n, dtype=float)
-    ok = n > 0
-    safe_n = np.where(ok, n, 1.0)
-    p = np.where(ok, count / safe_n, np.nan)
-    lo, hi = proportion_confint(count, safe_n, alpha=1.0 - confidence, method="wilson")
-    return {
-        "pct": 100.0 * p,
-        "moe_report": 100.0 * np.where(ok, moe(p, safe_n, z_report), np.nan),
-        "moe": 100.0 * np.where(ok, moe(p, safe_n, z_for_confidence(confidence)), np.nan),
-        "wilson_low": 100.0 * np.where(ok, lo, np.nan),
-        "wilson_high": 100.0 * np.where(ok, hi, np.nan),
-    }
-
-
-@dataclass(frozen=True)
-class OutcomeTotals:
-    """Total-level counts of one outcome: base size, cell counts, category counts, suppression."""
-
-    n_asked: int
-    base_n: int
-    cell_counts: np.ndarray
-    category_counts: np.ndarray
-    suppressed: np.ndarray  # bool per category
-
-
-def outcome_totals(data: SurveyData, outcome: Outcome, cells: np.ndarray, settings: EstimateSettings) -> OutcomeTotals:
-    """Counts of ``outcome`` in the whole sample (``cells`` from :func:`cell_index`).
-
-    With suppression enabled, category counts in [min_count, max_count] and the complementary
-    cells needed to protect them are hidden (the base n stays public; see
-    :func:`mhsurvey.subgroups.suppress_table`).
-    """
-    k = len(outcome.table_values)
-    in_base = cells >= 0
-    counts = np.bincount(cells[in_base], minlength=k)
-    w = category_matrix(outcome)
-    cat_counts = counts @ w
-    suppressed = np.zeros(len(outcome.categories), dtype=bool)
-    if settings.suppression.enabled:
-        from .subgroups import suppress_table
-
-        res = suppress_table(counts[None, :], outcome.merged_cell_sets, settings.suppression.min_count,
-                             settings.suppression.max_count, col_totals=False)
-        merged_iter = iter(res.merged[0])
-        for j, cat in enumerate(outcome.categories):
-            if cat.kind == "merged":
-                suppressed[j] = bool(next(merged_iter))
-            else:
-                suppressed[j] = bool(res.cells[0, list(cat.cells)].any())
-    return OutcomeTotals(int(data.asked(outcome.routing).sum()), int(in_base.sum()), counts, cat_counts, suppressed)
 
 
 ESTIMATE_COLUMNS = (
@@ -614,9 +123,39 @@ def estimates_table(
     return df, totals
 
 
-def outcome_key(o: Outcome) -> str:
-    """Unique key of an outcome across sources (``<source>:<variable>``)."""
-    return f"{o.source}:{o.variable}"
+ESTIMABLE_COLUMNS = ("estimable", "reason")
+
+
+def not_estimable_reason(source: str, n_asked: int, base_n: int) -> str:
+    """Why an outcome has no estimate (``""`` = it has one, base n > 0).
+
+    ``no_one_asked``: the routing selects nobody; ``no_valid_answers``: asked, but no respondent
+    gave an answer in the table (e.g. an instrument nobody answered); ``undetermined``: a
+    classification of ``scores.csv`` that is empty for everyone.
+    """
+    if base_n > 0:
+        return ""
+    if n_asked == 0:
+        return "no_one_asked"
+    return "undetermined" if source == "scores" else "no_valid_answers"
+
+
+def mark_estimable(est: pd.DataFrame, survey: str = "") -> pd.DataFrame:
+    """Add ``estimable`` (1/0) and ``reason`` (:func:`not_estimable_reason`) as the last columns; log the gaps.
+
+    An outcome without estimate stays in the table (n = 0, empty shares) so that one empty
+    instrument does not stop the other estimates.
+    """
+    out = est.copy()
+    reasons = [not_estimable_reason(s, int(a), int(b))
+               for s, a, b in zip(out["source"], out["n_asked"], out["base_n"], strict=True)]
+    out["estimable"] = pd.array([int(r == "") for r in reasons], dtype="Int64")
+    out["reason"] = reasons
+    gaps = out[out["reason"] != ""].drop_duplicates("variable")
+    for reason, group in gaps.groupby("reason", sort=True):
+        log.warning("%s: %d outcome(s) not estimable (%s): %s", survey, len(group), reason,
+                    ", ".join(group["variable"].astype(str)))
+    return out
 
 
 
@@ -668,6 +207,11 @@ def estimates_docs(settings: EstimateSettings) -> list[ColumnDoc]:
         "ref_diff_pp": ("float", "pct - ref_pct, in points"),
         "ref_z": ("float", "one-sample score z of pct against the fixed ref_pct"),
         "ref_p_value": ("float", "two-sided p-value of ref_z"),
+        "estimable": ("integer (boolean)", "1 if the outcome has an estimate (base_n > 0); 0 = not estimable, "
+                      "shown with empty shares"),
+        "reason": ("string", "why the outcome is not estimable; empty if estimable",
+                   "no_one_asked = the routing selects nobody; no_valid_answers = asked, but nobody answered "
+                   "(e.g. an instrument without any valid answer); undetermined = classification empty for everyone"),
     })
 
 
@@ -690,21 +234,22 @@ def run_stage(
     settings: EstimateSettings,
     reference: pd.DataFrame,
     survey: str,
-    scoring_config: str | Path | None = None,
+    levels: pd.DataFrame | None = None,
 ) -> StageOutputs:
-    """Compute ``estimates.csv``, ``subgroup_tests.csv`` and ``margins_table.csv`` for one survey."""
-    from .margins import margins_docs, margins_table
-    from .reference import attach_reference
-    from .subgroups import check_subgroup_table, resolve_breakdowns, subgroup_docs, subgroup_tests
+    """Compute ``estimates.csv``, ``subgroup_tests.csv`` and ``margins_table.csv`` for one survey.
 
-    value_labels, variable_labels = scoring_labels(scoring_config)
+    ``levels`` is stage 02's level table (``02_scores/levels.csv``, :func:`read_levels`): the
+    labels of derived levels (bands, groups, condition status); without it levels are labelled by
+    their values.
+    """
+    labels = derived_labels(levels)
     data = SurveyData(responses, scores, codebook)
     outcomes = codebook_outcomes(codebook, settings)
     if scores is not None:
-        outcomes += classification_outcomes(settings.classifications, data.scores_str, survey, value_labels)
+        outcomes += classification_outcomes(settings.classifications, data.scores_str, survey, labels.values["no"])
     est, totals = estimates_table(data, outcomes, settings, survey)
-    est = attach_reference(est, reference, settings.references)
-    breakdowns = resolve_breakdowns(codebook, data, settings, survey, value_labels, variable_labels)
+    est = mark_estimable(attach_reference(est, reference, settings.references), survey)
+    breakdowns = resolve_breakdowns(codebook, data, settings, survey, labels)
     sub = subgroup_tests(data, outcomes, breakdowns, totals, settings, survey)
     problems = check_subgroup_table(sub, outcomes, breakdowns, settings.min_n)
     if problems:
@@ -713,6 +258,16 @@ def run_stage(
     for b_id, group in small.groupby("breakdown", sort=False):
         log.info("%s: levels of %s with n < %d for some outcome: %s", survey, b_id, settings.min_n,
                  ", ".join(group["level_label_no"].astype(str)))
+    empty = sub[sub["withheld"] == "n_zero"].drop_duplicates(["breakdown", "level"])
+    for b_id, group in empty.groupby("breakdown", sort=False):
+        log.info("%s: levels of %s with n = 0 for some outcome (shown, not tested): %s", survey, b_id,
+                 ", ".join(group["level_label_no"].astype(str)))
+    counts = sub["withheld"].value_counts()
+    log.info("%s: subgroup tests withheld: %s", survey,
+             ", ".join(f"{k or 'tested'} {v}" for k, v in sorted(counts.items())))
+    chi = sub.drop_duplicates(["source", "variable", "category", "breakdown"])["chi2_withheld"].value_counts()
+    log.info("%s: omnibus chi-squares per table: %s", survey,
+             ", ".join(f"{k or 'reported'} {v}" for k, v in sorted(chi.items())))
     margins = margins_table(
         settings.margins.n, settings.margins.p,
         {"report": settings.report_z, f"confidence_{settings.confidence_level:g}": settings.z},

@@ -16,7 +16,7 @@ import pandas as pd
 from statsmodels.stats.proportion import proportions_ztest
 
 from .errors import ConfigError, InputDataError
-from .estimates import ReferenceLink
+from .estimate_settings import ReferenceLink
 
 log = logging.getLogger("mhsurvey.reference")
 

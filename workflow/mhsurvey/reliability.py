@@ -208,6 +208,7 @@ def scale_items(
 RELIABILITY_COLUMNS = (
     "scale", "instrument", "coding", "nan_policy", "n", "k", "alpha", "alpha_ci_low", "alpha_ci_high",
     "alpha_boot_ci_low", "alpha_boot_ci_high", "alpha_std", "omega_total", "mean_inter_item_r", "alpha_published_id",
+    "label_no", "label_en",
 )
 
 
@@ -237,6 +238,7 @@ def reliability_table(responses: pd.DataFrame, codebook: Codebook, rules: Mappin
                         "alpha_boot_ci_high": bhi, "alpha_std": standardized_alpha(corr),
                         "omega_total": omega_total(corr, n_used, cfg["seed"]), "mean_inter_item_r": mean_inter_item_r(corr)})
         row["alpha_published_id"] = scale.get("published_id", "")
+        row["label_no"], row["label_en"] = scale["label_no"], scale["label_en"]
         rows.append(row)
         log.info("scale %s: n=%d k=%d alpha=%.4f", scale["name"], n_listwise, k, row["alpha"])
     df = pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))
@@ -255,6 +257,8 @@ def item_statistics_table(
         names, x = scale_items(responses, codebook, scale, rules)
         st = item_statistics(x, names, cfg["nan_policy"])
         st.insert(0, "scale", scale["name"])
+        st["label_no"] = [codebook.column(n).label_no for n in names]
+        st["label_en"] = [codebook.column(n).label_en for n in names]
         frames.append(st)
     df = pd.concat(frames, ignore_index=True)
     df["n"] = df["n"].astype("Int64")
@@ -283,6 +287,8 @@ def reliability_docs(rules: Mapping[str, Any]) -> list[ColumnDoc]:
         ColumnDoc("mean_inter_item_r", "float", "mean inter-item Pearson correlation"),
         ColumnDoc("alpha_published_id", "string",
                   "id in data/published/*.csv of the alpha the report prints (empty: none printed)"),
+        ColumnDoc("label_no", "string", "Norwegian name of the scale (config reliability.scales label_no)"),
+        ColumnDoc("label_en", "string", "English name of the scale (config reliability.scales label_en)"),
     ]
 
 
@@ -296,4 +302,6 @@ def item_statistics_docs() -> list[ColumnDoc]:
         ColumnDoc("sd", "float", "item standard deviation (n - 1)"),
         ColumnDoc("item_rest_r", "float", "corrected item-total correlation: item vs the sum of the other items"),
         ColumnDoc("alpha_if_deleted", "float", "Cronbach's alpha of the scale without this item"),
+        ColumnDoc("label_no", "string", "Norwegian item wording (codebook)"),
+        ColumnDoc("label_en", "string", "English item wording (codebook)"),
     ]

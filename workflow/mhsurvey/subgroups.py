@@ -15,292 +15,53 @@ with **the rest of the sample** (``docs/methods.md`` §2):
   ``"fdr_bh"`` passed explicitly (its default is Holm–Šidák); the configured method decides
   ``significant``;
 * levels with n < 30 (Vedlegg 3: "forsiktighet ... mindre enn 30 intervjuer") are shown and
-  flagged, not tested, never significant (``docs/methods.md`` §5);
+  flagged, not tested, never significant (``docs/methods.md`` §5); the same minimum applies to the
+  rest of the sample, and a test whose level-vs-rest table has an expected count below
+  ``significance.min_expected`` (Cochran 1954: 5) is withheld too; ``withheld`` names the rule
+  (:func:`mhsurvey.inference.withheld_vs_rest`). The omnibus chi-square is withheld the same way
+  (``significance.chi2_min_expected``, ``chi2_withheld``). Withheld tests are not in the family;
 * with real microdata, counts 1–4 are suppressed with complementary suppression
   (:func:`suppress_table`) so no hidden cell can be recomputed from the published totals.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import logging
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
-from scipy.stats import chi2_contingency
-from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import proportions_ztest
 
 from .codebook import Codebook
+from .counts import OutcomeTotals, SurveyData, cell_index
 from .dictionary import ColumnDoc, docs_from_mapping
 from .errors import ConfigError
-from .estimates import (
-    BreakdownSpec,
-    EstimateSettings,
-    Level,
-    Outcome,
-    OutcomeTotals,
-    SurveyData,
-    category_matrix,
-    cell_index,
-    outcome_key,
+from .estimate_settings import BreakdownSpec, EstimateSettings, Level
+from .inference import (
+    ADJUST_METHODS,
+    ChiSquare,
+    adjust_pvalues,
+    adjust_pvalues_padded,
+    adjusted_residual,
+    chi_square,
     proportion_stats,
-    value_sort_key,
+    withheld_vs_rest,
+    z_test_vs_rest,
+    z_test_vs_rest_array,
 )
+from .level_labels import DerivedLabels
+from .outcomes import Outcome, category_matrix, outcome_key, value_sort_key
+from .suppression import SuppressionResult, suppress_table
+
+__all__ = [
+    "ADJUST_METHODS", "Breakdown", "ChiSquare", "SuppressionResult", "adjust_pvalues", "adjusted_residual",
+    "check_subgroup_table", "chi_square", "level_index", "resolve_breakdown", "resolve_breakdowns",
+    "subgroup_docs", "subgroup_tests", "suppress_table", "z_test_vs_rest",
+]
 
 log = logging.getLogger("mhsurvey.subgroups")
-
-ADJUST_METHODS = {"holm": "holm", "fdr_bh": "fdr_bh"}
-
-
-# --------------------------------------------------------------------------- statistics
-
-
-def z_test_vs_rest(x_g: int, n_g: int, x_total: int, n_total: int) -> tuple[float, float]:
-    """Pooled two-proportion z-test of subgroup g against the rest of the sample (two-sided).
-
-    ``proportions_ztest([x_g, x_T − x_g], [n_g, N − n_g])`` (pooled variance, ``value=None``).
-    Returns ``(z, p)``; NaN when a side is empty or the pooled share is 0 or 1 (no variance).
-    """
-    n_rest = n_total - n_g
-    if n_g <= 0 or n_rest <= 0 or x_total <= 0 or x_total >= n_total:
-        return np.nan, np.nan
-    z, p = proportions_ztest(np.array([x_g, x_total - x_g]), np.array([n_g, n_rest]))
-    return float(z), float(p)
-
-
-def adjusted_residual(x_g: float, n_g: float, x_total: float, n_total: float) -> float:
-    """Haberman's adjusted standardized residual of cell (g, yes), closed form (``docs/methods.md`` §2).
-
-    r = (O − E)/√(E (1 − n_g/N)(1 − p_T)) with O = x_g, E = n_g p_T, p_T = x_T/N; identical to
-    (p_g − p_T)/√(p_T(1 − p_T)(1/n_g − 1/N)) and to the pooled z of g vs the rest.
-    """
-    p_t = x_total / n_total
-    expected = n_g * p_t
-    return float((x_g - expected) / np.sqrt(expected * (1.0 - n_g / n_total) * (1.0 - p_t)))
-
-
-@dataclass(frozen=True)
-class ChiSquare:
-    """Omnibus test of the whole table: statistic, degrees of freedom, p, share of E < 5."""
-
-    statistic: float
-    dof: float  # NaN when the table has fewer than 2 x 2 non-empty lines
-    p_value: float
-    share_expected_lt5: float
-
-
-def chi_square(counts: np.ndarray) -> ChiSquare:
-    """Pearson chi-square of independence on a G × K table, no Yates correction.
-
-    ``scipy.stats.chi2_contingency(observed, correction=False)`` after dropping all-zero rows and
-    columns (they carry no information and would give zero expected counts). Fewer than 2 × 2
-    non-empty rows/columns gives NaN.
-    """
-    t = np.asarray(counts, dtype=float)
-    t = t[t.sum(axis=1) > 0][:, t.sum(axis=0) > 0]
-    if t.shape[0] < 2 or t.shape[1] < 2:
-        return ChiSquare(np.nan, np.nan, np.nan, np.nan)
-    res = chi2_contingency(t, correction=False)
-    return ChiSquare(float(res.statistic), float(res.dof), float(res.pvalue),
-                     float((res.expected_freq < 5).mean()))
-
-
-@contextlib.contextmanager
-def _gc_frozen() -> Iterator[None]:
-    """Freeze the garbage collector's current objects while calling ``multipletests``.
-
-    statsmodels' Holm branch calls ``gc.collect()`` on every call, which costs ~50 ms per family
-    with pandas/scipy loaded; ``gc.freeze()`` makes that collection scan only new objects.
-    """
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
-def adjust_pvalues(p_values: Sequence[float], method: str) -> np.ndarray:
-    """Multiplicity-adjusted p-values of one family; NaN entries stay NaN and are not counted.
-
-    ``multipletests(p, method=method)[1]`` with ``method`` ``"holm"`` or ``"fdr_bh"`` given
-    explicitly.
-    """
-    if method not in ADJUST_METHODS:
-        raise ConfigError(f"unknown p-value adjustment {method!r} (use one of {sorted(ADJUST_METHODS)})")
-    p = np.asarray(p_values, dtype=float)
-    out = np.full(p.shape, np.nan)
-    ok = ~np.isnan(p)
-    if ok.any():
-        out[ok] = multipletests(p[ok], method=ADJUST_METHODS[method])[1]
-    return out
-
-
-# --------------------------------------------------------------------------- small-cell suppression
-
-
-@dataclass(frozen=True)
-class SuppressionResult:
-    """Which entries of a table are hidden.
-
-    ``cells`` G × K; ``row_totals`` G (level bases; only for G > 1); ``col_totals`` K (only when
-    modelled); ``merged`` G × M (sums of cell sets); ``merged_totals`` M; ``unprotected`` lists
-    entries that could not be protected (e.g. a hidden cell equal to the public grand total).
-    """
-
-    cells: np.ndarray
-    row_totals: np.ndarray
-    col_totals: np.ndarray
-    merged: np.ndarray
-    merged_totals: np.ndarray
-    unprotected: tuple[str, ...] = ()
-
-
-class _Table:
-    """A table with margins as a linear system: entries (cells, margins, merged sums) and equations."""
-
-    def __init__(self, counts: np.ndarray, merged_groups: Sequence[Sequence[int]], col_totals: bool) -> None:
-        self.counts = np.asarray(counts, dtype=np.int64)
-        g, k = self.counts.shape
-        self.g, self.k, self.groups = g, k, [tuple(s) for s in merged_groups]
-        names: list[tuple[str, int, int]] = []
-        values: list[int] = []
-
-        def add(kind: str, i: int, j: int, v: int) -> int:
-            names.append((kind, i, j))
-            values.append(int(v))
-            return len(names) - 1
-
-        self.cell = np.array([[add("cell", i, j, self.counts[i, j]) for j in range(k)] for i in range(g)])
-        self.row = np.array([add("row", i, -1, self.counts[i].sum()) for i in range(g)]) if g > 1 else np.array([], int)
-        self.col = np.array([add("col", -1, j, self.counts[:, j].sum()) for j in range(k)]) if col_totals and g > 1 \
-            else np.array([], int)
-        self.merged = np.array([[add("merged", i, m, self.counts[i, list(s)].sum()) for m, s in enumerate(self.groups)]
-                                for i in range(g)]).reshape(g, len(self.groups))
-        self.merged_total = np.array([add("merged_total", -1, m, self.counts[:, list(s)].sum())
-                                      for m, s in enumerate(self.groups)]) if col_totals and g > 1 else np.array([], int)
-        self.grand = add("grand", -1, -1, self.counts.sum())
-        self.names, self.values = names, np.array(values, dtype=float)
-        eqs: list[dict[int, float]] = []
-        for i in range(g):  # row total (or grand total when there is one row) = sum of its cells
-            eq = {int(self.cell[i, j]): -1.0 for j in range(k)}
-            eq[int(self.row[i]) if g > 1 else self.grand] = 1.0
-            eqs.append(eq)
-        if g > 1:
-            eq = {int(r): -1.0 for r in self.row}
-            eq[self.grand] = 1.0
-            eqs.append(eq)
-        if len(self.col):
-            for j in range(k):
-                eq = {int(self.cell[i, j]): -1.0 for i in range(g)}
-                eq[int(self.col[j])] = 1.0
-                eqs.append(eq)
-        for i in range(g):
-            for m, s in enumerate(self.groups):
-                eq = {int(self.cell[i, j]): -1.0 for j in s}
-                eq[int(self.merged[i, m])] = 1.0
-                eqs.append(eq)
-        if len(self.merged_total):
-            for m in range(len(self.groups)):
-                eq = {int(self.merged[i, m]): -1.0 for i in range(g)}
-                eq[int(self.merged_total[m])] = 1.0
-                eqs.append(eq)
-        self.a = np.zeros((len(eqs), len(names)))
-        for r, eq in enumerate(eqs):
-            for c, v in eq.items():
-                self.a[r, c] = v
-
-    def bounds(self, entry: int, hidden: set[int]) -> tuple[float, float]:
-        """Smallest and largest value of ``entry`` consistent with every published entry (LP, x ≥ 0)."""
-        unknown = sorted(hidden)
-        known = [i for i in range(len(self.names)) if i not in hidden]
-        a_u = self.a[:, unknown]
-        b = -self.a[:, known] @ self.values[known]
-        pos = unknown.index(entry)
-        c = np.zeros(len(unknown))
-        out = []
-        for sign in (1.0, -1.0):
-            c[pos] = sign
-            res = linprog(c, A_eq=a_u, b_eq=b, bounds=[(0, None)] * len(unknown), method="highs")
-            if res.status == 3:  # unbounded
-                out.append(-sign * np.inf)
-            elif res.status != 0:
-                raise RuntimeError(f"suppression audit LP failed: {res.message}")
-            else:
-                out.append(sign * res.fun)
-        return out[0], out[1]
-
-    def protected(self, entry: int, hidden: set[int]) -> bool:
-        """True if the hidden ``entry`` cannot be recomputed exactly (its feasible range is wider than 0)."""
-        lo, hi = self.bounds(entry, hidden)
-        return hi - lo > 0.5
-
-    def related(self, entry: int, other: int) -> bool:
-        """True if ``other`` is a cell in the same row or column (or cell set) as ``entry``."""
-        kind, i, j = self.names[entry]
-        okind, oi, oj = self.names[other]
-        if okind != "cell":
-            return False
-        if kind == "cell":
-            return oi == i or oj == j
-        if kind in ("row", "merged"):
-            return oi == i
-        if kind == "col":
-            return oj == j
-        if kind == "merged_total":
-            return oj in self.groups[j]
-        return True
-
-
-def suppress_table(
-    counts: np.ndarray,
-    merged_groups: Sequence[Sequence[int]] = (),
-    min_count: int = 1,
-    max_count: int = 4,
-    col_totals: bool = True,
-) -> SuppressionResult:
-    """Primary and complementary suppression of a G × K count table (``docs/methods.md`` §5).
-
-    Published alongside the cells are the row totals (level bases), the column totals (treated as
-    public: the attacker is assumed to know the level table's column sums), the grand total, and
-    the sums over each merged cell set (per row and in total). Entries in ``[min_count,
-    max_count]`` are hidden (primary). Then, while some hidden entry can be recomputed exactly
-    from the published ones — its range under "all published equations hold, all counts ≥ 0",
-    found by linear programming (``scipy.optimize.linprog``, HiGHS), is a single value — the
-    smallest positive published cell in its row or column that protects it (else the smallest)
-    is hidden too. Zero cells are never used as complements (a hidden zero next to published
-    zeros can be pinned by non-negativity). ``col_totals=False`` models a one-row table whose
-    column totals are the cells themselves (the total-level estimates).
-    """
-    t = _Table(np.atleast_2d(counts), merged_groups, col_totals)
-    hidden = {i for i, v in enumerate(t.values) if min_count <= v <= max_count and i != t.grand}
-    unprotected: list[str] = []
-    for _ in range(len(t.names) + 1):
-        exposed = [e for e in sorted(hidden) if not t.protected(e, hidden)]
-        if not exposed:
-            break
-        e = exposed[0]
-        cands = [c for c in range(len(t.names)) if c not in hidden and c != t.grand and t.values[c] > 0]
-        if not cands:
-            unprotected = [str(t.names[x]) for x in exposed]
-            log.warning("suppression: cannot protect %s", unprotected)
-            break
-        cands.sort(key=lambda c: (not t.related(e, c), t.names[c][0] != "cell", t.values[c], c))
-        chosen = next((c for c in cands if t.protected(e, hidden | {c})), cands[0])
-        hidden.add(chosen)
-
-    def mask(ix: np.ndarray) -> np.ndarray:
-        return np.isin(ix, sorted(hidden)) if ix.size else np.zeros(ix.shape, dtype=bool)
-
-    return SuppressionResult(
-        cells=mask(t.cell), row_totals=mask(t.row), col_totals=mask(t.col), merged=mask(t.merged),
-        merged_totals=mask(t.merged_total), unprotected=tuple(unprotected),
-    )
 
 
 # --------------------------------------------------------------------------- breakdowns
@@ -323,18 +84,17 @@ def resolve_breakdown(
     codebook: Codebook,
     data: SurveyData,
     settings: EstimateSettings,
-    value_labels: Mapping[str, Mapping[str, str]] | None = None,
-    variable_labels: Mapping[str, str] | None = None,
+    labels: DerivedLabels | None = None,
 ) -> Breakdown:
     """Resolve a configured breakdown against the codebook and the data.
 
     Levels, in order of preference: the configured ``groups``; the codebook codes of the column
-    (non-substantive codes only if ``include_nonsubstantive_levels``); the observed values of a
-    ``scores.csv`` column (numeric order), labelled by ``labels`` in the config, else by the
-    scoring config, else by the value itself. A missing column is a ``ConfigError``.
+    (non-substantive codes only if ``include_nonsubstantive_levels``); the observed and the named
+    values of a ``scores.csv`` column (numeric order), labelled by ``labels`` / ``labels_en`` in the config,
+    else by stage 02's level table (``labels``, :mod:`mhsurvey.level_labels`), else by the value
+    itself. English labels fall back to the Norwegian ones. A missing column is a ``ConfigError``.
     """
-    value_labels = value_labels or {}
-    variable_labels = variable_labels or {}
+    labels = labels or DerivedLabels()
     if spec.source == "codebook":
         try:
             column = codebook.breakdown_column(spec.name)
@@ -346,8 +106,8 @@ def resolve_breakdown(
     frame = data.responses_str if source == "responses" else data.scores_str
     if column not in frame.columns:
         raise ConfigError(f"breakdown {spec.id!r}: column {column!r} is not in {source}")
-    label_no = spec.label_no or variable_labels.get(column, "")
-    label_en = spec.label_en or label_no
+    label_no = spec.label_no or labels.names["no"].get(column, "")
+    label_en = spec.label_en or labels.names["en"].get(column, "") or label_no
     if source == "responses" and codebook.has_column(column):
         col = codebook.column(column)
         label_no = label_no or col.label_no
@@ -363,9 +123,13 @@ def resolve_breakdown(
         else:
             levels = tuple(Level(str(c.code), c.no, c.en, (str(c.code),)) for c in codes)
     else:
-        observed = sorted(set(frame[column].unique()) - {""}, key=value_sort_key)
-        labels = {**value_labels.get(column, {}), **spec.labels}
-        levels = tuple(Level(v, labels.get(v, v), labels.get(v, v), (v,)) for v in observed)
+        # every named level (level table, configured labels) is a level, observed or not, so a
+        # level with no respondents is shown with n = 0 instead of disappearing
+        named = set(labels.values["no"].get(column, {})) | set(spec.labels)
+        keys = sorted((set(frame[column].unique()) - {""}) | named, key=value_sort_key)
+        no = {**labels.values["no"].get(column, {}), **spec.labels}
+        en = {**labels.values["en"].get(column, {}), **spec.labels, **spec.labels_en}
+        levels = tuple(Level(v, no.get(v, v), en.get(v, no.get(v, v)), (v,)) for v in keys)
     return Breakdown(spec.id, label_no or spec.id, label_en or spec.id, source, column, levels)
 
 
@@ -374,15 +138,22 @@ def resolve_breakdowns(
     data: SurveyData,
     settings: EstimateSettings,
     survey: str,
-    value_labels: Mapping[str, Mapping[str, str]] | None = None,
-    variable_labels: Mapping[str, str] | None = None,
+    labels: DerivedLabels | None = None,
 ) -> list[Breakdown]:
-    """All configured breakdowns that apply to ``survey``, resolved (see :func:`resolve_breakdown`)."""
-    return [
-        resolve_breakdown(s, codebook, data, settings, value_labels, variable_labels)
+    """All configured breakdowns that apply to ``survey``, resolved (see :func:`resolve_breakdown`).
+
+    A breakdown without any level (a ``scores.csv`` column that is empty and has no named levels)
+    is kept but logged: it gives no rows.
+    """
+    out = [
+        resolve_breakdown(s, codebook, data, settings, labels)
         for s in settings.breakdowns
         if s.surveys is None or survey in s.surveys
     ]
+    for b in out:
+        if not b.levels:
+            log.warning("%s: breakdown %s has no levels (column %s is empty): no subgroup rows", survey, b.id, b.column)
+    return out
 
 
 def level_index(data: SurveyData, breakdown: Breakdown) -> np.ndarray:
@@ -405,25 +176,30 @@ SUBGROUP_COLUMNS = (
     "moe_report", "wilson_low", "wilson_high", "total_n", "total_count", "total_pct", "rest_n", "rest_pct",
     "diff_pp", "small_n", "tested", "z", "p_value", "p_holm", "p_bh", "family_size", "adjust_method",
     "significant", "direction", "chi2", "chi2_df", "chi2_p", "chi2_share_expected_lt5", "suppressed",
+    "label_en", "category_label_en", "breakdown_label_no", "breakdown_label_en", "level_label_en",
+    "withheld", "chi2_withheld",
 )
 
 
-def _family_rows(
-    o: Outcome,
-    b: Breakdown,
-    counts_gk: np.ndarray,
-    totals: OutcomeTotals,
-    settings: EstimateSettings,
-    survey: str,
-    cols: dict[str, list[Any]],
-) -> None:
-    """Append the rows of one outcome × breakdown table (all categories × levels) to ``cols``."""
-    w = category_matrix(o)
-    x_gc = counts_gk @ w
-    n_g = counts_gk.sum(axis=1)
-    big_n = totals.base_n
-    x_t = totals.category_counts
-    g_count, c_count = x_gc.shape
+def chi2_withheld(chi: ChiSquare, any_hidden: bool, min_expected: float) -> str:
+    """Why the omnibus chi-square of a table is not reported (``""`` = reported).
+
+    ``suppressed`` (a cell is hidden: the statistic would let a reader solve for it),
+    ``too_few_lines`` (fewer than 2 × 2 non-empty rows/columns), ``expected_count`` (an expected
+    count below ``min_expected``, config ``significance.chi2_min_expected``; Cochran 1954).
+    """
+    if any_hidden:
+        return "suppressed"
+    if np.isnan(chi.dof):
+        return "too_few_lines"
+    if chi.min_expected < min_expected:
+        return "expected_count"
+    return ""
+
+
+def _suppression_masks(o: Outcome, counts_gk: np.ndarray, settings: EstimateSettings) -> tuple[np.ndarray, np.ndarray]:
+    """Hidden category cells (G × C, level bases included) and hidden level bases (G) of one table."""
+    g_count, c_count = counts_gk.shape[0], len(o.categories)
     hidden_cells = np.zeros((g_count, c_count), dtype=bool)
     hidden_n = np.zeros(g_count, dtype=bool)
     if settings.suppression.enabled:
@@ -439,63 +215,162 @@ def _family_rows(
         if len(res.row_totals):
             hidden_n = res.row_totals.copy()
         hidden_cells |= hidden_n[:, None]
+    return hidden_cells, hidden_n
+
+
+class _Rows:
+    """Column blocks of the subgroup table, one block per outcome × breakdown table.
+
+    Within a block rows run category-major (every level of the first category, then the next), so
+    each family (one category × one breakdown) is a contiguous run of G rows.
+    """
+
+    def __init__(self) -> None:
+        self.blocks: dict[str, list[np.ndarray]] = {}
+        self.families: list[tuple[int, int]] = []  # (first row, G)
+        self.rows = 0
+
+    def add(self, **columns: np.ndarray) -> None:
+        for key, value in columns.items():
+            self.blocks.setdefault(key, []).append(value)
+
+    def column(self, key: str, dtype: Any = None) -> np.ndarray:
+        parts = self.blocks.get(key, [])
+        if not parts:
+            return np.array([], dtype=dtype or float)
+        return np.concatenate(parts) if dtype is None else np.concatenate(parts).astype(dtype)
+
+
+def _table_block(
+    rows: _Rows,
+    o: Outcome,
+    b: Breakdown,
+    counts_gk: np.ndarray,
+    totals: OutcomeTotals,
+    settings: EstimateSettings,
+    survey: str,
+) -> None:
+    """Add the rows of one outcome × breakdown table (all categories × levels) to ``rows``."""
+    x_gc = counts_gk @ category_matrix(o)
+    n_g = counts_gk.sum(axis=1)
+    g_count, c_count = x_gc.shape
+    size = g_count * c_count
+    hidden_cells, hidden_n = _suppression_masks(o, counts_gk, settings)
     chi = chi_square(counts_gk)
     any_hidden = bool(hidden_cells.any() or totals.suppressed.any())
-    stats = proportion_stats(x_gc.ravel(), np.repeat(n_g, c_count), settings.report_z, settings.confidence_level)
-    with _gc_frozen():
-        for j, cat in enumerate(o.categories):
-            total_hidden = bool(totals.suppressed[j])
-            z = np.full(g_count, np.nan)
-            p = np.full(g_count, np.nan)
-            small = n_g < settings.min_n
-            tested = np.zeros(g_count, dtype=bool)
-            for g in range(g_count):
-                if small[g] or hidden_cells[g, j] or total_hidden:
-                    continue
-                z[g], p[g] = z_test_vs_rest(int(x_gc[g, j]), int(n_g[g]), int(x_t[j]), big_n)
-                tested[g] = not np.isnan(p[g])
-            p_holm = adjust_pvalues(p, "holm")
-            p_bh = adjust_pvalues(p, "fdr_bh")
-            chosen = {"none": p, "holm": p_holm, "fdr_bh": p_bh}[settings.adjust]
-            signif = tested & (chosen < settings.alpha)
-            total_pct = 100.0 * x_t[j] / big_n if big_n else np.nan
-            for g, lv in enumerate(b.levels):
-                k = g * c_count + j
-                hid = bool(hidden_cells[g, j])
-                rest_n = big_n - int(n_g[g])
-                pct = float(stats["pct"][k])
-                rest_pct = 100.0 * (x_t[j] - x_gc[g, j]) / rest_n if rest_n > 0 else np.nan
-                diff = pct - total_pct
-                row = {
-                    "survey": survey, "source": o.source, "variable": o.variable, "question_id": o.question_id,
-                    "item_id": o.item_id, "label_no": o.label_no, "category": cat.key,
-                    "category_label_no": cat.label_no, "category_kind": cat.kind, "breakdown": b.id,
-                    "breakdown_column": b.column, "level": lv.key, "level_label_no": lv.label_no,
-                    "n": np.nan if hidden_n[g] else int(n_g[g]),
-                    "count": np.nan if hid else int(x_gc[g, j]),
-                    "pct": np.nan if hid else pct,
-                    "moe_report": np.nan if hid else float(stats["moe_report"][k]),
-                    "wilson_low": np.nan if hid else float(stats["wilson_low"][k]),
-                    "wilson_high": np.nan if hid else float(stats["wilson_high"][k]),
-                    "total_n": big_n,
-                    "total_count": np.nan if total_hidden else int(x_t[j]),
-                    "total_pct": np.nan if total_hidden else total_pct,
-                    "rest_n": np.nan if hidden_n[g] else rest_n,
-                    "rest_pct": np.nan if (hid or total_hidden) else rest_pct,
-                    "diff_pp": np.nan if (hid or total_hidden) else diff,
-                    "small_n": int(small[g]), "tested": int(tested[g]),
-                    "z": z[g], "p_value": p[g], "p_holm": p_holm[g], "p_bh": p_bh[g],
-                    "family_size": int(tested.sum()), "adjust_method": settings.adjust,
-                    "significant": int(signif[g]),
-                    "direction": ("higher" if diff > 0 else "lower") if signif[g] else "",
-                    "chi2": np.nan if any_hidden else chi.statistic,
-                    "chi2_df": np.nan if any_hidden else chi.dof,
-                    "chi2_p": np.nan if any_hidden else chi.p_value,
-                    "chi2_share_expected_lt5": np.nan if any_hidden else chi.share_expected_lt5,
-                    "suppressed": int(hid),
-                }
-                for key, value in row.items():
-                    cols[key].append(value)
+    chi_withheld = chi2_withheld(chi, any_hidden, settings.chi2_min_expected)
+
+    def const(value: Any) -> np.ndarray:
+        return np.full(size, value, dtype=object)
+
+    cats, lvs = o.categories, b.levels
+    rows.families += [(rows.rows + j * g_count, g_count) for j in range(c_count)]
+    rows.rows += size
+    rows.add(
+        survey=const(survey), source=const(o.source), variable=const(o.variable), question_id=const(o.question_id),
+        item_id=const(o.item_id), label_no=const(o.label_no),
+        category=np.repeat(np.array([c.key for c in cats], dtype=object), g_count),
+        category_label_no=np.repeat(np.array([c.label_no for c in cats], dtype=object), g_count),
+        category_kind=np.repeat(np.array([c.kind for c in cats], dtype=object), g_count),
+        breakdown=const(b.id), breakdown_column=const(b.column),
+        level=np.tile(np.array([lv.key for lv in lvs], dtype=object), c_count),
+        level_label_no=np.tile(np.array([lv.label_no for lv in lvs], dtype=object), c_count),
+        label_en=const(o.label_en),
+        category_label_en=np.repeat(np.array([c.label_en for c in cats], dtype=object), g_count),
+        breakdown_label_no=const(b.label_no), breakdown_label_en=const(b.label_en),
+        level_label_en=np.tile(np.array([lv.label_en for lv in lvs], dtype=object), c_count),
+        x=x_gc.T.ravel().astype(np.int64), n=np.tile(n_g, c_count).astype(np.int64),
+        x_total=np.repeat(totals.category_counts, g_count).astype(np.int64),
+        n_total=np.full(size, totals.base_n, dtype=np.int64),
+        hidden=hidden_cells.T.ravel(), hidden_n=np.tile(hidden_n, c_count),
+        total_hidden=np.repeat(totals.suppressed.astype(bool), g_count),
+        chi2=np.full(size, np.nan if chi_withheld else chi.statistic),
+        chi2_df=np.full(size, np.nan if chi_withheld else chi.dof),
+        chi2_p=np.full(size, np.nan if chi_withheld else chi.p_value),
+        chi2_share_expected_lt5=np.full(size, np.nan if any_hidden else chi.share_expected_lt5),
+        chi2_withheld=const(chi_withheld),
+    )
+
+
+def _adjust_families(p: np.ndarray, families: Sequence[tuple[int, int]], method: str) -> np.ndarray:
+    """Adjusted p-values, one family per contiguous run of rows (families padded by size)."""
+    out = np.full(p.shape, np.nan)
+    by_size: dict[int, list[int]] = {}
+    for first, size in families:
+        if size:
+            by_size.setdefault(size, []).append(first)
+    for size, firsts in by_size.items():
+        idx = np.asarray(firsts)[:, None] + np.arange(size)[None, :]
+        out[idx] = adjust_pvalues_padded(p[idx], method)
+    return out
+
+
+def _family_sizes(tested: np.ndarray, families: Sequence[tuple[int, int]]) -> np.ndarray:
+    """Per row, the number of tested rows of its family."""
+    out = np.zeros(tested.shape, dtype=np.int64)
+    for first, size in families:
+        if size:
+            out[first:first + size] = int(tested[first:first + size].sum())
+    return out
+
+
+def _finish(rows: _Rows, settings: EstimateSettings) -> pd.DataFrame:
+    """Compute every statistic of the collected rows with array formulas and build the table."""
+    x, n = rows.column("x", np.int64), rows.column("n", np.int64)
+    x_t, n_t = rows.column("x_total", np.int64), rows.column("n_total", np.int64)
+    hid, hidden_n = rows.column("hidden", bool), rows.column("hidden_n", bool)
+    total_hidden = rows.column("total_hidden", bool)
+    stats = proportion_stats(x, n, settings.report_z, settings.confidence_level)
+    withheld = withheld_vs_rest(x_t, n, n_t, settings.min_n, settings.min_expected)
+    withheld[(withheld == "") & (hid | total_hidden)] = "suppressed"
+    z = np.full(len(x), np.nan)
+    p = np.full(len(x), np.nan)
+    go = withheld == ""
+    z[go], p[go] = z_test_vs_rest_array(x[go], n[go], x_t[go], n_t[go])
+    withheld[go & np.isnan(p)] = "no_variance"
+    tested = withheld == ""
+    p_holm = _adjust_families(p, rows.families, "holm")
+    p_bh = _adjust_families(p, rows.families, "fdr_bh")
+    chosen = {"none": p, "holm": p_holm, "fdr_bh": p_bh}[settings.adjust]
+    with np.errstate(invalid="ignore"):
+        signif = tested & (chosen < settings.alpha)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        total_pct = np.where(n_t > 0, 100.0 * x_t / np.where(n_t > 0, n_t, 1), np.nan)
+        rest_n = n_t - n
+        rest_pct = np.where(rest_n > 0, 100.0 * (x_t - x) / np.where(rest_n > 0, rest_n, 1), np.nan)
+    pct = stats["pct"]
+    diff = pct - total_pct
+    masked = hid | total_hidden
+
+    def where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+        return np.where(mask, np.nan, values.astype(float))
+
+    total_count = where(total_hidden, x_t)
+    cols: dict[str, Any] = {key: rows.column(key, object) for key in (
+        "survey", "source", "variable", "question_id", "item_id", "label_no", "category", "category_label_no",
+        "category_kind", "breakdown", "breakdown_column", "level", "level_label_no")}
+    cols.update({
+        "n": where(hidden_n, n), "count": where(hid, x), "pct": where(hid, pct),
+        "moe_report": where(hid, stats["moe_report"]), "wilson_low": where(hid, stats["wilson_low"]),
+        "wilson_high": where(hid, stats["wilson_high"]), "total_n": n_t,
+        "total_count": total_count if np.isnan(total_count).any() else x_t,
+        "total_pct": where(total_hidden, total_pct), "rest_n": where(hidden_n, rest_n),
+        "rest_pct": where(masked, rest_pct), "diff_pp": where(masked, diff),
+        "small_n": (n < settings.min_n).astype(np.int64), "tested": tested.astype(np.int64),
+        "z": z, "p_value": p, "p_holm": p_holm, "p_bh": p_bh,
+        "family_size": _family_sizes(tested, rows.families),
+        "adjust_method": np.full(len(x), settings.adjust, dtype=object),
+        "significant": signif.astype(np.int64),
+        "direction": np.where(signif, np.where(diff > 0, "higher", "lower"), "").astype(object),
+    })
+    for key in ("chi2", "chi2_df", "chi2_p", "chi2_share_expected_lt5"):
+        cols[key] = rows.column(key, float)
+    cols["suppressed"] = hid.astype(np.int64)
+    for key in ("label_en", "category_label_en", "breakdown_label_no", "breakdown_label_en", "level_label_en"):
+        cols[key] = rows.column(key, object)
+    cols["withheld"] = withheld
+    cols["chi2_withheld"] = rows.column("chi2_withheld", object)
+    return pd.DataFrame(cols, columns=list(SUBGROUP_COLUMNS))
 
 
 def subgroup_tests(
@@ -513,9 +388,12 @@ def subgroup_tests(
     the report ("gjennomsnittet for alle i utvalget"); the rest = total − level. The chi-square
     uses the level × cell table of the outcome (respondents with a level only) and is left empty
     for tables with suppressed cells (the statistic would let a reader solve for them).
+
+    The counts are gathered table by table; shares, intervals, tests and adjustments are then
+    computed for all rows at once with the array forms of :mod:`mhsurvey.inference`.
     """
     levels = {b.id: level_index(data, b) for b in breakdowns}
-    cols: dict[str, list[Any]] = {c: [] for c in SUBGROUP_COLUMNS}
+    rows = _Rows()
     for o in outcomes:
         cells = cell_index(data, o)
         k = len(o.table_values)
@@ -527,8 +405,8 @@ def subgroup_tests(
             sel = (cells >= 0) & (li >= 0)
             g_count = len(b.levels)
             counts = np.bincount(li[sel] * k + cells[sel], minlength=g_count * k).reshape(g_count, k)
-            _family_rows(o, b, counts, t, settings, survey, cols)
-    df = pd.DataFrame(cols, columns=list(SUBGROUP_COLUMNS))
+            _table_block(rows, o, b, counts, t, settings, survey)
+    df = _finish(rows, settings)
     for c in ("n", "count", "rest_n", "chi2_df"):
         df[c] = df[c].astype("Float64").round().astype("Int64")
     return df
@@ -564,24 +442,42 @@ def subgroup_docs(settings: EstimateSettings) -> list[ColumnDoc]:
         "rest_pct": ("float", "share of the category in the rest of the sample, percent"),
         "diff_pp": ("float", "pct - total_pct, in points (the report's 'difference to the total')"),
         "small_n": ("integer (boolean)", f"1 if n < {settings.min_n}: shown for caution, not tested, never significant"),
-        "tested": ("integer (boolean)", "1 if the level was tested (n large enough, not suppressed, variance > 0)"),
+        "tested": ("integer (boolean)", "1 if the level was tested against the rest (withheld empty)"),
         "z": ("float", "pooled two-proportion z of the level vs the rest (statsmodels proportions_ztest); "
               "equal to the adjusted standardized residual"),
         "p_value": ("float", "two-sided unadjusted p-value of z"),
         "p_holm": ("float", "Holm-adjusted p (multipletests method='holm'); family = this category x this breakdown"),
         "p_bh": ("float", "Benjamini-Hochberg-adjusted p (multipletests method='fdr_bh'); same family"),
-        "family_size": ("integer", "number of tested levels in the family"),
+        "family_size": ("integer", "number of tested levels in the family (withheld tests are not counted)"),
         "adjust_method": ("string", "p-value that decides `significant` (config significance.adjust)",
                           "none, holm, fdr_bh"),
         "significant": ("integer (boolean)", f"1 if tested and the chosen p < {settings.alpha:g}"),
         "direction": ("string", "for significant levels: higher or lower than the total", "higher, lower, empty"),
         "chi2": ("float", "Pearson chi-square of the whole level x answer table (scipy chi2_contingency, "
-                 "correction=False); same on every row of the table; empty if any cell is suppressed"),
+                 "correction=False); same on every row of the table; empty when withheld (chi2_withheld)"),
         "chi2_df": ("integer", "degrees of freedom of chi2"),
         "chi2_p": ("float", "p-value of chi2"),
         "chi2_share_expected_lt5": ("float", "share of cells with expected count < 5 (chi-square approximation warning)"),
         "suppressed": ("integer (boolean)", "1 if the count is hidden by small-cell suppression "
                        f"(enabled: {str(settings.suppression.enabled).lower()})"),
+        "label_en": ("string", "English label of the outcome variable (as in estimates.csv)"),
+        "category_label_en": ("string", "English label of the category (as in estimates.csv)"),
+        "breakdown_label_no": ("string", "Norwegian label of the breakdown (config, else codebook question, else "
+                               "02_scores/levels.csv)"),
+        "breakdown_label_en": ("string", "English label of the breakdown (falls back to the Norwegian one)"),
+        "level_label_en": ("string", "English label of the level (codebook code, config group or labels_en, "
+                           "02_scores/levels.csv; falls back to the Norwegian one)"),
+        "withheld": ("string", "why the level-vs-rest test was withheld; empty = tested",
+                     f"n_zero = no respondent of the level in the base; subgroup_n = n < {settings.min_n}; "
+                     f"rest_n = rest_n < {settings.min_n} (config significance.min_n applies to both sides); "
+                     f"expected_count = an expected count of the level-vs-rest 2x2 table < {settings.min_expected:g} "
+                     "(significance.min_expected; Cochran 1954); no_variance = pooled share 0 or 1; "
+                     "suppressed = a count is hidden by small-cell suppression"),
+        "chi2_withheld": ("string", "why the omnibus chi-square is not reported (chi2, chi2_df, chi2_p empty); "
+                          "empty = reported",
+                          f"expected_count = an expected count < {settings.chi2_min_expected:g} "
+                          "(significance.chi2_min_expected); too_few_lines = fewer than 2 x 2 non-empty rows/columns; "
+                          "suppressed = a cell is hidden by small-cell suppression"),
     })
 
 
@@ -591,14 +487,16 @@ def check_subgroup_table(
     """Problems with a finished ``subgroup_tests`` table (empty list = fine).
 
     Checks that every configured breakdown appears for every outcome category (an outcome crossed
-    with itself excepted), that ``small_n`` is set exactly where the level base is below
-    ``min_n``, and that no small level is tested or called significant.
+    with itself excepted; a breakdown without any level has no rows), that ``small_n`` is set
+    exactly where the level base is below ``min_n``, that no level with n or rest n below
+    ``min_n`` is tested or called significant, and that ``tested`` is set exactly where
+    ``withheld`` is empty.
     """
     problems = []
     got = set(zip(sub["source"], sub["variable"], sub["category"], sub["breakdown"], strict=True))
     for o in outcomes:
         for b in breakdowns:
-            if b.source == o.source and b.column == o.variable:
+            if (b.source == o.source and b.column == o.variable) or not b.levels:
                 continue
             for cat in o.categories:
                 if (o.source, o.variable, cat.key, b.id) not in got:
@@ -610,4 +508,11 @@ def check_subgroup_table(
     bad = (sub["small_n"] == 1) & ((sub["tested"] == 1) | (sub["significant"] == 1))
     if bad.any():
         problems.append(f"{int(bad.sum())} rows with n < {min_n} tested or significant")
+    rest_bad = sub["rest_n"].notna() & (sub["rest_n"] < min_n) & ((sub["tested"] == 1) | (sub["significant"] == 1))
+    if rest_bad.any():
+        problems.append(f"{int(rest_bad.sum())} rows with rest n < {min_n} tested or significant")
+    if "withheld" in sub.columns:
+        mismatch = (sub["withheld"].fillna("") == "") != (sub["tested"] == 1)
+        if mismatch.any():
+            problems.append(f"{int(mismatch.sum())} rows with tested inconsistent with withheld")
     return problems

@@ -6,7 +6,8 @@ REQUIRED INPUTS
     surveys.<survey>.codebook                 codebook YAML (questions, codes, routing)
     estimates_config (config/estimates.yaml)  merged categories, classifications, breakdowns,
                                               significance, suppression, margins table
-    scoring_config (config/scoring.yaml)      level labels of derived columns (bands, groups)
+    results/<survey>/02_scores/levels.csv     labels of derived levels (bands, groups, condition
+                                              status; stage 02 publishes them from config/scoring.yaml)
     data/reference/ssb.csv                    SSB population reference values
 OUTPUTS (results/<survey>/04_estimates/, each with a .dictionary.csv)
     estimates.csv        count, base, %, report-style and exact margins, Wilson CI, SSB comparison
@@ -22,7 +23,7 @@ rule estimates:
         scores="results/{survey}/02_scores/scores.csv",
         codebook=codebook_path,
         settings=config["estimates_config"],
-        scoring=config["scoring_config"],
+        levels="results/{survey}/02_scores/levels.csv",
         reference="data/reference/ssb.csv",
         code=code_inputs("workflow/scripts/estimates.py"),
     output:

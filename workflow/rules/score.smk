@@ -9,6 +9,9 @@ OUTPUTS
     results/{survey}/02_scores/scores.dictionary.csv     its data dictionary
     results/{survey}/02_scores/sensitivity.csv           prevalence under every rule variant / FI option
     results/{survey}/02_scores/sensitivity.dictionary.csv
+    results/{survey}/02_scores/levels.csv                Norwegian/English labels of the named levels of
+                                                         derived columns (bands, groups, condition status)
+    results/{survey}/02_scores/levels.dictionary.csv
 Rules and defaults: docs/scoring.md.
 """
 
@@ -24,6 +27,8 @@ rule score:
         scores_dict="results/{survey}/02_scores/scores.dictionary.csv",
         sensitivity="results/{survey}/02_scores/sensitivity.csv",
         sensitivity_dict="results/{survey}/02_scores/sensitivity.dictionary.csv",
+        levels="results/{survey}/02_scores/levels.csv",
+        levels_dict="results/{survey}/02_scores/levels.dictionary.csv",
     log:
         "logs/{survey}/score.log",
     benchmark:

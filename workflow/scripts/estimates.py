@@ -2,7 +2,7 @@
 
 from mhsurvey.codebook import load_codebook
 from mhsurvey.dictionary import write_dictionary
-from mhsurvey.estimates import load_settings, read_scores, run_stage
+from mhsurvey.estimates import load_settings, read_levels, read_scores, run_stage
 from mhsurvey.io import read_responses, write_csv
 from mhsurvey.logs import setup_logging
 from mhsurvey.reference import read_reference
@@ -16,7 +16,7 @@ out = run_stage(
     settings=load_settings(snakemake.input.settings),
     reference=read_reference(snakemake.input.reference),
     survey=survey,
-    scoring_config=snakemake.input.scoring,
+    levels=read_levels(snakemake.input.levels),
 )
 for name, table, docs in (
     ("estimates", out.estimates, out.estimates_docs),

@@ -5,6 +5,8 @@ from mhsurvey.dictionary import write_dictionary
 from mhsurvey.io import read_responses, write_csv
 from mhsurvey.logs import setup_logging
 from mhsurvey.scoring import (
+    levels_docs,
+    levels_table,
     load_scoring_rules,
     score_responses,
     scores_docs,
@@ -21,6 +23,10 @@ log.info("scoring %d respondents (missing-data policy %s)", len(responses), rule
 scores = score_responses(responses, codebook, rules)
 write_csv(scores, snakemake.output.scores)
 write_dictionary(scores_docs(rules, list(scores.columns)), snakemake.output.scores_dict, scores)
+
+levels = levels_table(rules, list(scores.columns))
+write_csv(levels, snakemake.output.levels)
+write_dictionary(levels_docs(), snakemake.output.levels_dict, levels)
 
 sensitivity = sensitivity_table(responses, codebook, rules)
 write_csv(sensitivity, snakemake.output.sensitivity)

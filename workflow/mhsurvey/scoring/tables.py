@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -127,6 +127,7 @@ def score_responses(responses: pd.DataFrame, codebook: Codebook, rules: Rules) -
 SENSITIVITY_COLUMNS = (
     "classification", "variant", "fi_option", "level", "headline", "scores_column", "description",
     "n_respondents", "n_determined", "n_undetermined", "n_prorated", "n_cases", "prevalence",
+    "level_label_no", "level_label_en",
 )
 
 
@@ -209,10 +210,79 @@ def sensitivity_table(responses: pd.DataFrame, codebook: Codebook, rules: Rules)
         desc = f"trust {cat['min']}-{cat['max']} ({cat['label_no']})"
         rows.append(_row(spec("trust_category", "report", "", cat["name"], True, "trust_category", desc),
                          trust, cat["name"]))
+    named = {(c, b["name"]): (b["label_no"], b["label_en"])
+             for c, items in (("dass_stress_band", d["bands"]), ("trust_category", ins["trust"]["categories"]))
+             for b in items}
+    for row in rows:
+        row["level_label_no"], row["level_label_en"] = named.get((row["classification"], row["level"]), ("", ""))
     df = pd.DataFrame(rows, columns=list(SENSITIVITY_COLUMNS))
     for col in ("headline", "n_respondents", "n_determined", "n_undetermined", "n_prorated", "n_cases"):
         df[col] = df[col].astype("Int64")
     return df
+
+
+# --------------------------------------------------------------------------- level labels
+
+LEVEL_COLUMNS = ("column", "kind", "column_label_no", "column_label_en", "order", "code", "label_no", "label_en",
+                 "config_key")
+
+
+def levels_table(rules: Rules, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The labels of every named level of a derived ``scores.csv`` column (``levels.csv``).
+
+    One row per (column, level), in the column order of ``scores.csv`` and the configured level
+    order: DASS stress bands (``instruments.dass_stress.bands``), trust categories
+    (``instruments.trust.categories``), recoded groups (``derived.groupings``) and condition
+    status (``derived.conditions``, levels 1 and 0). ``code`` is the value as written in
+    ``scores.csv``; Norwegian and English labels of the column and of the level come from
+    ``config/scoring.yaml``. Yes/no flags (case flags, merged incidents) have no named levels
+    (1 = yes, 0 = no; ``scores.dictionary.csv``). Stage 04 reads this table instead of the
+    scoring config. With ``columns`` (those of this survey's ``scores.csv``), columns not among
+    them (a grouping whose source the survey lacks) are left out.
+    """
+    ins, der = rules["instruments"], rules["derived"]
+    rows: list[tuple[Any, ...]] = []
+
+    def add(column: str, kind: str, no: str, en: str, levels: list[tuple[str, str, str]], key: str) -> None:
+        if columns is not None and column not in columns:
+            return
+        for i, (code, lno, len_) in enumerate(levels, start=1):
+            rows.append((column, kind, no, en, i, code, lno, len_, key))
+
+    d = ins["dass_stress"]
+    add("dass_stress_band", "band", d["band_label_no"], d["band_label_en"],
+        [(str(b["name"]), b["label_no"], b["label_en"]) for b in d["bands"]], "instruments.dass_stress.bands")
+    tr = ins["trust"]
+    add("trust_category", "category", tr["category_label_no"], tr["category_label_en"],
+        [(str(c["name"]), c["label_no"], c["label_en"]) for c in tr["categories"]], "instruments.trust.categories")
+    for name, spec in der["groupings"].items():
+        add(name, "grouping", spec["label_no"], spec["label_en"],
+            [(str(lv["code"]), lv["label_no"], lv["label_en"]) for lv in spec["levels"]], f"derived.groupings.{name}")
+    cond = der["conditions"]
+    vl, vl_en = cond["value_labels"], cond["value_labels_en"]
+    for name, spec in cond["columns"].items():
+        add(name, "condition", spec["label_no"], spec["label_en"],
+            [(code, vl[code], vl_en[code]) for code in ("1", "0")], f"derived.conditions.columns.{name}")
+    df = pd.DataFrame(rows, columns=list(LEVEL_COLUMNS))
+    df["order"] = df["order"].astype("Int64")
+    return df
+
+
+def levels_docs() -> list[ColumnDoc]:
+    """Data dictionary of ``levels.csv``."""
+    return [
+        ColumnDoc("column", "string", "derived column of scores.csv whose levels are named"),
+        ColumnDoc("kind", "string", "what the column is", "band = DASS stress band; category = trust category; "
+                  "grouping = recode of a codebook column (derived.groupings); condition = condition status "
+                  "(derived.conditions)"),
+        ColumnDoc("column_label_no", "string", "Norwegian label of the column (config/scoring.yaml)"),
+        ColumnDoc("column_label_en", "string", "English label of the column (config/scoring.yaml)"),
+        ColumnDoc("order", "integer", "position of the level within the column (configured order, from 1)"),
+        ColumnDoc("code", "string", "the level's value as written in scores.csv (band/category name or integer code)"),
+        ColumnDoc("label_no", "string", "Norwegian label of the level"),
+        ColumnDoc("label_en", "string", "English label of the level"),
+        ColumnDoc("config_key", "string", "where in config/scoring.yaml the levels are defined"),
+    ]
 
 
 # --------------------------------------------------------------------------- data dictionaries
@@ -322,7 +392,11 @@ def sensitivity_docs() -> list[ColumnDoc]:
         ColumnDoc("n_prorated", "integer", "determined respondents whose class needed proration (bounds open)"),
         ColumnDoc("n_cases", "integer", "respondents in the level (cases)"),
         ColumnDoc("prevalence", "float", "n_cases / n_determined (proportion 0-1, unrounded)"),
+        ColumnDoc("level_label_no", "string", "Norwegian label of a band or category level (config/scoring.yaml); "
+                  "empty for 'case' levels (the classification itself)"),
+        ColumnDoc("level_label_en", "string", "English label of a band or category level; empty for 'case' levels"),
     ]
 
 
-__all__ = ["Prepared", "score_responses", "scores_docs", "sensitivity_docs", "sensitivity_table"]
+__all__ = ["LEVEL_COLUMNS", "Prepared", "levels_docs", "levels_table", "score_responses", "scores_docs",
+           "sensitivity_docs", "sensitivity_table"]

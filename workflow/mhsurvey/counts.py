@@ -1,0 +1,146 @@
+"""Stage 04 counts: the survey data as strings, each respondent's cell, and total-level counts.
+
+Base n = respondents who were **asked** the question (its routing holds) and answered it
+(``docs/methods.md`` §1).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .routing import apply_routing, routing_mask
+from .codebook import Codebook
+from .errors import InputDataError
+from .estimate_settings import EstimateSettings
+from .outcomes import Outcome, category_matrix
+from .suppression import suppress_table
+
+log = logging.getLogger("mhsurvey.estimates")
+
+
+@dataclass
+class SurveyData:
+    """The inputs of stage 04: responses (codes, and as strings) and scores (as strings).
+
+    ``responses`` holds nullable Int64 codes (for routing), ``responses_str`` and ``scores_str``
+    the same cells as strings with ``""`` for empty, so that codes and class labels compare alike.
+    With a ``codebook``, routing is re-applied in questionnaire order
+    (:func:`mhsurvey.clean.apply_routing`) before anything is counted.
+    """
+
+    responses: pd.DataFrame
+    scores: pd.DataFrame | None = None
+    codebook: Codebook | None = None
+    _routing_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        body = self.responses.drop(columns=["rid"], errors="ignore")
+        if self.codebook is not None:
+            # Defensive: re-apply routing in questionnaire order (a no-op on cleaned data), so an
+            # answer given where a question was not asked can never enter a base, and nested
+            # routing (satisfaction asked only if follow-up was asked and answered 1-3) holds.
+            rids = self.responses["rid"] if "rid" in self.responses.columns else pd.Series(body.index)
+            body, flags = apply_routing(body, self.codebook, rids)
+            blanked = int((flags["issue"] == "answered_not_asked").sum()) if len(flags) else 0
+            if blanked:
+                log.warning("%d answers given where the question was not asked were ignored", blanked)
+            self.responses = pd.concat([self.responses[["rid"]], body], axis=1) \
+                if "rid" in self.responses.columns else body
+        self.responses_str = pd.DataFrame(
+            {c: body[c].astype("string").fillna("").to_numpy(dtype=object) for c in body.columns}
+        )
+        if self.scores is not None:
+            if "rid" in self.scores.columns and "rid" in self.responses.columns:
+                left = self.responses["rid"].astype(str).to_numpy()
+                right = self.scores["rid"].astype(str).to_numpy()
+                if len(left) != len(right) or not np.array_equal(left, right):
+                    raise InputDataError("scores.csv rows do not match responses.csv rows (rid order)",
+                                         file="scores.csv", column="rid")
+            body_s = self.scores.drop(columns=["rid"], errors="ignore")
+            self.scores_str = pd.DataFrame(
+                {c: body_s[c].astype("string").fillna("").to_numpy(dtype=object) for c in body_s.columns}
+            )
+        else:
+            self.scores_str = pd.DataFrame(index=range(len(self.responses)))
+
+    @property
+    def n(self) -> int:
+        """Number of respondents."""
+        return len(self.responses)
+
+    def values(self, source: str, column: str) -> np.ndarray:
+        """The column as an object array of strings (``""`` = empty)."""
+        frame = self.responses_str if source == "responses" else self.scores_str
+        if column not in frame.columns:
+            raise InputDataError(f"column missing from {source}", file=f"{source}.csv", column=column)
+        return frame[column].to_numpy(dtype=object)
+
+    def asked(self, routing: str) -> np.ndarray:
+        """Boolean mask of respondents the routing expression selects (all if empty)."""
+        if not routing:
+            return np.ones(self.n, dtype=bool)
+        if routing not in self._routing_cache:
+            body = self.responses.drop(columns=["rid"], errors="ignore")
+            self._routing_cache[routing] = routing_mask(body, routing).to_numpy(dtype=bool)
+        return self._routing_cache[routing]
+
+
+def read_scores(path: str | Path) -> pd.DataFrame:
+    """Read ``02_scores/scores.csv`` with every cell as a string (``""`` = empty / undetermined)."""
+    return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+
+
+def cell_index(data: SurveyData, outcome: Outcome) -> np.ndarray:
+    """Per respondent, the index of their cell in ``outcome.table_values``; −1 if not in the base.
+
+    Not in the base: not asked (routing false), empty, or a value outside the table (e.g. a
+    non-substantive code when those are excluded).
+    """
+    values = data.values(outcome.source, outcome.variable)
+    lookup = {v: i for i, v in enumerate(outcome.table_values)}
+    idx = np.fromiter((lookup.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+    idx[~data.asked(outcome.routing)] = -1
+    return idx
+
+
+
+@dataclass(frozen=True)
+class OutcomeTotals:
+    """Total-level counts of one outcome: base size, cell counts, category counts, suppression."""
+
+    n_asked: int
+    base_n: int
+    cell_counts: np.ndarray
+    category_counts: np.ndarray
+    suppressed: np.ndarray  # bool per category
+
+
+def outcome_totals(data: SurveyData, outcome: Outcome, cells: np.ndarray, settings: EstimateSettings) -> OutcomeTotals:
+    """Counts of ``outcome`` in the whole sample (``cells`` from :func:`cell_index`).
+
+    With suppression enabled, category counts in [min_count, max_count] and the complementary
+    cells needed to protect them are hidden (the base n stays public; see
+    :func:`mhsurvey.suppression.suppress_table`).
+    """
+    k = len(outcome.table_values)
+    in_base = cells >= 0
+    counts = np.bincount(cells[in_base], minlength=k)
+    w = category_matrix(outcome)
+    cat_counts = counts @ w
+    suppressed = np.zeros(len(outcome.categories), dtype=bool)
+    if settings.suppression.enabled:
+        res = suppress_table(counts[None, :], outcome.merged_cell_sets, settings.suppression.min_count,
+                             settings.suppression.max_count, col_totals=False)
+        merged_iter = iter(res.merged[0])
+        for j, cat in enumerate(outcome.categories):
+            if cat.kind == "merged":
+                suppressed[j] = bool(next(merged_iter))
+            else:
+                suppressed[j] = bool(res.cells[0, list(cat.cells)].any())
+    return OutcomeTotals(int(data.asked(outcome.routing).sum()), int(in_base.sum()), counts, cat_counts, suppressed)
+
