@@ -8,6 +8,7 @@ used for ``alt_no``) and English ("en").
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -54,7 +55,7 @@ def _w(style: Style, key: str) -> str:
 
 
 def _short(text: str, limit: int = 60) -> str:
-    text = " ".join(str(text).split())
+    text = re.sub(r"[ \t\n]+", " ", str(text)).strip()
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
@@ -159,5 +160,5 @@ def alt_text(kind: str, drawn: pd.DataFrame, spec: Mapping[str, Any], style: Sty
         text += " " + base
     if style.synthetic_label:
         text += f" ({style.synthetic_label}.)"
-    return " ".join(text.split()).replace(" .", ".")
+    return re.sub(r"[ \t\n]+", " ", text).strip().replace(" .", ".")
 

@@ -102,6 +102,11 @@ class SurveyInputs:
     synthetic_label: str
     min_n: int
     bands: Sequence[Mapping[str, Any]] = field(default_factory=list)
+    synthetic_label_en: str = ""
+
+    def mark(self, lang: str) -> str:
+        """The synthetic-data mark in ``lang`` ('' for real data)."""
+        return (self.synthetic_label_en or self.synthetic_label) if lang == "en" else self.synthetic_label
 
 
 @dataclass
@@ -192,7 +197,12 @@ def draw_entry(entry: FigureEntry, inputs: SurveyInputs, style_cfg: Mapping[str,
     svg = _save(fig, "svg", int(style_cfg["dpi"]))
     fig.set_layout_engine("none")      # keep the constrained layout of the first render for the PNG
     png = _save(fig, "png", int(style_cfg["dpi"]))
-    style_en = Style(style_cfg, inputs.synthetic_label, "en")
+    # English alt text from the same rows with English labels (no second drawing)
+    tidy_en = select_rows(entry.id, inputs.survey, entry.rows, inputs.tables, inputs.labels, lang="en",
+                          min_n=inputs.min_n)
+    spec_en = _spec(entry, inputs, "en", base)
+    drawn_en = kind.prepare(tidy_en, spec_en)
+    style_en = Style(style_cfg, inputs.mark("en"), "en")
     small = bool((drawn["small_n"].fillna(0).astype(int) == 1).any())
     index = {
         "figure_id": entry.id,
@@ -209,7 +219,7 @@ def draw_entry(entry: FigureEntry, inputs: SurveyInputs, style_cfg: Mapping[str,
         "base_n_min": base[1],
         "base_n_max": base[2],
         "alt_no": alt_text(entry.kind, drawn, spec, Style(style_cfg, inputs.synthetic_label, "no")),
-        "alt_en": alt_text(entry.kind, drawn, spec, style_en),
+        "alt_en": alt_text(entry.kind, drawn_en, spec_en, style_en),
         "svg": f"{out_rel}/{entry.id}.svg",
         "png": f"{out_rel}/{entry.id}.png",
         "data_csv": f"{out_rel}/{entry.id}.data.csv",
@@ -253,8 +263,8 @@ def index_frame(figures: Sequence[DrawnFigure]) -> pd.DataFrame:
 
 def contact_sheet(figures: Sequence[DrawnFigure], title: str, thumb_px: int = 420, columns: int = 4) -> bytes:
     """PNG with every figure as a thumbnail and its id (and study figure number) below it."""
-    from PIL import Image, ImageDraw, ImageFont
     from matplotlib import font_manager
+    from PIL import Image, ImageDraw, ImageFont
 
     font_path = font_manager.findfont("DejaVu Sans")
     font = ImageFont.truetype(font_path, 15)

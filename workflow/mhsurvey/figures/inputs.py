@@ -62,6 +62,7 @@ def load_survey_inputs(survey: str, estimates: str | Path, subgroup_tests: str |
         tables={"estimates": est, "subgroup_tests": sub},
         labels=build_labels(style, est, load_codebook(codebook)),
         synthetic_label=synthetic_label(summary),
+        synthetic_label_en=synthetic_label(summary, "en"),
         min_n=int(settings["significance"]["min_n"]),
         bands=trust_bands(scoring),
     )

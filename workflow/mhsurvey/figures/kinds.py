@@ -47,6 +47,10 @@ def _finish(fig: Figure, style: Style, spec: Mapping[str, Any], drawn: pd.DataFr
     footer = [spec.get("footer", "")]
     if "small_n" in drawn and drawn["small_n"].fillna(0).astype(int).any():
         footer.append(style.word("small_n"))
+    if spec.get("reference"):
+        own = drawn[~drawn["role"].isin(["reference"])]
+        if (pd.to_numeric(own["ref_available"], errors="coerce").fillna(0) == 0).any():
+            footer.append(style.word("reference_missing"))
     text = "  ·  ".join(t for t in footer if t)
     if text:
         fig.supxlabel(style.wrap(text, 120), x=0.0, ha="left", fontsize=7.5, color="#4d4d4d")
@@ -93,11 +97,11 @@ def _positions(labels: list[str], unit_in: float = ROW_IN, line_in: float = 0.14
     return centres, acc
 
 
-def _legend_layout(handles: list[Any], avail_in: float, max_cols: int = 4) -> tuple[int, int]:
+def _legend_layout(handles: list[Any], avail_in: float, max_cols: int = 5) -> tuple[int, int]:
     """Columns and rows of a legend of ``handles`` in ``avail_in`` inches (8 pt, ~0.075 in/char)."""
     if not handles:
         return 0, 0
-    widest = max(max(len(t) for t in h.get_label().split("\n")) for h in handles) * 0.064 + 0.4
+    widest = max(max(len(t) for t in h.get_label().split("\n")) for h in handles) * 0.058 + 0.35
     ncol = int(max(1, min(len(handles), max_cols, avail_in // widest)))
     return ncol, -(-len(handles) // ncol)
 
@@ -495,7 +499,7 @@ def draw_panel(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> Fi
                         if w >= 7:
                             ax.text(left + w / 2, y, style.pct(w), ha="center", va="center", fontsize=7,
                                     color=text_colour(style, colours[c]))
-                    else:
+                    elif r["n"] > 0:
                         ax.text(w + 1.5, y, style.pct(w), ha="left", va="center", fontsize=7.5)
                     left += w
             for y, lv in enumerate(levels):
@@ -576,7 +580,7 @@ def draw_trust(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> Fi
         labels.append(style.wrap(r.category_label, 10))
         x += 1.0
     ax.set_xticks(xs, labels, fontsize=7.5)
-    ax.set_ylim(0, top * 1.45)
+    ax.set_ylim(0, top * 1.55)
     ax.yaxis.set_visible(False)
     ax.spines["left"].set_visible(False)
     for b in bands:
@@ -586,9 +590,10 @@ def draw_trust(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> Fi
         yb = top * 1.2
         ax.plot([lo - 0.35, lo - 0.35, hi + 0.35, hi + 0.35], [yb - top * 0.03, yb, yb, yb - top * 0.03],
                 color=band_colour[b["name"]], linewidth=1.2)
-        text = f"{band_rows.loc[b['name'], 'category_label']}: {style.pct(band_rows.loc[b['name'], 'pct'])}"
+        text = f"{band_rows.loc[b['name'], 'category_label']}\n{style.pct(band_rows.loc[b['name'], 'pct'])}"
         if b["name"] in refs.index:
-            text += f"\n{refs.loc[b['name'], 'ref_label']}: {style.pct(refs.loc[b['name'], 'pct'])}"
+            short = style.word("reference_short").format(year=refs.loc[b["name"], "ref_year"])
+            text += f" ({short}: {style.pct(refs.loc[b['name'], 'pct'])})"
         ax.text((lo + hi) / 2, yb + top * 0.02, text, ha="center", va="bottom", fontsize=7.5,
                 color=style.palette["text_dark"])
     return _finish(fig, style, spec, drawn)

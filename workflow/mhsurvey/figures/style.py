@@ -92,7 +92,8 @@ def segment_colours(style: Style, scale: str, substantive: int, nonsubstantive: 
 
     ``diverging`` (5 categories, agree -> disagree, neutral in the middle), ``diverging_3``
     (low / medium / high), ``sequential`` (first category darkest), ``sequential_reversed``
-    (first category lightest: "not at all" ... "extremely"), ``qualitative`` (Okabe-Ito).
+    (first category lightest: "not at all" ... "extremely"), ``severity`` (first category = the
+    normal range in grey, then light -> dark), ``qualitative`` (Okabe-Ito).
     """
     pal = style.palette
     if scale == "diverging":
@@ -104,7 +105,10 @@ def segment_colours(style: Style, scale: str, substantive: int, nonsubstantive: 
     elif scale == "sequential":
         cols = _spread(pal["sequential"], substantive)
     elif scale == "sequential_reversed":
-        cols = list(reversed(_spread(pal["sequential"], substantive)))
+        cols = list(reversed(_spread(pal["sequential"][:-1], substantive)))
+    elif scale == "severity":
+        # first category (normal range) in the complement grey, then light -> dark
+        cols = [pal["complement"]] + list(reversed(_spread(pal["sequential"][:-2], substantive - 1)))
     else:
         q = list(pal["qualitative"])
         cols = [q[i % len(q)] for i in range(substantive)]
