@@ -43,15 +43,15 @@ INDEX_DOCS: list[ColumnDoc] = docs_from_mapping({
     "caption_no": ("string", "caption in Norwegian: title and/or question wording from the codebook, filter, base n"),
     "caption_en": ("string", "caption in English (codebook text_en; Norwegian where no English label exists)"),
     "base_n": ("string", "base n of the drawn percentages: one number, or min-max where the bars' bases differ"),
-    "base_n_min": ("integer", "smallest base n of a drawn percentage"),
-    "base_n_max": ("integer", "largest base n of a drawn percentage"),
     "alt_no": ("string", "alt text in Norwegian, written from the drawn numbers"),
-    "alt_en": ("string", "alt text in English"),
     "svg": ("string", "path of the SVG, relative to the repository root"),
     "png": ("string", "path of the PNG (150 dpi), relative to the repository root"),
     "data_csv": ("string", "path of the CSV of exactly the drawn numbers, relative to the repository root"),
     "synthetic": ("boolean", "true if drawn from synthetic data (cleaning_summary.json data.synthetic)", "true, false"),
     "small_n": ("boolean", "true when any drawn value rests on n < 30 (drawn hatched)", "true, false"),
+    "base_n_min": ("integer", "smallest base n of a drawn percentage"),
+    "base_n_max": ("integer", "largest base n of a drawn percentage"),
+    "alt_en": ("string", "alt text in English"),
     "n_values": ("integer", "number of drawn numbers (rows of data_csv)"),
 })
 

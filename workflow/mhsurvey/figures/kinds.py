@@ -115,19 +115,28 @@ def _label_width_in(labels: list[str], fontsize: float = 8.5) -> float:
 def _with_legend_row(style: Style, main_in: list[float], handles: list[Any], avail_in: float
                      ) -> tuple[Figure, list[Any], Any | None, int]:
     """Figure with one axes per ``main_in`` height (inches) and, if ``handles``, a legend row."""
-    ncol, nrow = _legend_layout(handles, avail_in)
-    legend_in = 0.22 * nrow + 0.08 if handles else 0.0
-    heights = list(main_in) + ([legend_in] if handles else [])
+    fig, axes = _grid(style, [(h, []) for h in main_in[:-1]] + [(main_in[-1], handles)], avail_in)
+    return fig, axes, None, 0
+
+
+def _grid(style: Style, parts: list[tuple[float, list[Any]]], avail_in: float) -> tuple[Figure, list[Any]]:
+    """Figure of stacked parts: each an axes ``height`` inches tall, followed by a legend row
+    (an axes without frame holding the legend) when the part has legend ``handles``."""
+    heights, legends = [], []
+    for height, handles in parts:
+        heights.append(height)
+        if handles:
+            ncol, nrow = _legend_layout(handles, avail_in)
+            heights.append(0.21 * nrow + 0.1)
+            legends.append((len(heights) - 1, handles, ncol))
     fig = _new_figure(style, sum(heights) + HEAD_IN)
-    axes = fig.subplots(len(heights), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
-    lax = None
-    if handles:
-        lax = axes[-1]
-        lax.axis("off")
-        lax.legend(handles=handles, loc="upper left", ncol=ncol, frameon=False, borderaxespad=0.0,
-                   bbox_to_anchor=(0.0, 1.0), fontsize=8)
-        axes = axes[:-1]
-    return fig, list(axes), lax, ncol
+    grid = fig.subplots(len(heights), 1, squeeze=False, gridspec_kw={"height_ratios": heights})[:, 0]
+    legend_rows = {i for i, _, _ in legends}
+    for i, handles, ncol in legends:
+        grid[i].axis("off")
+        grid[i].legend(handles=handles, loc="upper left", ncol=ncol, frameon=False, borderaxespad=0.0,
+                       bbox_to_anchor=(0.0, 1.0), fontsize=8)
+    return fig, [ax for i, ax in enumerate(grid) if i not in legend_rows]
 
 
 def _fits(text: str, width_units: float, ax_units: float, axes_in: float, fontsize: float = 7.5) -> bool:
@@ -175,21 +184,14 @@ def draw_stacked(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> 
     facets = _facets(seg)
     merged_keys = _keys(tot["category"])
     labels_of = _row_labels(seg, "item", "item_label", spec, style)
-    lines = 0
     label_in = _label_width_in(list(labels_of.values()))
     avail_in = max(2.0, style.width - label_in - 0.2)
-    multi = len(facets) > 1
     layout = {i: _positions([labels_of[x] for x in f]) for i, f in enumerate(facets)}
-    main_in = [ROW_IN * layout[i][1] + 0.1 + (0.22 * _legend_layout(_stacked_handles(seg, f, style, "qualitative"),
-                                                                    avail_in)[1] + 0.25 if multi else 0)
-               for i, f in enumerate(facets)]
     scale = spec.get("scale", "sequential")
-    all_handles = _stacked_handles(seg, facets[0], style, scale) if not multi else []
-    fig, axes, _, _ = _with_legend_row(style, main_in, all_handles, avail_in)
-    del lines
+    parts = [(ROW_IN * layout[i][1] + 0.1, _stacked_handles(seg, f, style, scale)) for i, f in enumerate(facets)]
+    fig, axes = _grid(style, parts, avail_in)
     extra = 16 * len(merged_keys)
     xmax = 100 + (extra + 3 if extra else 0)
-    handles: list[Patch] = []
     for fi, (ax, items) in enumerate(zip(axes, facets, strict=True)):
         ys, span = layout[fi]
         part = seg[seg["item"].isin(items)]
@@ -229,11 +231,6 @@ def draw_stacked(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> 
             top.set_xticks([103 + 16 * j + 7 for j in range(len(merged_keys))], heads, fontsize=7, color="#4d4d4d")
             top.tick_params(length=0, pad=2)
             top.spines["top"].set_visible(False)
-        if multi:
-            handles = _stacked_handles(seg, items, style, scale)
-            ncol, _ = _legend_layout(handles, avail_in)
-            ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(0.0, 0.0), ncol=ncol, frameon=False,
-                      fontsize=7.5, borderaxespad=0.3)
     return _finish(fig, style, spec, drawn)
 
 
@@ -416,12 +413,11 @@ def draw_grouped(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> 
     bar_h = 0.8 / k
     top = float(np.nanmax(drawn["pct"])) if len(drawn) else 100.0
     for gi, g in enumerate(groups):
-        for si, s in enumerate(series):
-            r = drawn[(drawn["group"] == g) & (drawn["series"] == s)]
-            if r.empty:
-                continue
-            r = r.iloc[0]
-            y = gi - 0.4 + bar_h * (si + 0.5)
+        present = [s for s in series if ((drawn["group"] == g) & (drawn["series"] == s)).any()]
+        offset = (k - len(present)) * bar_h / 2          # centre a group with fewer bars
+        for si, s in enumerate(present):
+            r = drawn[(drawn["group"] == g) & (drawn["series"] == s)].iloc[0]
+            y = gi - 0.4 + offset + bar_h * (si + 0.5)
             w = 0.0 if np.isnan(r["pct"]) else float(r["pct"])
             ax.barh(y, w, height=bar_h * 0.92, color=colours[s], edgecolor="white", linewidth=0.4,
                     hatch=HATCH if int(r["small_n"]) else None)
