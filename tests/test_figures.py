@@ -350,7 +350,7 @@ def test_caption_takes_the_question_wording_from_the_codebook(inputs):
     assert caption(e, inputs.labels, "no", ("50-100", 50, 100)) == (
         "Trygghet. «Hvor enig er du?». Testansatte, de som ble spurt (n = 50-100).")
     assert caption(e, inputs.labels, "en", ("100", 100, 100)) == (
-        "Safety. «How much do you agree?». Test staff, those asked (n = 100).")
+        "Safety. \u201cHow much do you agree?\u201d. Test staff, those asked (n = 100).")
 
 
 def test_alt_text_names_the_largest_numbers(inputs, style_cfg):

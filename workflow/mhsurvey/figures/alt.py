@@ -56,7 +56,10 @@ def _w(style: Style, key: str) -> str:
 
 def _short(text: str, limit: int = 60) -> str:
     text = re.sub(r"[ \t\n]+", " ", str(text)).strip()
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:(-")
+    return cut + "…"
 
 
 def _pairs(rows: pd.DataFrame, label: str, style: Style, k: int = 3) -> str:
@@ -65,6 +68,7 @@ def _pairs(rows: pd.DataFrame, label: str, style: Style, k: int = 3) -> str:
 
 def _base(drawn: pd.DataFrame, style: Style) -> str:
     n = drawn["n"].dropna()
+    n = n[n > 0]
     if n.empty:
         return ""
     lo, hi = int(n.min()), int(n.max())
@@ -83,7 +87,7 @@ def alt_stacked(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> s
         label = _short(rows["item_label"].iloc[0], 50) if k > 1 else ""
         t = tot[tot["item"] == item]
         if len(t):
-            nums = ", ".join(f"{_short(r['category_label'], 40)} {style.pct(r['pct'])}" for _, r in t.iterrows())
+            nums = ", ".join(f"{_short(r['category_label'], 45)} {style.pct(r['pct'])}" for _, r in t.iterrows())
         else:
             nums = _pairs(rows.sort_values("pct", ascending=False, kind="stable"), "category_label", style, 2)
         parts.append(f"{label}: {nums}." if label else f"{nums}.")
@@ -123,7 +127,7 @@ def alt_panel(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> str
     text = _w(style, "panel").format(breakdowns=", ".join(bds))
     cats = list(dict.fromkeys(drawn["category"]))
     focus = drawn[drawn["category"] == cats[0]]
-    ranked = focus.sort_values("pct", ascending=False, kind="stable")
+    ranked = focus[focus["n"] > 0].dropna(subset=["pct"]).sort_values("pct", ascending=False, kind="stable")
     hi, lo = ranked.iloc[0], ranked.iloc[-1]
     what = _short(focus["category_label"].iloc[0] if len(cats) > 1 else focus["item_label"].iloc[0], 50)
     text += (f" {what}: {_w(style, 'all')} {style.pct(focus['total_pct'].iloc[0])};"

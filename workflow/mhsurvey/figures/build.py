@@ -23,7 +23,7 @@ from .alt import alt_text
 from .catalogue import FigureEntry, survey_entries
 from .kinds import KINDS
 from .labels import LabelBook
-from .select import select_rows
+from .select import relabel, select_rows
 from .style import Style, n_text
 
 SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
@@ -141,7 +141,8 @@ def caption(entry: FigureEntry, labels: LabelBook, lang: str, base: tuple[str, i
         parts.append((title.get(lang) or title["no"]).rstrip("."))
     if question:
         text = labels.question(question, lang)
-        parts.append(f"«{text}»" if title else text.rstrip("."))
+        quoted = f"«{text}»" if lang == "no" else f"\u201c{text}\u201d"
+        parts.append(quoted if title else text.rstrip("."))
     head = ". ".join(parts)
     _, lo, hi = base
     n = n_text(lo, lang) if lo == hi else f"{n_text(lo, lang)}-{n_text(hi, lang)}"
@@ -198,8 +199,7 @@ def draw_entry(entry: FigureEntry, inputs: SurveyInputs, style_cfg: Mapping[str,
     fig.set_layout_engine("none")      # keep the constrained layout of the first render for the PNG
     png = _save(fig, "png", int(style_cfg["dpi"]))
     # English alt text from the same rows with English labels (no second drawing)
-    tidy_en = select_rows(entry.id, inputs.survey, entry.rows, inputs.tables, inputs.labels, lang="en",
-                          min_n=inputs.min_n)
+    tidy_en = relabel(tidy, inputs.labels, "en")
     spec_en = _spec(entry, inputs, "en", base)
     drawn_en = kind.prepare(tidy_en, spec_en)
     style_en = Style(style_cfg, inputs.mark("en"), "en")

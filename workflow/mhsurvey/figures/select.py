@@ -239,3 +239,21 @@ def select_rows(
     out.insert(0, "survey", survey)
     out.insert(0, "figure_id", figure_id)
     return out[TIDY_COLUMNS]
+
+
+def relabel(tidy: pd.DataFrame, labels: LabelBook, lang: str) -> pd.DataFrame:
+    """The same rows with every label column in ``lang`` (the keys and numbers are unchanged).
+
+    Used for the English alt text without selecting again; Norwegian labels are the fallback.
+    """
+    out = tidy.copy()
+    out["item_label"] = [labels.item(v, lang, lab) for v, lab in zip(out["item"], tidy["item_label"], strict=True)]
+    out["category_label"] = [labels.category(v, c, lang, lab) for v, c, lab in
+                             zip(out["item"], out["category"], tidy["category_label"], strict=True)]
+    total = labels.word("total", lang)
+    out["breakdown_label"] = [labels.breakdown(b, lang) if b else total for b in out["breakdown"]]
+    out["level_label"] = [labels.level(b, lv, lang, lab) if b else total for b, lv, lab in
+                          zip(out["breakdown"], out["level"], tidy["level_label"], strict=True)]
+    out["ref_label"] = [labels.word("reference", lang).format(year=y) if a else "" for a, y in
+                        zip(out["ref_available"], out["ref_year"], strict=True)]
+    return out
