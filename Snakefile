@@ -13,6 +13,7 @@ include: "workflow/rules/clean.smk"
 include: "workflow/rules/score.smk"
 include: "workflow/rules/reliability.smk"
 include: "workflow/rules/estimates.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:

@@ -56,6 +56,7 @@ def final_targets():
             f"results/{survey}/04_estimates/estimates.csv",
             f"results/{survey}/04_estimates/subgroup_tests.csv",
             f"results/{survey}/04_estimates/margins_table.csv",
+            f"results/{survey}/05_figures",
         ]
     return targets
 

@@ -1,0 +1,38 @@
+"""Stage 05: every figure of the study from the stage-04 estimates, one process per survey.
+
+REQUIRED INPUTS
+    results/<survey>/04_estimates/{estimates,subgroup_tests}.csv   stage-04 tables
+    results/<survey>/01_clean/cleaning_summary.json                synthetic-data marker
+    surveys.<survey>.codebook                                      question wording, level labels
+    config/figures.yaml                                            figure catalogue + palette
+    config/figure_style.mplstyle                                   the one matplotlib style
+    estimates_config, scoring_config                               small-n threshold, trust bands
+OUTPUT
+    results/<survey>/05_figures/   <id>.svg, <id>.png, <id>.data.csv per figure, figures.csv
+                                   (+ figures.dictionary.csv, figure_data.dictionary.csv),
+                                   contact_sheet.png (docs/figures.md)
+"""
+
+
+rule figures:
+    input:
+        estimates="results/{survey}/04_estimates/estimates.csv",
+        subgroup_tests="results/{survey}/04_estimates/subgroup_tests.csv",
+        summary="results/{survey}/01_clean/cleaning_summary.json",
+        codebook=codebook_path,
+        catalogue="config/figures.yaml",
+        mplstyle="config/figure_style.mplstyle",
+        schema="workflow/schemas/figures.schema.yaml",
+        estimates_config=config["estimates_config"],
+        scoring=config["scoring_config"],
+        code=package_code("figures", "codebook.py", "config.py", "dictionary.py", "io.py", "rounding.py", "schemas.py"),
+    output:
+        figures=directory("results/{survey}/05_figures"),
+    log:
+        "logs/{survey}/figures.log",
+    benchmark:
+        "logs/benchmarks/{survey}/figures.tsv"
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../scripts/figures.py"
