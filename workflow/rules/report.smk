@@ -1,0 +1,73 @@
+"""Stage 06: the report (HTML and PDF) from the results of stages 01-05.
+
+REQUIRED INPUTS
+    results/<survey>/01_clean/cleaning_summary.json, exclusions.csv  sample and exclusions
+    results/<survey>/02_scores/sensitivity.csv                        scoring variants
+    results/<survey>/03_reliability/reliability.csv                   alphas
+    results/<survey>/04_estimates/{estimates,subgroup_tests,margins_table}.csv
+    results/<survey>/05_figures/figures.csv (+ the SVG and data CSV of every figure)
+    config/report.yaml, config/estimates.yaml, config/scoring.yaml, data/published/*.csv
+    reports/templates/** (Jinja templates, CSS, author content)
+OUTPUTS
+    reports/rapport.html   one self-contained file (figures, CSS and figure data embedded)
+    reports/rapport.pdf    the same HTML printed to A4 by WeasyPrint
+"""
+
+REPORT_TEMPLATES = sorted(
+    str(p) for p in Path(workflow.basedir, "reports", "templates").rglob("*") if p.is_file()
+)
+
+
+def report_survey_inputs(wildcards):
+    """Every results file of every survey that the report reads."""
+    files = []
+    for survey in SURVEYS:
+        files += [
+            f"results/{survey}/01_clean/cleaning_summary.json",
+            f"results/{survey}/01_clean/exclusions.csv",
+            f"results/{survey}/02_scores/sensitivity.csv",
+            f"results/{survey}/03_reliability/reliability.csv",
+            f"results/{survey}/04_estimates/estimates.csv",
+            f"results/{survey}/04_estimates/subgroup_tests.csv",
+            f"results/{survey}/04_estimates/margins_table.csv",
+            f"results/{survey}/05_figures/figures.csv",
+        ]
+    return files
+
+
+rule report_html:
+    input:
+        results=report_survey_inputs,
+        report_config="config/report.yaml",
+        estimates_config=config["estimates_config"],
+        scoring_config=config["scoring_config"],
+        published=sorted(str(p) for p in Path(workflow.basedir, "data", "published").glob("*.csv")),
+        css="reports/templates/css/report.css",
+        templates=REPORT_TEMPLATES,
+        code=package_code("report", "rounding.py", "config.py", "schemas.py", "errors.py", "logs.py"),
+    output:
+        html="reports/rapport.html",
+    log:
+        "logs/report/report_html.log",
+    benchmark:
+        "logs/benchmarks/report/report_html.tsv"
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../scripts/report_html.py"
+
+
+rule report_pdf:
+    input:
+        html="reports/rapport.html",
+        code=package_code("report"),
+    output:
+        pdf="reports/rapport.pdf",
+    log:
+        "logs/report/report_pdf.log",
+    benchmark:
+        "logs/benchmarks/report/report_pdf.tsv"
+    conda:
+        "../../envs/pipeline.yaml"
+    script:
+        "../scripts/report_pdf.py"
