@@ -149,3 +149,14 @@ def test_flagged_significant_small_group_is_not_described():
     out = subgroup_paragraph(rows, _settings())
     assert out[0].startswith("Ingen av forskjellene")
     assert "KRUS (n\u00a0=\u00a010)" in out[1]
+
+
+def test_small_and_suppressed_estimates_are_marked():
+    from mhsurvey.report.numbers import estimate_text
+
+    assert estimate_text(65.9, 1206, False, 30) == (f"66{THIN}%", "")
+    assert estimate_text(33.3, 12, False, 30) == (f"33{THIN}% (n\u00a0=\u00a012)", "caution")
+    assert estimate_text(33.3, 29, False, 30)[1] == "caution"
+    assert estimate_text(33.3, 30, False, 30)[1] == ""
+    assert estimate_text(None, 1206, True, 30) == ("–", "suppressed")
+    assert estimate_text(40.0, 1206, True, 30) == ("–", "suppressed")

@@ -7,6 +7,7 @@ Validates config/config.yaml against workflow/schemas/config.schema.yaml at star
 from pathlib import Path
 
 from mhsurvey.config import validate_config
+from mhsurvey.report.editions import report_editions
 
 validate_config(config, source="config (config/config.yaml + --configfile/--config)")
 
@@ -52,7 +53,8 @@ def final_targets():
             f"results/{survey}/04_estimates/subgroup_tests.csv",
             f"results/{survey}/04_estimates/margins_table.csv",
         ]
-    targets += ["reports/rapport.html", "reports/rapport.pdf"]
+    editions = report_editions("config/report.yaml", default_only=True)
+    targets += [f"reports/{stem}.{ext}" for stem in editions for ext in ("html", "pdf")]
     return targets
 
 

@@ -9,9 +9,17 @@ REQUIRED INPUTS
     config/report.yaml, config/estimates.yaml, config/scoring.yaml, data/published/*.csv
     reports/templates/** (Jinja templates, CSS, author content)
 OUTPUTS
-    reports/rapport.html   one self-contained file (figures, CSS and figure data embedded)
-    reports/rapport.pdf    the same HTML printed to A4 by WeasyPrint
+    reports/<edition>.html  one self-contained file (figures, CSS and figure data embedded);
+                            editions in config/report.yaml (rapport = bokmål, report_en = English)
+    reports/<edition>.pdf   the same HTML printed to A4 by WeasyPrint
 """
+
+REPORT_EDITIONS = report_editions("config/report.yaml")  # file stem -> language
+
+
+wildcard_constraints:
+    edition="|".join(REPORT_EDITIONS),
+
 
 REPORT_TEMPLATES = sorted(
     str(p) for p in Path(workflow.basedir, "reports", "templates").rglob("*") if p.is_file()
@@ -46,11 +54,13 @@ rule report_html:
         templates=REPORT_TEMPLATES,
         code=package_code("report", "rounding.py", "config.py", "schemas.py", "errors.py", "logs.py"),
     output:
-        html="reports/rapport.html",
+        html="reports/{edition}.html",
+    params:
+        lang=lambda wildcards: REPORT_EDITIONS[wildcards.edition],
     log:
-        "logs/report/report_html.log",
+        "logs/report/{edition}_html.log",
     benchmark:
-        "logs/benchmarks/report/report_html.tsv"
+        "logs/benchmarks/report/{edition}_html.tsv"
     conda:
         "../../envs/pipeline.yaml"
     script:
@@ -59,14 +69,14 @@ rule report_html:
 
 rule report_pdf:
     input:
-        html="reports/rapport.html",
+        html="reports/{edition}.html",
         code=package_code("report"),
     output:
-        pdf="reports/rapport.pdf",
+        pdf="reports/{edition}.pdf",
     log:
-        "logs/report/report_pdf.log",
+        "logs/report/{edition}_pdf.log",
     benchmark:
-        "logs/benchmarks/report/report_pdf.tsv"
+        "logs/benchmarks/report/{edition}_pdf.tsv"
     conda:
         "../../envs/pipeline.yaml"
     script:

@@ -14,7 +14,7 @@ text = build_html(
     published=snakemake.input.published,
     css=snakemake.input.css,
     results_root="results",
-    lang=snakemake.wildcards.lang if hasattr(snakemake.wildcards, "lang") else "no",
+    lang=snakemake.params.lang,
 )
 out = Path(snakemake.output.html)
 tmp = out.with_name(f".{out.name}.tmp")

@@ -59,3 +59,19 @@ def format_points(diff: float | None, digits: int = 0, lang: str = "no") -> str:
         return MISSING
     unit = "prosentpoeng" if lang == "no" else "percentage points"
     return f"{format_number(abs(float(diff)), digits, lang)} {unit}"
+
+
+def estimate_text(pct: float | None, base_n: int, suppressed: bool, min_n: int, lang: str = "no") -> tuple[str, str]:
+    """How a percentage is shown, as ``(text, mark)``.
+
+    - suppressed (small-cell protection of stage 04) or missing: ``("–", "suppressed")``;
+    - resting on ``base_n < min_n`` answers: ``("12 % (n = 9)", "caution")`` - shown with its n
+      and a caution mark, never alone;
+    - otherwise ``("66 %", "")``.
+    """
+    if suppressed or _missing(pct):
+        return MISSING, "suppressed"
+    text = format_percent(pct, lang=lang)
+    if base_n < min_n:
+        return f"{text} (n\u00a0=\u00a0{format_number(base_n, lang=lang)})", "caution"
+    return text, ""

@@ -25,7 +25,7 @@ from markupsafe import Markup
 from ..config import load_yaml_validated
 from ..errors import ConfigError, InputDataError
 from .narrative import NarrativeSettings, subgroup_paragraph
-from .numbers import format_number, format_percent, format_points
+from .numbers import estimate_text, format_number, format_percent, format_points
 from .phrasing import Vocabulary, share_phrase, vocabulary_from_config
 from .results import Estimate, SurveyResults
 
@@ -382,15 +382,16 @@ class SurveyView:
         return self.format_estimate(self.est(variable, category))
 
     def format_estimate(self, e: Estimate) -> Markup:
-        if e.suppressed or e.pct is None:
-            return Markup('<span class="suppressed">–</span>')
-        text = html.escape(self.e.pct_value(e.pct))
-        if e.base_n < self.e.min_n:
-            return Markup(
-                f'{text}<sup class="caution" title="{html.escape(self.e.s("caution", min_n=self.e.num(self.e.min_n)))}">†</sup>'
-                f" (n\u00a0=\u00a0{self.e.num(e.base_n)})"
-            )
-        return Markup(text)
+        """The percentage with its marks (:func:`numbers.estimate_text`): "–" and ‡ when suppressed,
+        n and † when it rests on fewer than ``min_n`` answers."""
+        text, mark = estimate_text(e.pct, e.base_n, e.suppressed, self.e.min_n, self.e.lang)
+        if mark == "suppressed":
+            return Markup(f'<span class="suppressed">{text}</span><sup><a class="xref" href="#note-suppressed">‡</a></sup>')
+        if mark == "caution":
+            title = html.escape(self.e.s("caution", min_n=self.e.num(self.e.min_n)))
+            pct_part, n_part = text.split(" (", 1)
+            return Markup(f'{html.escape(pct_part)}<sup class="caution" title="{title}">†</sup> ({html.escape(n_part)}')
+        return Markup(html.escape(text))
 
     def words(self, variable: str, category: str = "1") -> str:
         """The share in words ("to tredjedeler"); never for a suppressed or small cell."""
