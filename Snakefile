@@ -15,6 +15,8 @@ include: "workflow/rules/reliability.smk"
 include: "workflow/rules/estimates.smk"
 include: "workflow/rules/simulate.smk"
 include: "workflow/rules/report.smk"
+# Last: the manifest lists every rule included before it.
+include: "workflow/rules/provenance.smk"
 
 
 rule all:

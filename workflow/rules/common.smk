@@ -14,8 +14,12 @@ validate_config(config, source="config (config/config.yaml + --configfile/--conf
 SURVEYS = sorted(config["surveys"])
 
 
+REPORT_EDITIONS = report_editions("config/report.yaml")  # file stem -> language
+
+
 wildcard_constraints:
     survey="|".join(SURVEYS),
+    edition="|".join(REPORT_EDITIONS),
 
 
 def survey_cfg(wildcards):
@@ -55,6 +59,7 @@ def final_targets():
         ]
     editions = report_editions("config/report.yaml", default_only=True)
     targets += [f"reports/{stem}.{ext}" for stem in editions for ext in ("html", "pdf")]
+    targets.append("results/manifest.json")
     return targets
 
 
@@ -77,3 +82,70 @@ def package_code(*names):
         else:
             files.append(str(path.relative_to(workflow.basedir)))
     return files
+
+
+# ---- stage 06 (report) and provenance -------------------------------------------------------
+
+REPORT_TEMPLATES = sorted(
+    str(p) for p in Path(workflow.basedir, "reports", "templates").rglob("*") if p.is_file()
+)
+
+
+def report_survey_inputs(wildcards):
+    """Every results file of every survey that the report reads."""
+    files = []
+    for survey in SURVEYS:
+        files += [
+            f"results/{survey}/01_clean/cleaning_summary.json",
+            f"results/{survey}/01_clean/exclusions.csv",
+            f"results/{survey}/02_scores/sensitivity.csv",
+            f"results/{survey}/03_reliability/reliability.csv",
+            f"results/{survey}/04_estimates/estimates.csv",
+            f"results/{survey}/04_estimates/subgroup_tests.csv",
+            f"results/{survey}/04_estimates/margins_table.csv",
+            f"results/{survey}/05_figures/figures.csv",
+        ]
+    return files
+
+
+REPO_ROOT = Path(workflow.snakefile).resolve().parent
+INPUT_GLOBS = ("config/**/*.yaml", "config/**/*.mplstyle", "data/published/*.csv", "data/reference/*.csv",
+               "reports/templates/**/*", "workflow/**/*.py", "workflow/**/*.smk", "workflow/schemas/*.yaml",
+               "Snakefile", "requirements.lock")
+
+
+def manifest_inputs():
+    """Input files of the workflow (repository-relative), plus every survey's export and exclusion list."""
+    files = set()
+    for pattern in INPUT_GLOBS:
+        files.update(str(p) for p in Path(".").glob(pattern) if p.is_file() and "__pycache__" not in p.parts)
+    for survey in SURVEYS:
+        files.add(config["surveys"][survey]["export"])
+        if config["surveys"][survey].get("exclusions"):
+            files.add(config["surveys"][survey]["exclusions"])
+    return sorted(files)
+
+
+def manifest_rules():
+    """Every rule (included before this file) with its script and output patterns, as plain data."""
+    import os
+
+    out = []
+    for r in workflow.rules:
+        if r.name in ("all", "manifest") or not r.output:
+            continue
+        script = ""
+        if r.script:
+            script = os.path.relpath(os.path.normpath(os.path.join(os.path.dirname(r.snakefile), r.script)),
+                                     workflow.basedir)
+        out.append({"rule": r.name, "script": script, "patterns": [str(o) for o in r.output]})
+    return out
+
+
+def git_commit_of(root):
+    """HEAD of the repository (a param, so a new commit reruns the manifest)."""
+    from mhsurvey.provenance import git_state
+
+    return git_state(root)["commit"]
+
+

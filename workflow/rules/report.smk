@@ -14,35 +14,6 @@ OUTPUTS
     reports/<edition>.pdf   the same HTML printed to A4 by WeasyPrint
 """
 
-REPORT_EDITIONS = report_editions("config/report.yaml")  # file stem -> language
-
-
-wildcard_constraints:
-    edition="|".join(REPORT_EDITIONS),
-
-
-REPORT_TEMPLATES = sorted(
-    str(p) for p in Path(workflow.basedir, "reports", "templates").rglob("*") if p.is_file()
-)
-
-
-def report_survey_inputs(wildcards):
-    """Every results file of every survey that the report reads."""
-    files = []
-    for survey in SURVEYS:
-        files += [
-            f"results/{survey}/01_clean/cleaning_summary.json",
-            f"results/{survey}/01_clean/exclusions.csv",
-            f"results/{survey}/02_scores/sensitivity.csv",
-            f"results/{survey}/03_reliability/reliability.csv",
-            f"results/{survey}/04_estimates/estimates.csv",
-            f"results/{survey}/04_estimates/subgroup_tests.csv",
-            f"results/{survey}/04_estimates/margins_table.csv",
-            f"results/{survey}/05_figures/figures.csv",
-        ]
-    return files
-
-
 rule report_html:
     input:
         results=report_survey_inputs,
