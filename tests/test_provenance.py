@@ -51,3 +51,15 @@ def test_manifest_is_reproducible(built):
                            "results/manifest.json"], cwd=built, capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert path.read_bytes() == before
+
+
+def test_snakemake_report_marks_the_main_outputs(built, tmp_path):
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    out = tmp_path / "snakemake_report.html"
+    proc = subprocess.run([str(bin_dir / "snakemake"), "--report", str(out)], cwd=built,
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = out.read_text(encoding="utf-8", errors="replace")
+    for name in ("rapport.pdf", "rapport.html", "manifest.json", "Rapport", "Provenance"):
+        assert name in text, name

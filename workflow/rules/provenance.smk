@@ -12,7 +12,7 @@ rule manifest:
         lock="requirements.lock",
         code=package_code("provenance.py", "io.py", "logs.py"),
     output:
-        manifest="results/manifest.json",
+        manifest=report("results/manifest.json", caption="../report/manifest.rst", category="Provenance"),
     params:
         inputs=manifest_inputs(),
         rules=manifest_rules(),

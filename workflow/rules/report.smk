@@ -25,7 +25,7 @@ rule report_html:
         templates=REPORT_TEMPLATES,
         code=package_code("report", "rounding.py", "config.py", "schemas.py", "errors.py", "logs.py"),
     output:
-        html="reports/{edition}.html",
+        html=report("reports/{edition}.html", caption="../report/report.rst", category="Rapport"),
     params:
         lang=lambda wildcards: REPORT_EDITIONS[wildcards.edition],
     log:
@@ -40,10 +40,10 @@ rule report_html:
 
 rule report_pdf:
     input:
-        html="reports/{edition}.html",
+        html=report("reports/{edition}.html", caption="../report/report.rst", category="Rapport"),
         code=package_code("report"),
     output:
-        pdf="reports/{edition}.pdf",
+        pdf=report("reports/{edition}.pdf", caption="../report/report.rst", category="Rapport"),
     log:
         "logs/report/{edition}_pdf.log",
     benchmark:
