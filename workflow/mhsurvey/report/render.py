@@ -263,10 +263,6 @@ class Edition:
                 raise InputDataError(f"report: figure {fid} ({survey}): file missing: {p}")
         alt = str(row[f"alt_{self.lang}"]) if f"alt_{self.lang}" in row else str(row["alt_no"])
         caption = str(row[f"caption_{self.lang}"])
-        base_n = row.get("base_n")
-        n_text = ""
-        if base_n is not None and not pd.isna(base_n) and str(base_n) != "":
-            n_text = f" (n\u00a0=\u00a0{self.num(base_n) if str(base_n).replace('.', '', 1).isdigit() else base_n})"
         data = pd.read_csv(csv_path)
         anchor = f"fig-{survey}-{slug(fid)}"
         synthetic = str(row.get("synthetic", "")).lower() in ("true", "1")
@@ -274,7 +270,7 @@ class Edition:
             f'<figure class="figure" id="{anchor}">',
             f'<img src="{data_uri(svg_path.read_bytes(), "image/svg+xml")}" alt="{html.escape(alt)}">',
             "<figcaption>",
-            f'<span class="fig-label">{self.s("figure")} {number}.</span> {html.escape(caption)}{html.escape(n_text)}',
+            f'<span class="fig-label">{self.s("figure")} {number}.</span> {html.escape(caption)}',
         ]
         if synthetic:
             parts.append(f' <span class="synthetic-tag">{self.s("synthetic_banner")}</span>')
@@ -291,22 +287,24 @@ class Edition:
         return Markup("".join(parts))
 
     def data_table(self, data: pd.DataFrame) -> str:
-        """An HTML table of a figure's data CSV (the numbers drawn), formatted with the filter."""
-        hide = set(self.cfg.get("figure_table", {}).get("hide_columns", []))
-        other = "_en" if self.lang == "no" else "_no"
-        cols = [c for c in data.columns if c not in hide and not c.endswith(other)]
-        head = "".join(f"<th scope=\"col\">{html.escape(c)}</th>" for c in cols)
+        """An HTML table of a figure's data CSV (the numbers drawn): the columns listed in
+        config/report.yaml ``figure_table.columns`` that the CSV has and that hold a value,
+        headed by the strings ``fig_col_<column>``; numbers through the one filter."""
+        wanted = [c for c in self.cfg["figure_table"]["columns"] if c in data.columns and data[c].notna().any()]
+        head = "".join(f'<th scope="col">{html.escape(self.s("fig_col_" + c))}</th>' for c in wanted)
         body = []
-        for rec in data[cols].to_dict("records"):
+        for rec in data[wanted].to_dict("records"):
             cells = []
-            for c in cols:
+            for c in wanted:
                 v = rec[c]
-                if isinstance(v, float) and ("pct" in c or c in ("moe", "moe_report")):
-                    cells.append(f'<td class="num">{self.pct_value(v) if "pct" in c else self.num(v, 1)}</td>')
-                elif isinstance(v, (int, float)) and not isinstance(v, bool) and not pd.isna(v):
-                    cells.append(f'<td class="num">{self.num(v, 0 if float(v).is_integer() else 1)}</td>')
+                if pd.isna(v):
+                    cells.append("<td></td>")
+                elif c in ("pct", "total_pct", "ref_pct"):
+                    cells.append(f'<td class="num">{self.pct_value(v)}</td>')
+                elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                    cells.append(f'<td class="num">{self.num(v)}</td>')
                 else:
-                    cells.append(f"<td>{'' if pd.isna(v) else html.escape(str(v))}</td>")
+                    cells.append(f"<td>{html.escape(str(v))}</td>")
             body.append("<tr>" + "".join(cells) + "</tr>")
         return f'<table class="data"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table>'
 
