@@ -89,3 +89,26 @@ def mini_settings() -> CleaningSettings:
         pseudonym_key="test-key-123", target_group=TargetGroup("direct_contact", (1,)),
         min_required_share=0.8,
     )
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    """The default target (every stage, figures and report) built once, in a scratch work directory
+    that links the repository's inputs; shared by the end-to-end tests."""
+    import os
+    import subprocess
+    import sys
+
+    if not (REPO / "data" / "synthetic" / "current_export.csv").exists():
+        pytest.skip("synthetic exports not generated")
+    work = tmp_path_factory.mktemp("pipeline")
+    for name in ("Snakefile", "workflow", "config", "data"):
+        (work / name).symlink_to(REPO / name)
+    (work / "reports").mkdir()
+    (work / "reports" / "templates").symlink_to(REPO / "reports" / "templates")
+    bin_dir = Path(sys.executable).parent
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
+    proc = subprocess.run([str(bin_dir / "snakemake"), "--cores", "2", "--quiet", "all"], cwd=work,
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
+    return work

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from .config import load_config
 
-REPORT_FILES = ("reports/rendered/report.html", "reports/rendered/report.pdf")
+REPORT_FILES = ("reports/rapport.html", "reports/rapport.pdf")
 
 
 def summary_lines(root: Path = Path(".")) -> list[str]:
@@ -30,7 +30,7 @@ def summary_lines(root: Path = Path(".")) -> list[str]:
         stages = sorted(p.name for p in (root / "results" / survey).glob("0*") if p.is_dir())
         lines.append(f"  results: results/{survey}/ ({', '.join(stages)})")
     reports = [f for f in REPORT_FILES if (root / f).exists()]
-    lines.append("report: " + (", ".join(reports) if reports else "not built yet (stage 06 is not part of this version)"))
+    lines.append("report: " + (", ".join(reports) if reports else "not built yet (run `make report`)"))
     return lines
 
 

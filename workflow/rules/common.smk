@@ -10,6 +10,7 @@ from pathlib import Path
 from mhsurvey.codedeps import code_inputs as _code_inputs
 from mhsurvey.config import validate_config
 from mhsurvey.configfiles import items_spec_path, validate_config_files
+from mhsurvey.report.editions import report_editions
 
 validate_config(config, source="config (config/config.yaml + --configfile/--config)")
 # Every file the config names (scoring, estimates, codebooks, simulation targets), at start-up too.
@@ -18,8 +19,12 @@ validate_config_files(config, cache=".snakemake/mhsurvey/validated.json")
 SURVEYS = sorted(config["surveys"])
 
 
+REPORT_EDITIONS = report_editions("config/report.yaml")  # file stem -> language
+
+
 wildcard_constraints:
     survey="|".join(SURVEYS),
+    edition="|".join(REPORT_EDITIONS),
 
 
 def survey_cfg(wildcards):
@@ -58,6 +63,9 @@ def final_targets():
             f"results/{survey}/04_estimates/margins_table.csv",
             f"results/{survey}/05_figures",
         ]
+    editions = report_editions("config/report.yaml", default_only=True)
+    targets += [f"reports/{stem}.{ext}" for stem in editions for ext in ("html", "pdf")]
+    targets.append("results/manifest.json")
     return targets
 
 
@@ -86,16 +94,67 @@ def code_inputs(script):
     return _code_inputs(script, REPO_ROOT)
 
 
-def package_code(*names):
-    """Deprecated hand-kept list of package modules; use code_inputs(script) instead.
+# ---- stage 06 (report) and provenance -------------------------------------------------------
 
-    Kept only until rules written against it on other branches are converted.
-    """
+REPORT_TEMPLATES = sorted(
+    str(p) for p in Path(workflow.basedir, "reports", "templates").rglob("*") if p.is_file()
+)
+
+
+def report_survey_inputs(wildcards):
+    """Every results file of every survey that the report reads."""
     files = []
-    for name in names:
-        path = Path(workflow.basedir) / "workflow" / "mhsurvey" / name
-        if path.is_dir():
-            files += sorted(str(p.relative_to(workflow.basedir)) for p in path.glob("*.py"))
-        else:
-            files.append(str(path.relative_to(workflow.basedir)))
+    for survey in SURVEYS:
+        files += [
+            f"results/{survey}/01_clean/cleaning_summary.json",
+            f"results/{survey}/01_clean/exclusions.csv",
+            f"results/{survey}/02_scores/sensitivity.csv",
+            f"results/{survey}/03_reliability/reliability.csv",
+            f"results/{survey}/04_estimates/estimates.csv",
+            f"results/{survey}/04_estimates/subgroup_tests.csv",
+            f"results/{survey}/04_estimates/margins_table.csv",
+            f"results/{survey}/05_figures",
+        ]
     return files
+
+
+INPUT_GLOBS = ("config/**/*.yaml", "config/**/*.mplstyle", "data/published/*.csv", "data/reference/*.csv",
+               "reports/templates/**/*", "workflow/**/*.py", "workflow/**/*.smk", "workflow/schemas/*.yaml",
+               "Snakefile", "requirements.lock")
+
+
+def manifest_inputs():
+    """Input files of the workflow (repository-relative), plus every survey's export and exclusion list."""
+    files = set()
+    for pattern in INPUT_GLOBS:
+        files.update(str(p) for p in Path(".").glob(pattern) if p.is_file() and "__pycache__" not in p.parts)
+    for survey in SURVEYS:
+        files.add(config["surveys"][survey]["export"])
+        if config["surveys"][survey].get("exclusions"):
+            files.add(config["surveys"][survey]["exclusions"])
+    return sorted(files)
+
+
+def manifest_rules():
+    """Every rule (included before this file) with its script and output patterns, as plain data."""
+    import os
+
+    out = []
+    for r in workflow.rules:
+        if r.name in ("all", "manifest") or not r.output:
+            continue
+        script = ""
+        if r.script:
+            script = os.path.relpath(os.path.normpath(os.path.join(os.path.dirname(r.snakefile), r.script)),
+                                     workflow.basedir)
+        out.append({"rule": r.name, "script": script, "patterns": [str(o) for o in r.output]})
+    return out
+
+
+def git_commit_of(root):
+    """HEAD of the repository (a param, so a new commit reruns the manifest)."""
+    from mhsurvey.provenance import git_state
+
+    return git_state(root)["commit"]
+
+

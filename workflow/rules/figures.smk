@@ -25,7 +25,7 @@ rule figures:
         schema="workflow/schemas/figures.schema.yaml",
         estimates_config=config["estimates_config"],
         scoring=config["scoring_config"],
-        code=package_code("figures", "codebook.py", "config.py", "dictionary.py", "io.py", "rounding.py", "schemas.py"),
+        code=code_inputs("workflow/scripts/figures.py"),
     output:
         figures=directory("results/{survey}/05_figures"),
     log:

@@ -1,0 +1,51 @@
+"""Build an edition of the report from the paths a rule gives (used by workflow/scripts/report_*.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from ..config import load_yaml_validated
+from .render import load_report_config, render_html, write_pdf
+from .results import SurveyPaths, SurveyResults
+
+
+def read_published(paths: Sequence[str | Path]) -> pd.DataFrame:
+    """The study's printed numbers (data/published/*.csv), stacked; ``id`` and ``pct`` as text."""
+    frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in paths]
+    return pd.concat(frames, ignore_index=True)
+
+
+def build_html(
+    report_config: str | Path,
+    estimates_config: str | Path,
+    scoring_config: str | Path,
+    main_config: Mapping[str, Any],
+    published: Sequence[str | Path],
+    css: str | Path,
+    results_root: str | Path,
+    lang: str,
+    root: str | Path = ".",
+) -> str:
+    """Render the ``lang`` edition to an HTML string from the results under ``results_root``."""
+    root = Path(root)
+    cfg = load_report_config(report_config)
+    est_cfg = load_yaml_validated(estimates_config, "estimates.schema.yaml")
+    scoring_cfg = yaml.safe_load(Path(scoring_config).read_text(encoding="utf-8"))
+    results = {
+        s: SurveyResults(s, SurveyPaths(Path(results_root) / s)) for s in sorted(main_config["surveys"])
+    }
+    return render_html(
+        cfg, results, est_cfg, scoring_cfg, read_published(published), main_config["project"], lang, root,
+        Path(css).read_text(encoding="utf-8"),
+    )
+
+
+def build_pdf(html_path: str | Path, pdf_path: str | Path) -> None:
+    """Render the HTML file to PDF (A4, print CSS of the HTML)."""
+    html_path = Path(html_path)
+    write_pdf(html_path.read_text(encoding="utf-8"), pdf_path, base_url=html_path.parent)

@@ -1,0 +1,169 @@
+"""Read-only access to the results of stages 01-05 for one survey, as the templates need them.
+
+Every number the report prints comes through :class:`SurveyResults`: an estimate is looked up by
+``(variable, category)`` in ``04_estimates/estimates.csv``, a subgroup test in
+``subgroup_tests.csv``; nothing is recomputed here.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..errors import InputDataError
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One row of estimates.csv as the report uses it (``pct`` in points, unrounded)."""
+
+    variable: str
+    category: str
+    label_no: str
+    label_en: str
+    category_label_no: str
+    category_label_en: str
+    pct: float | None
+    count: int | None
+    base_n: int
+    moe_report: float | None
+    suppressed: bool
+
+    def label(self, lang: str = "no") -> str:
+        """Label of the variable (item or option label for grids and multi-select)."""
+        return self.label_no if lang == "no" else self.label_en
+
+    def category_label(self, lang: str = "no") -> str:
+        """Label of the category."""
+        return self.category_label_no if lang == "no" else self.category_label_en
+
+
+def _opt_int(v: Any) -> int | None:
+    return None if pd.isna(v) else int(v)
+
+
+def _opt_float(v: Any) -> float | None:
+    return None if pd.isna(v) else float(v)
+
+
+@dataclass(frozen=True)
+class SurveyPaths:
+    """Where the results of one survey are (``results/<survey>/``)."""
+
+    root: Path
+
+    @property
+    def estimates(self) -> Path:
+        return self.root / "04_estimates" / "estimates.csv"
+
+    @property
+    def subgroup_tests(self) -> Path:
+        return self.root / "04_estimates" / "subgroup_tests.csv"
+
+    @property
+    def margins(self) -> Path:
+        return self.root / "04_estimates" / "margins_table.csv"
+
+    @property
+    def reliability(self) -> Path:
+        return self.root / "03_reliability" / "reliability.csv"
+
+    @property
+    def sensitivity(self) -> Path:
+        return self.root / "02_scores" / "sensitivity.csv"
+
+    @property
+    def cleaning_summary(self) -> Path:
+        return self.root / "01_clean" / "cleaning_summary.json"
+
+    @property
+    def exclusions(self) -> Path:
+        return self.root / "01_clean" / "exclusions.csv"
+
+    @property
+    def figures(self) -> Path:
+        return self.root / "05_figures" / "figures.csv"
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise InputDataError(f"report input missing: {path}")
+    return pd.read_csv(path, dtype={"category": "string", "level": "string"}, keep_default_na=True)
+
+
+class SurveyResults:
+    """The results tables of one survey, loaded once, with lookups by key."""
+
+    def __init__(self, survey: str, paths: SurveyPaths) -> None:
+        self.survey = survey
+        self.paths = paths
+        self.estimates = _read_csv(paths.estimates)
+        self.subgroups = _read_csv(paths.subgroup_tests)
+        self.margins = _read_csv(paths.margins)
+        self.reliability = _read_csv(paths.reliability)
+        self.sensitivity = _read_csv(paths.sensitivity)
+        self.exclusions = _read_csv(paths.exclusions)
+        self.figures = _read_csv(paths.figures)
+        self.summary: Mapping[str, Any] = json.loads(paths.cleaning_summary.read_text(encoding="utf-8"))
+        self._subgroup_index: dict[tuple[str, str, str], Any] | None = None
+        self._index = {
+            (str(r.variable), str(r.category)): i for i, r in enumerate(self.estimates.itertuples(index=False))
+        }
+
+    @property
+    def synthetic(self) -> bool:
+        """True when cleaning recorded the synthetic-data marker for this survey's export."""
+        return bool(self.summary.get("data", {}).get("synthetic", False))
+
+    def has(self, variable: str, category: str = "1") -> bool:
+        """True if estimates.csv has the row ``(variable, category)``."""
+        return (variable, str(category)) in self._index
+
+    def estimate(self, variable: str, category: str = "1") -> Estimate:
+        """The estimate of ``category`` of ``variable``; a missing row stops with its key."""
+        key = (variable, str(category))
+        if key not in self._index:
+            raise InputDataError(
+                f"report: no estimate for variable {variable!r}, category {category!r} "
+                f"(file {self.paths.estimates})"
+            )
+        r = self.estimates.iloc[self._index[key]]
+        return Estimate(
+            variable=variable,
+            category=str(category),
+            label_no=str(r["label_no"]),
+            label_en=str(r["label_en"]),
+            category_label_no=str(r["category_label_no"]),
+            category_label_en=str(r["category_label_en"]),
+            pct=_opt_float(r["pct"]),
+            count=_opt_int(r["count"]),
+            base_n=int(r["base_n"]),
+            moe_report=_opt_float(r["moe_report"]),
+            suppressed=bool(r["suppressed"]),
+        )
+
+    def variables(self, patterns: Sequence[str], category: str = "1") -> list[str]:
+        """Variables (in estimates order) matching any glob in ``patterns`` that have ``category``."""
+        seen: list[str] = []
+        for var, cat in self._index:
+            if cat == str(category) and var not in seen and any(fnmatch.fnmatchcase(var, p) for p in patterns):
+                seen.append(var)
+        return seen
+
+    def subgroup_rows(self, variable: str, category: str, breakdown: str) -> pd.DataFrame:
+        """Rows of subgroup_tests.csv for one outcome category and one breakdown, in table order."""
+        if self._subgroup_index is None:
+            self._subgroup_index = self.subgroups.groupby(["variable", "category", "breakdown"], sort=False).indices
+        positions = self._subgroup_index.get((variable, str(category), breakdown), [])
+        return self.subgroups.iloc[positions].reset_index(drop=True)
+
+    def figure_rows(self, section: str) -> pd.DataFrame:
+        """Rows of the figure index (05_figures/figures.csv) of one section, in catalogue order."""
+        f = self.figures
+        return f[f["section"].astype(str) == str(section)].sort_values("order", kind="stable")
