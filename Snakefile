@@ -14,6 +14,7 @@ include: "workflow/rules/score.smk"
 include: "workflow/rules/reliability.smk"
 include: "workflow/rules/estimates.smk"
 include: "workflow/rules/simulate.smk"
+include: "workflow/rules/audit.smk"
 
 
 rule all:

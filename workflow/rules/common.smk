@@ -52,6 +52,7 @@ def final_targets():
             f"results/{survey}/04_estimates/subgroup_tests.csv",
             f"results/{survey}/04_estimates/margins_table.csv",
         ]
+    targets += ["reports/reproduction.csv", "results/audit/reproduction_summary.csv", "results/audit/errata.csv"]
     return targets
 
 
