@@ -138,6 +138,11 @@ class Resolver:
     def __init__(self, crosswalk: Mapping[str, Any], vocab: pd.DataFrame) -> None:
         self.cw = crosswalk
         self.vocab = vocab
+        self._var_by_label: dict[tuple[str, str, str], set[str]] = {}
+        self._cat_by_label: dict[tuple[str, str, str], set[str]] = {}
+        for r in vocab.itertuples(index=False):
+            self._var_by_label.setdefault((r.survey, r.measure, r.label_no), set()).add(r.variable)
+            self._cat_by_label.setdefault((r.survey, r.variable, r.category_label_no), set()).add(r.category)
         self.explicit_rows: dict[str, Any] = dict(crosswalk["rows"])
         self.explicit_reasons: dict[str, tuple[str, str]] = {}
         for entry in crosswalk["not_reproducible"]["ids"]:
@@ -159,8 +164,7 @@ class Resolver:
         mapped = self.cw["items"].get(measure, {}).get(item)
         if mapped:
             return mapped, cats
-        hit = self.vocab[(self.vocab["survey"] == survey) & (self.vocab["measure"] == measure)
-                         & (self.vocab["label_no"] == item)]["variable"].unique()
+        hit = sorted(self._var_by_label.get((survey, measure, item), ()))
         if len(hit) != 1:
             raise ConfigError(
                 f"crosswalk: published id {row['id']}: item {item!r} of measure {measure!r} matches "
@@ -172,8 +176,7 @@ class Resolver:
         label = row["category"]
         if label in cats:
             return _category(cats[label])
-        hit = self.vocab[(self.vocab["survey"] == row["survey"]) & (self.vocab["variable"] == variable)
-                         & (self.vocab["category_label_no"] == label)]["category"].unique()
+        hit = sorted(self._cat_by_label.get((row["survey"], variable, label), ()))
         if len(hit) != 1:
             raise ConfigError(
                 f"crosswalk: published id {row['id']}: category {label!r} matches {len(hit)} categories "
@@ -254,8 +257,7 @@ class Resolver:
         comp = self.cw["composition"]
         if row["measure"] == comp["measure"] and row["category"] == comp["category"]:
             variable = row["subgroup_var"]
-            hit = self.vocab[(self.vocab["survey"] == row["survey"]) & (self.vocab["variable"] == variable)
-                             & (self.vocab["category_label_no"] == row["subgroup_level"])]["category"].unique()
+            hit = sorted(self._cat_by_label.get((row["survey"], variable, row["subgroup_level"]), ()))
             if len(hit) != 1:
                 raise ConfigError(f"crosswalk: published id {row['id']}: sample level {row['subgroup_level']!r} "
                                   f"matches {len(hit)} codes of {variable!r}")

@@ -97,27 +97,38 @@ def _disjoint(a: tuple[frozenset, bool], b: tuple[frozenset, bool]) -> bool:
     return not (ca & cb)
 
 
+def _best_disjoint_family(cand: Sequence, tolerance: float) -> tuple[float, tuple]:
+    """The family (>= 2 members) of pairwise disjoint candidates maximising ``sum(pct) - tolerance * k``,
+    found depth-first over compatible sets; returns ``(score, family)``."""
+    n = len(cand)
+    ok = [[_disjoint((a.codes, a.complement), (b.codes, b.complement)) for b in cand] for a in cand]
+    best: list = [-math.inf, ()]
+
+    def search(start: int, chosen: tuple[int, ...], score: float) -> None:
+        if len(chosen) >= 2 and score > best[0] + 1e-9:
+            best[0], best[1] = score, tuple(cand[i] for i in chosen)
+        for j in range(start, n):
+            if all(ok[j][i] for i in chosen):
+                search(j + 1, chosen + (j,), score + cand[j].pct - tolerance)
+
+    search(0, (), 0.0)
+    return best[0], best[1]
+
+
 # --------------------------------------------------------------------------- checks
 def check_category_sums(facts: pd.DataFrame, tolerance_per_category: float = 0.5) -> list[Finding]:
     """Disjoint categories of one question and group whose printed shares exceed 100 beyond rounding.
 
     For each (survey, variable, breakdown, level) the family of pairwise disjoint category sets
-    with the largest ``sum(pct) - tolerance * k`` is found (exhaustive search); it is an erratum
+    with the largest ``sum(pct) - tolerance * k`` is found (depth-first search over compatible sets); it is an erratum
     when that exceeds 100 (each printed share is at most 0.5 above its true value).
     """
     out = []
     for (survey, variable, breakdown, level), g in facts.groupby(["survey", "variable", "breakdown", "level"], sort=True):
         cand = list(g.drop_duplicates(["codes", "complement", "pct"]).itertuples())
-        if len(cand) < 2 or len(cand) > 14:
+        if len(cand) < 2:
             continue
-        best, best_family = -math.inf, ()
-        for k in range(2, len(cand) + 1):
-            for fam in itertools.combinations(cand, k):
-                if all(_disjoint((a.codes, a.complement), (b.codes, b.complement))
-                       for a, b in itertools.combinations(fam, 2)):
-                    score = sum(f.pct for f in fam) - tolerance_per_category * k
-                    if score > best + 1e-9:
-                        best, best_family = score, fam
+        best, best_family = _best_disjoint_family(cand, tolerance_per_category)
         if best > 100 + 1e-9:
             fam = best_family
             total = sum(f.pct for f in fam)
@@ -173,13 +184,13 @@ def check_subgroup_averages(facts: pd.DataFrame, composition: pd.DataFrame, slac
         if covered < min_coverage:
             continue
         rest = max(0.0, 1.0 - covered)
-        lo = sum(wt * (p - 0.5) for wt, p in zip(weights, g["pct"])) - slack
-        hi = sum(wt * (p + 0.5) for wt, p in zip(weights, g["pct"])) + 100.0 * rest + slack
-        point = sum(wt * p for wt, p in zip(weights, g["pct"])) / covered
+        lo = sum(wt * (p - 0.5) for wt, p in zip(weights, g["pct"], strict=True)) - slack
+        hi = sum(wt * (p + 0.5) for wt, p in zip(weights, g["pct"], strict=True)) + 100.0 * rest + slack
+        point = sum(wt * p for wt, p in zip(weights, g["pct"], strict=True)) / covered
         for T, trows in tot.groupby("pct"):
             if T + 0.5 >= lo and T - 0.5 <= hi:
                 continue
-            levels = ", ".join(f"{lv} {_fmt(p)} %" for lv, p in zip(g["level"], g["pct"]))
+            levels = ", ".join(f"{lv} {_fmt(p)} %" for lv, p in zip(g["level"], g["pct"], strict=True))
             ids = tuple(trows["id"]) + tuple(g["id"])
             cat = g["category"].iloc[0]
             measure = g["measure"].iloc[0]
@@ -335,7 +346,7 @@ def check_nesting(facts: pd.DataFrame, nested: Sequence[Mapping], tolerance: flo
                 printed=f"{pair['inner_no']} {_fmt(head['pct_in'])} % > {pair['outer_no']} {_fmt(head['pct_out'])} % ({where})",
                 check=(f"{pair['inner']} > {pair['outer']} + {tolerance} in {len(g)} printed group(s) of {survey}; "
                        f"the manual nests them ({pair['source']})"),
-                evidence_ids=tuple(itertools.chain.from_iterable(zip(g["id_in"], g["id_out"])))[:24],
+                evidence_ids=tuple(itertools.chain.from_iterable(zip(g["id_in"], g["id_out"], strict=True)))[:24],
                 pipeline_action=(f"the pipeline reproduces the printed numbers with the report rule and reports the "
                                  f"manual rule ({pair['inner'].replace('_report', '_standard')}, nested) beside it "
                                  f"(estimates.csv, sensitivity.csv)"),

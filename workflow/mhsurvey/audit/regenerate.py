@@ -57,6 +57,13 @@ class Results:
     reliability: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
 
+    def rows_of(self, table: str, variable: str) -> pd.DataFrame:
+        """Rows of ``estimates`` / ``subgroup_tests`` for one variable (indexed once, then cached)."""
+        cache = self.__dict__.setdefault("_by_variable", {})
+        if table not in cache:
+            cache[table] = {v: g for v, g in getattr(self, table).groupby("variable", sort=False)}
+        return cache[table].get(variable, getattr(self, table).iloc[0:0])
+
 
 def read_results(paths: Mapping[str, str | Path]) -> Results:
     """Read one survey's tables: keys estimates, subgroup_tests, margins, cleaning[, reliability,
@@ -89,15 +96,15 @@ def cell_counts(cell: Cell, results: Mapping[str, Results], where: str) -> tuple
     res = results[cell.survey]
     keys = list(cell.category.keys)
     if not cell.breakdown:
-        t = res.estimates
-        rows = t[(t["variable"] == cell.variable) & (t["category"].isin(keys))]
+        t = res.rows_of("estimates", cell.variable)
+        rows = t[t["category"].isin(keys)]
         if len(rows) != len(keys):
             raise AuditError(f"{where}: estimates.csv has {len(rows)} of the {len(keys)} categories {keys} of "
                              f"{cell.variable!r}", file=f"results/{cell.survey}/04_estimates/estimates.csv",
                              column="variable", value=cell.variable)
         return float(rows["count"].sum()), float(rows["base_n"].iloc[0])
-    t = res.subgroup_tests
-    rows = t[(t["variable"] == cell.variable) & (t["breakdown"] == cell.breakdown)
+    t = res.rows_of("subgroup_tests", cell.variable)
+    rows = t[(t["breakdown"] == cell.breakdown)
              & (t["level_label_no"].isin(cell.levels)) & (t["category"].isin(keys))]
     if len(rows) != len(keys) * len(cell.levels):
         raise AuditError(f"{where}: subgroup_tests.csv has {len(rows)} of {len(keys) * len(cell.levels)} rows "
