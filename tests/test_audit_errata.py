@@ -23,7 +23,7 @@ F = frozenset
 
 def facts(rows: list[tuple]) -> pd.DataFrame:
     """(id, variable, breakdown, level, codes, complement, pct, category) -> a facts frame."""
-    out = [(pid, "current", "2.7", "text", "m", var, bd, lv, codes, comp, pct, cat)
+    out = [(pid, "current", "2.7", "text", "m", var, bd, lv, codes, comp, pct, cat, "item")
            for pid, var, bd, lv, codes, comp, pct, cat in rows]
     return pd.DataFrame(out, columns=FACT_COLUMNS)
 

@@ -16,22 +16,12 @@ Method: docs/audit.md.
 """
 
 
-def audit_inputs(wildcards):
-    """Per-survey stage outputs, named <table>_<survey> so the script can pick them up."""
-    files = {"reliability_current": "results/current/03_reliability/reliability.csv"}
-    for s in SURVEYS:
-        files[f"estimates_{s}"] = f"results/{s}/04_estimates/estimates.csv"
-        files[f"subgroup_tests_{s}"] = f"results/{s}/04_estimates/subgroup_tests.csv"
-        files[f"margins_{s}"] = f"results/{s}/04_estimates/margins_table.csv"
-        files[f"cleaning_{s}"] = f"results/{s}/01_clean/cleaning_summary.json"
-        files[f"sensitivity_{s}"] = f"results/{s}/02_scores/sensitivity.csv"
-        files[f"codebook_{s}"] = config["surveys"][s]["codebook"]
-    return files
+from mhsurvey.audit.run import rule_inputs as audit_inputs
 
 
 rule audit:
     input:
-        unpack(audit_inputs),
+        unpack(lambda wildcards: audit_inputs(SURVEYS, config)),
         published=sorted(str(p.relative_to(workflow.basedir)) for p in Path(workflow.basedir, "data", "published").glob("*.csv")),
         crosswalk="config/crosswalk.yaml",
         settings=config["estimates_config"],

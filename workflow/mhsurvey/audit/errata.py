@@ -55,7 +55,7 @@ def _fmt(x: float) -> str:
 
 # --------------------------------------------------------------------------- facts
 FACT_COLUMNS = ["id", "survey", "section", "source", "measure", "variable", "breakdown", "level", "codes",
-                "complement", "pct", "category"]
+                "complement", "pct", "category", "item"]
 
 
 def facts_frame(published: pd.DataFrame, resolutions: Sequence[Resolution], vocab: pd.DataFrame) -> pd.DataFrame:
@@ -80,7 +80,7 @@ def facts_frame(published: pd.DataFrame, resolutions: Sequence[Resolution], voca
             codes |= code_of.get((cell.survey, cell.variable, key), frozenset({key}))
         rows.append((row["id"], cell.survey, row["section"], row["source"], row["measure"], cell.variable,
                      cell.breakdown, "+".join(cell.levels), codes, cell.category.complement, value,
-                     row["category"]))
+                     row["category"], row["item"] if row["item"] != "prevalence" else row["measure"]))
     return pd.DataFrame(rows, columns=FACT_COLUMNS)
 
 
@@ -143,9 +143,9 @@ def check_category_sums(facts: pd.DataFrame, tolerance_per_category: float = 0.5
                 pipeline_action=("kept as printed in data/published; the pipeline reports its own shares "
                                  "(estimates.csv), which sum to 100; reproduction.csv flags these rows in "
                                  "column inconsistent"),
-                text_no=(f"Rapporten oppgir for «{fam[0].measure}» ({where}) {parts}, til sammen "
+                text_no=(f"Rapporten oppgir for «{fam[0].item}» ({where}) {parts}, til sammen "
                          f"{_fmt(total)} %, mer enn 100 % selv med avrunding; minst ett av tallene er feil."),
-                text_en=(f"For '{fam[0].measure}' ({where_en}) the report prints {parts}, {_fmt(total)} % in total, "
+                text_en=(f"For '{fam[0].item}' ({where_en}) the report prints {parts}, {_fmt(total)} % in total, "
                          f"more than 100 % even allowing for rounding; at least one of the numbers is wrong."),
             ))
     return out
@@ -193,7 +193,7 @@ def check_subgroup_averages(facts: pd.DataFrame, composition: pd.DataFrame, slac
             levels = ", ".join(f"{lv} {_fmt(p)} %" for lv, p in zip(g["level"], g["pct"], strict=True))
             ids = tuple(trows["id"]) + tuple(g["id"])
             cat = g["category"].iloc[0]
-            measure = g["measure"].iloc[0]
+            measure = g["item"].iloc[0]
             out.append(Finding(
                 kind="subgroup_average", section=g["section"].iloc[0],
                 printed=f"{cat}: {levels}; totalt {_fmt(T)} %",
@@ -291,8 +291,10 @@ def check_figure_numbers(index: pd.DataFrame) -> list[Finding]:
             evidence_ids=ids,
             pipeline_action=("the pipeline numbers figures from its own catalogue (unique figure ids); the study's "
                              "number is kept as study_figure with a note"),
-            text_no=f"Figurnummeret «{fig}» er brukt flere ganger, for ulike figurer ({desc}).",
-            text_en=f"The figure number '{fig}' is used more than once, for different figures ({desc}).",
+            text_no=(f"Figurnummeret «{fig}» er brukt for ulike figurer i avsnitt "
+                     f"{' og '.join(dict.fromkeys(uses['section']))}."),
+            text_en=(f"The figure number '{fig}' is used for different figures in sections "
+                     f"{' and '.join(dict.fromkeys(uses['section']))}."),
         ))
     return out
 

@@ -154,6 +154,7 @@ def _block(df: pd.DataFrame, scope: str, key: str) -> dict:
     return dict(scope=scope, key=key, n_mapped=n_mapped, n_within=n_within,
                 share_within=round(n_within / n_mapped, 4) if n_mapped else math.nan,
                 n_not_reproducible=int((df["status"] == "not_reproducible").sum()),
+                n_outside_flagged=int(((mapped["within"] == 0) & (mapped["inconsistent"] != "")).sum()),
                 max_abs_difference=float(worst["abs_difference"]) if worst is not None else math.nan,
                 max_abs_difference_id=str(worst["id"]) if worst is not None else "")
 
@@ -175,9 +176,10 @@ def summary_table(repro: pd.DataFrame, n_largest: int = 20) -> pd.DataFrame:
     for _, r in worst.iterrows():
         rows.append(dict(scope="largest_deviation", key=r["id"], n_mapped=1, n_within=int(r["within"]),
                          share_within=float(r["within"]), n_not_reproducible=0,
+                         n_outside_flagged=int(r["within"] == 0 and r["inconsistent"] != ""),
                          max_abs_difference=float(r["abs_difference"]), max_abs_difference_id=r["id"]))
     return pd.DataFrame(rows, columns=["scope", "key", "n_mapped", "n_within", "share_within", "n_not_reproducible",
-                                       "max_abs_difference", "max_abs_difference_id"])
+                                       "n_outside_flagged", "max_abs_difference", "max_abs_difference_id"])
 
 
 def summary_docs() -> list[ColumnDoc]:
@@ -191,6 +193,8 @@ def summary_docs() -> list[ColumnDoc]:
         "share_within": ("float", "n_within / n_mapped. Synthetic data: a calibration check of the generator; "
                                   "real data: the reproduction rate of the study"),
         "n_not_reproducible": ("integer", "published numbers in the scope listed as not reproducible"),
+        "n_outside_flagged": ("integer", "outside rows whose printed number is itself flagged by an erratum "
+                                         "(reproduction.csv inconsistent): a deviation explained by the study"),
         "max_abs_difference": ("float", "largest |published - regenerated| in the scope (points)"),
         "max_abs_difference_id": ("string", "published id of that largest difference"),
     })
