@@ -116,6 +116,11 @@ def test_ambiguous_or_unresolvable_rows_are_errors(crosswalk, vocab):
     with pytest.raises(ConfigError, match="no breakdowns entry for 'age'"):
         resolver.resolve(_row(subgroup_var="age", subgroup_level="30-39"))
     assert resolver.resolve(_row()).target.describe() == "estimates:trust_category=high"
+    cw = copy.deepcopy(crosswalk)
+    cw["items"]["safety"]["Føler seg trygg på fritiden"] = "no_such_column"
+    with pytest.raises(ConfigError, match="'no_such_column' is not a codebook column"):
+        Resolver(cw, vocab).resolve(_row(measure="safety", item="Føler seg trygg på fritiden",
+                                         category="Helt eller delvis enig"))
 
 
 def test_schema_rejects_unknown_keys_and_reasons(crosswalk):

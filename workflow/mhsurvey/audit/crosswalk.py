@@ -140,6 +140,7 @@ class Resolver:
         self.vocab = vocab
         self._var_by_label: dict[tuple[str, str, str], set[str]] = {}
         self._cat_by_label: dict[tuple[str, str, str], set[str]] = {}
+        self._variables = set(zip(vocab["survey"], vocab["variable"], strict=True))
         for r in vocab.itertuples(index=False):
             self._var_by_label.setdefault((r.survey, r.measure, r.label_no), set()).add(r.variable)
             self._cat_by_label.setdefault((r.survey, r.variable, r.category_label_no), set()).add(r.category)
@@ -177,6 +178,12 @@ class Resolver:
         if label in cats:
             return _category(cats[label])
         hit = sorted(self._cat_by_label.get((row["survey"], variable, label), ()))
+        if (row["survey"], variable) not in self._variables:
+            raise ConfigError(
+                f"crosswalk: published id {row['id']}: {variable!r} is not a codebook column of survey "
+                f"{row['survey']!r}; a classification column needs its categories in categories.{row['measure']} "
+                "or prevalence"
+            )
         if len(hit) != 1:
             raise ConfigError(
                 f"crosswalk: published id {row['id']}: category {label!r} matches {len(hit)} categories "
