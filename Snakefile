@@ -17,6 +17,7 @@ include: "workflow/rules/score.smk"
 include: "workflow/rules/reliability.smk"
 include: "workflow/rules/estimates.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/audit.smk"
 include: "workflow/rules/report.smk"
 # Last: the manifest lists every rule included before it.
 include: "workflow/rules/provenance.smk"

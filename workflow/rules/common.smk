@@ -63,6 +63,7 @@ def final_targets():
             f"results/{survey}/04_estimates/margins_table.csv",
             f"results/{survey}/05_figures",
         ]
+    targets += ["reports/reproduction.csv", "results/audit/reproduction_summary.csv", "results/audit/errata.csv"]
     editions = report_editions("config/report.yaml", default_only=True)
     targets += [f"reports/{stem}.{ext}" for stem in editions for ext in ("html", "pdf")]
     targets.append("results/manifest.json")
