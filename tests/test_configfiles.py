@@ -65,6 +65,13 @@ def test_every_referenced_file_is_listed():
     assert items_spec_path("config/simulation/former.yaml") == "config/simulation/former_items.yaml"
 
 
+def test_a_stage_config_key_needs_its_schema(tmp_path, monkeypatch):
+    monkeypatch.chdir(REPO)
+    config = {**_config(), "nonexistent_config": "config/estimates.yaml"}
+    with pytest.raises(ConfigError, match=r"nonexistent_config: no schema workflow/schemas/nonexistent.schema.yaml"):
+        referenced_files(config)
+
+
 def test_the_shipped_config_files_are_valid(monkeypatch):
     monkeypatch.chdir(REPO)
     assert len(validate_config_files(_config())) == 8

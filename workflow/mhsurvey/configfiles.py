@@ -9,6 +9,7 @@ config key                     file                             checks
 =============================  ===============================  ===================================
 ``scoring_config``             ``config/scoring.yaml``          ``scoring.schema.yaml`` + rule cross-checks
 ``estimates_config``           ``config/estimates.yaml``        ``estimates.schema.yaml``
+``<name>_config`` (any)        the file it names                ``<name>.schema.yaml``
 ``surveys.<s>.codebook``       ``config/codebook/<s>.yaml``     ``codebook.schema.yaml`` + cross-references
 ``simulation.<s>``             ``config/simulation/<s>.yaml``   ``simulation.schema.yaml``
 (beside ``simulation.<s>``)    ``<s>_items.yaml``               ``simulation_items.schema.yaml``
@@ -54,9 +55,18 @@ def items_spec_path(simulation_config: str | Path) -> str:
 
 
 def referenced_files(config: Mapping[str, Any]) -> list[ConfigFile]:
-    """Every file the (already validated) main config points to, in a fixed order."""
-    files = [ConfigFile("scoring_config", config["scoring_config"], "scoring.schema.yaml"),
-             ConfigFile("estimates_config", config["estimates_config"], "estimates.schema.yaml")]
+    """Every file the (already validated) main config points to, in a fixed order.
+
+    A top-level key ``<name>_config`` names a stage config validated against
+    ``<name>.schema.yaml`` (``scoring_config`` -> ``scoring.schema.yaml``), so a new stage config
+    is validated as soon as its key and schema exist; a key without a schema stops the run.
+    """
+    files = []
+    for key in sorted(k for k in config if k.endswith("_config") and config[k] is not None):
+        schema = f"{key.removesuffix('_config')}.schema.yaml"
+        if not (SCHEMA_DIR / schema).is_file():
+            raise ConfigError(f"{key}: no schema workflow/schemas/{schema} to validate {config[key]} against")
+        files.append(ConfigFile(key, str(config[key]), schema))
     for survey, cfg in sorted(config["surveys"].items()):
         files.append(ConfigFile(f"surveys.{survey}.codebook", cfg["codebook"], "codebook.schema.yaml"))
     for survey, path in sorted((config.get("simulation") or {}).items()):
