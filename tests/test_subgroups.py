@@ -12,7 +12,7 @@ import pytest
 from scipy.stats import chi2_contingency, norm
 from statsmodels.stats.contingency_tables import Table
 from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import proportions_ztest
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from mhsurvey.codebook import parse_codebook
 from mhsurvey.errors import ConfigError
@@ -475,3 +475,31 @@ def test_a_named_level_without_respondents_is_shown_with_n_zero():
     nobody = sub[sub["level"] == "0"]
     assert len(nobody) and (nobody["n"] == 0).all() and (nobody["withheld"] == "n_zero").all()
     assert (nobody["tested"] == 0).all() and (nobody["level_label_no"] == "Nei").all()
+
+
+def test_array_table_equals_the_per_row_statsmodels_reference():
+    # every row of the vectorised table against one scalar statsmodels call per row and per family
+    sig = {"alpha": 0.05, "adjust": "holm", "min_n": 30, "min_expected": 5, "chi2_min_expected": 0}
+    est, sub = _run(_settings(significance=sig), small_cells=True)
+    assert (sub["tested"] == 1).sum() > 5 and (sub["withheld"] != "").sum() > 5
+    for _, fam in sub.groupby(["variable", "category", "breakdown"], sort=False):
+        p_ref = np.full(len(fam), np.nan)
+        for i, r in enumerate(fam.itertuples()):
+            lo, hi = proportion_confint(int(r.count), int(r.n), alpha=0.05, method="wilson") if r.n else (np.nan,) * 2
+            if r.n:
+                assert (r.wilson_low, r.wilson_high) == pytest.approx((100 * lo, 100 * hi), abs=1e-12)
+            if r.tested:
+                z, p = proportions_ztest([r.count, r.total_count - r.count], [r.n, r.total_n - r.n])
+                assert abs(r.z - z) <= 1e-12 and abs(r.p_value - p) <= 1e-12
+                p_ref[i] = p
+            else:
+                assert np.isnan(r.z) and np.isnan(r.p_value) and r.withheld != ""
+        ok = ~np.isnan(p_ref)
+        holm = np.full(len(fam), np.nan)
+        bh = np.full(len(fam), np.nan)
+        if ok.any():
+            holm[ok] = multipletests(p_ref[ok], method="holm")[1]
+            bh[ok] = multipletests(p_ref[ok], method="fdr_bh")[1]
+        assert np.allclose(fam["p_holm"], holm, atol=1e-12, equal_nan=True)
+        assert np.allclose(fam["p_bh"], bh, atol=1e-12, equal_nan=True)
+        assert (fam["family_size"] == ok.sum()).all()

@@ -10,9 +10,12 @@ REQUIRED INPUTS
                                               status; stage 02 publishes them from config/scoring.yaml)
     data/reference/ssb.csv                    SSB population reference values
 OUTPUTS (results/<survey>/04_estimates/, each with a .dictionary.csv)
-    estimates.csv        count, base, %, report-style and exact margins, Wilson CI, SSB comparison
+    estimates.csv        count, base, %, report-style and exact margins, Wilson CI, SSB comparison,
+                         estimable/reason (an outcome without valid answers is listed, not fatal)
     subgroup_tests.csv   every outcome category x breakdown level: estimate, difference to total,
-                         z vs rest, Holm/BH p, n<30 flag, chi-square of the table, suppression flag
+                         z vs rest, Holm/BH p, n<30 flag, withheld (rule that withheld the test:
+                         n_zero, subgroup_n, rest_n, expected_count, ...), chi-square of the table
+                         (chi2_withheld), suppression flag, English labels
     margins_table.csv    Vedlegg 3 table (rows n, columns p) with the z used
 """
 
