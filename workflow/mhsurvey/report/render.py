@@ -27,7 +27,7 @@ from ..errors import ConfigError, InputDataError
 from .narrative import NarrativeSettings, subgroup_paragraph
 from .numbers import estimate_text, format_number, format_percent, format_points
 from .phrasing import Vocabulary, share_phrase, vocabulary_from_config
-from .results import Estimate, SurveyResults
+from .results import AuditResults, Estimate, SurveyResults
 
 REPORT_SCHEMA = "report.schema.yaml"
 
@@ -140,6 +140,14 @@ class Edition:
 
     def num(self, x: Any, digits: int = 0) -> str:
         return format_number(x, digits, self.lang)
+
+    def value(self, x: Any, digits: int = 0) -> str:
+        """A number through the filter; a value that is not a number (a printed range such as
+        "14-17") as it is."""
+        try:
+            return self.num(float(x), digits)
+        except (TypeError, ValueError):
+            return "" if x is None else str(x)
 
     def pct_value(self, x: Any, digits: int = 0) -> str:
         return format_percent(x, digits, self.lang)
@@ -482,6 +490,7 @@ def render_html(
     lang: str,
     root: Path,
     css: str,
+    audit: AuditResults | None = None,
 ) -> str:
     """Render the edition ``lang`` to one HTML string (two passes, see the module docstring)."""
     env = make_environment(root / "reports" / "templates")
@@ -491,7 +500,7 @@ def render_html(
     for _ in range(2):
         edition = Edition(cfg, results, estimates_cfg, lang, root, figs, tabs, scoring_cfg, published)
         text = template.render(
-            e=edition, cfg=cfg, outline=cfg["outline"], project=project, lang=lang, css=Markup(css),
+            e=edition, cfg=cfg, outline=cfg["outline"], project=project, lang=lang, css=Markup(css), audit=audit,
             synthetic=any(r.synthetic for r in results.values()),
             cur=edition.survey("current") if "current" in results else None,
             former=edition.survey("former") if "former" in results else None,
