@@ -517,8 +517,11 @@ def render_html(
 
 def write_pdf(html_text: str, out: str | Path, base_url: str | Path, extra_css: Sequence[str] = ()) -> None:
     """Render ``html_text`` to PDF with WeasyPrint (print CSS is in the HTML's ``@media print``)."""
+    import logging
+
     from weasyprint import CSS, HTML  # heavy import, only where the PDF is made
 
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # no per-page progress in the rule's log
     stylesheets = [CSS(string=c) for c in extra_css]
     HTML(string=html_text, base_url=str(base_url)).write_pdf(str(out), stylesheets=stylesheets)
 
