@@ -10,7 +10,7 @@ import pandas as pd
 import yaml
 
 from ..config import load_yaml_validated
-from .render import load_report_config, render_html, write_pdf
+from .render import load_report_config, render_html, use_print_figures, write_pdf
 from .results import AuditResults, SurveyPaths, SurveyResults
 
 
@@ -48,7 +48,9 @@ def build_html(
     )
 
 
-def build_pdf(html_path: str | Path, pdf_path: str | Path) -> None:
-    """Render the HTML file to PDF (A4, print CSS of the HTML)."""
+def build_pdf(html_path: str | Path, pdf_path: str | Path, root: str | Path = ".") -> None:
+    """Render the HTML file to PDF (A4, print CSS of the HTML), with the print variant of each
+    figure where the figure index names one."""
     html_path = Path(html_path)
-    write_pdf(html_path.read_text(encoding="utf-8"), pdf_path, base_url=html_path.parent)
+    text = use_print_figures(html_path.read_text(encoding="utf-8"), Path(root))
+    write_pdf(text, pdf_path, base_url=html_path.parent)
