@@ -22,12 +22,16 @@ rule report_html:
         scoring_config=config["scoring_config"],
         published=sorted(str(p) for p in Path(workflow.basedir, "data", "published").glob("*.csv")),
         css="reports/templates/css/report.css",
+        reproduction="reports/reproduction.csv",
+        audit_summary="results/audit/reproduction_summary.csv",
+        errata="results/audit/errata.csv",
         templates=REPORT_TEMPLATES,
         code=code_inputs("workflow/scripts/report_html.py"),
     output:
         html=report("reports/{edition}.html", caption="../report/report.rst", category="Rapport"),
     params:
         lang=lambda wildcards: REPORT_EDITIONS[wildcards.edition],
+        audit_dir="results/audit",
     log:
         "logs/report/{edition}_html.log",
     benchmark:

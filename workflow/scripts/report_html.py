@@ -15,6 +15,8 @@ text = build_html(
     css=snakemake.input.css,
     results_root="results",
     lang=snakemake.params.lang,
+    audit_dir=snakemake.params.audit_dir,
+    reproduction=snakemake.input.reproduction,
 )
 out = Path(snakemake.output.html)
 tmp = out.with_name(f".{out.name}.tmp")

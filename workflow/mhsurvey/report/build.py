@@ -10,8 +10,8 @@ import pandas as pd
 import yaml
 
 from ..config import load_yaml_validated
-from .render import load_report_config, render_html, write_pdf
-from .results import SurveyPaths, SurveyResults
+from .render import load_report_config, render_html, use_print_figures, write_pdf
+from .results import AuditResults, SurveyPaths, SurveyResults
 
 
 def read_published(paths: Sequence[str | Path]) -> pd.DataFrame:
@@ -30,6 +30,8 @@ def build_html(
     results_root: str | Path,
     lang: str,
     root: str | Path = ".",
+    audit_dir: str | Path | None = None,
+    reproduction: str | Path | None = None,
 ) -> str:
     """Render the ``lang`` edition to an HTML string from the results under ``results_root``."""
     root = Path(root)
@@ -39,13 +41,16 @@ def build_html(
     results = {
         s: SurveyResults(s, SurveyPaths(Path(results_root) / s)) for s in sorted(main_config["surveys"])
     }
+    audit = AuditResults.read(audit_dir, reproduction) if audit_dir and reproduction else None
     return render_html(
         cfg, results, est_cfg, scoring_cfg, read_published(published), main_config["project"], lang, root,
-        Path(css).read_text(encoding="utf-8"),
+        Path(css).read_text(encoding="utf-8"), audit,
     )
 
 
-def build_pdf(html_path: str | Path, pdf_path: str | Path) -> None:
-    """Render the HTML file to PDF (A4, print CSS of the HTML)."""
+def build_pdf(html_path: str | Path, pdf_path: str | Path, root: str | Path = ".") -> None:
+    """Render the HTML file to PDF (A4, print CSS of the HTML), with the print variant of each
+    figure where the figure index names one."""
     html_path = Path(html_path)
-    write_pdf(html_path.read_text(encoding="utf-8"), pdf_path, base_url=html_path.parent)
+    text = use_print_figures(html_path.read_text(encoding="utf-8"), Path(root))
+    write_pdf(text, pdf_path, base_url=html_path.parent)

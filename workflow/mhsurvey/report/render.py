@@ -27,7 +27,7 @@ from ..errors import ConfigError, InputDataError
 from .narrative import NarrativeSettings, subgroup_paragraph
 from .numbers import estimate_text, format_number, format_percent, format_points
 from .phrasing import Vocabulary, share_phrase, vocabulary_from_config
-from .results import Estimate, SurveyResults
+from .results import AuditResults, Estimate, SurveyResults
 
 REPORT_SCHEMA = "report.schema.yaml"
 
@@ -140,6 +140,14 @@ class Edition:
 
     def num(self, x: Any, digits: int = 0) -> str:
         return format_number(x, digits, self.lang)
+
+    def value(self, x: Any, digits: int = 0) -> str:
+        """A number through the filter; a value that is not a number (a printed range such as
+        "14-17") as it is."""
+        try:
+            return self.num(float(x), digits)
+        except (TypeError, ValueError):
+            return "" if x is None else str(x)
 
     def pct_value(self, x: Any, digits: int = 0) -> str:
         return format_percent(x, digits, self.lang)
@@ -266,9 +274,13 @@ class Edition:
         data = pd.read_csv(csv_path)
         anchor = f"fig-{survey}-{slug(fid)}"
         synthetic = str(row.get("synthetic", "")).lower() in ("true", "1")
+        print_svg = row.get("svg_print")
+        print_attr = ""
+        if isinstance(print_svg, str) and print_svg and (self.root / print_svg).exists():
+            print_attr = f' data-print-src="{html.escape(print_svg)}"'
         parts = [
             f'<figure class="figure" id="{anchor}">',
-            f'<img src="{data_uri(svg_path.read_bytes(), "image/svg+xml")}" alt="{html.escape(alt)}">',
+            f'<img src="{data_uri(svg_path.read_bytes(), "image/svg+xml")}" alt="{html.escape(alt)}"{print_attr}>',
             "<figcaption>",
             f'<span class="fig-label">{self.s("figure")} {number}.</span> {html.escape(caption)}',
         ]
@@ -482,6 +494,7 @@ def render_html(
     lang: str,
     root: Path,
     css: str,
+    audit: AuditResults | None = None,
 ) -> str:
     """Render the edition ``lang`` to one HTML string (two passes, see the module docstring)."""
     env = make_environment(root / "reports" / "templates")
@@ -491,7 +504,7 @@ def render_html(
     for _ in range(2):
         edition = Edition(cfg, results, estimates_cfg, lang, root, figs, tabs, scoring_cfg, published)
         text = template.render(
-            e=edition, cfg=cfg, outline=cfg["outline"], project=project, lang=lang, css=Markup(css),
+            e=edition, cfg=cfg, outline=cfg["outline"], project=project, lang=lang, css=Markup(css), audit=audit,
             synthetic=any(r.synthetic for r in results.values()),
             cur=edition.survey("current") if "current" in results else None,
             former=edition.survey("former") if "former" in results else None,
@@ -506,10 +519,26 @@ def render_html(
     return text
 
 
+PRINT_SRC = re.compile(r'<img src="data:image/svg\+xml;base64,[^"]*"([^>]*?) data-print-src="([^"]+)"')
+
+
+def use_print_figures(html_text: str, root: Path) -> str:
+    """Swap each figure's embedded SVG for its print variant (``data-print-src``: the same figure
+    with text as SVG text instead of glyph paths), which WeasyPrint lays out several times faster;
+    both are vector graphics drawn from the same data."""
+    def swap(m: re.Match[str]) -> str:
+        return f'<img src="{(root / html.unescape(m.group(2))).resolve().as_uri()}"{m.group(1)}'
+
+    return PRINT_SRC.sub(swap, html_text)
+
+
 def write_pdf(html_text: str, out: str | Path, base_url: str | Path, extra_css: Sequence[str] = ()) -> None:
     """Render ``html_text`` to PDF with WeasyPrint (print CSS is in the HTML's ``@media print``)."""
+    import logging
+
     from weasyprint import CSS, HTML  # heavy import, only where the PDF is made
 
+    logging.getLogger("weasyprint").setLevel(logging.WARNING)  # no per-page progress in the rule's log
     stylesheets = [CSS(string=c) for c in extra_css]
     HTML(string=html_text, base_url=str(base_url)).write_pdf(str(out), stylesheets=stylesheets)
 

@@ -167,3 +167,33 @@ class SurveyResults:
         """Rows of the figure index (05_figures/figures.csv) of one section, in catalogue order."""
         f = self.figures
         return f[f["section"].astype(str) == str(section)].sort_values("order", kind="stable")
+
+
+@dataclass(frozen=True)
+class AuditResults:
+    """The reproduction audit: reproduction.csv (one row per published number), its summary by
+    scope and the errata of the study (results/audit/)."""
+
+    reproduction: pd.DataFrame
+    summary: pd.DataFrame
+    errata: pd.DataFrame
+
+    @classmethod
+    def read(cls, audit_dir: str | Path, reproduction: str | Path) -> AuditResults:
+        audit_dir = Path(audit_dir)
+        return cls(
+            reproduction=_read_csv(Path(reproduction)),
+            summary=_read_csv(audit_dir / "reproduction_summary.csv"),
+            errata=_read_csv(audit_dir / "errata.csv"),
+        )
+
+    def scope(self, name: str) -> list[dict[str, Any]]:
+        """Summary rows of one scope (overall, survey, chapter, section, figure, largest_deviation)."""
+        return self.summary[self.summary["scope"] == name].to_dict("records")
+
+    def deviations(self) -> list[dict[str, Any]]:
+        """The largest deviations with their published and regenerated values, largest first."""
+        ids = [r["key"] for r in self.scope("largest_deviation")]
+        rep = self.reproduction.set_index("id")
+        rows = [rep.loc[i].to_dict() | {"id": i} for i in ids if i in rep.index]
+        return [r for r in rows if not pd.isna(r.get("abs_difference")) and float(r["abs_difference"]) > 0]
