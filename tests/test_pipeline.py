@@ -20,19 +20,7 @@ BIN = Path(sys.executable).parent
 LINKED = ("Snakefile", "workflow", "config", "data")
 
 
-@pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Path:
-    """Run the default target once in a directory that links the repo's inputs."""
-    if not (REPO / "data" / "synthetic" / "current_export.csv").exists():
-        pytest.skip("synthetic exports not generated")
-    work = tmp_path_factory.mktemp("pipeline")
-    for name in LINKED:
-        (work / name).symlink_to(REPO / name)
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    proc = subprocess.run([str(BIN / "snakemake"), "--cores", "2", "--quiet", "all"], cwd=work,
-                          capture_output=True, text=True, env=env)
-    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
-    return work
+# `built` (the default target in a scratch directory) is the session fixture of tests/conftest.py.
 
 
 EXCLUDED = {
