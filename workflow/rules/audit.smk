@@ -25,7 +25,8 @@ rule audit:
         published=sorted(str(p.relative_to(workflow.basedir)) for p in Path(workflow.basedir, "data", "published").glob("*.csv")),
         crosswalk="config/crosswalk.yaml",
         settings=config["estimates_config"],
-        code=package_code("audit", "estimates.py", "codebook.py", "dictionary.py", "rounding.py", "io.py"),
+        code=package_code("audit", "estimates.py", "codebook.py", "config.py", "schemas.py", "errors.py", "dictionary.py",
+                          "rounding.py", "io.py", "logs.py"),
     output:
         reproduction="reports/reproduction.csv",
         reproduction_dict="reports/reproduction.dictionary.csv",
