@@ -70,6 +70,10 @@ def test_every_published_row_resolves_to_one_target_or_one_reason(published, res
      "subgroup_tests:safety_work=agree|tenure_group=5-10 år+11-15 år+16-20 år+Mer enn 20 år"),
     ("cur_lonely_dep_often", "subgroup", "subgroup_tests:loneliness=often|condition_depression=Innenfor kriteriene"),
     ("app_cur_region_ost", "estimate", "estimates:region=7"),
+    ("cur_inc_leader_tenure_16_20", "subgroup", "subgroup_tests:tenure=6|leader_role=Ja"),
+    ("cur_safe_work_ten_5p_agree", "range",
+     "range: " + "; ".join(f"subgroup_tests:safety_work=agree|tenure_group={lv}"
+                           for lv in ("5-10 år", "11-15 år", "16-20 år", "Mer enn 20 år"))),
     ("meth_dass_alpha", "reliability", "reliability(survey=current, scale=dass_stress, field=alpha)"),
     ("meth_cur_responses_total", "cleaning", "cleaning(survey=current, keys=['kept', 'excluded_by_rule.target_group'])"),
 ])

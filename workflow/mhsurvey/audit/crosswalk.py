@@ -209,26 +209,26 @@ class Resolver:
         breakdown, levels = self._levels(row, row["subgroup_var"], level_label)
         return Cell(row["survey"], variable, category, breakdown, levels)
 
-    def _explicit(self, pid: str, spec: Mapping[str, Any], row: pd.Series) -> Target:
+    def _explicit(self, spec: Mapping[str, Any], row: pd.Series) -> Target:
+        """Target of a ``rows`` entry. A ``range`` has one cell per variable x level; an
+        ``estimate`` with several levels pools them (one cell)."""
         ((kind, args),) = spec.items()
-        survey = args.get("survey", row["survey"])
         if kind in ("reliability", "margins", "cleaning"):
             return Target(kind, params=dict(args))
+        survey = args.get("survey", row["survey"])
         category = _category(args["category"])
         variables = args["variables"] if kind == "range" else [args["variable"]]
-        cells = []
-        for var in variables:
-            if "breakdown" in args:
-                breakdown, _ = self._levels(row, args["breakdown"], args["levels"][0])
-                level_sets = [(lv,) for lv in args["levels"]] if kind == "range" else [tuple(args["levels"])]
-                for lv in level_sets:
-                    b, labels = self._levels(row, args["breakdown"], lv[0]) if len(lv) == 1 else (breakdown, lv)
-                    cells.append(Cell(survey, var, category, b, labels))
-            else:
-                cells.append(Cell(survey, var, category))
+        if "breakdown" not in args:
+            level_sets: list[tuple[str, tuple[str, ...]]] = [("", ())]
+        elif kind == "range":
+            level_sets = [self._levels(row, args["breakdown"], lv) for lv in args["levels"]]
+        else:
+            resolved = [self._levels(row, args["breakdown"], lv) for lv in args["levels"]]
+            level_sets = [(resolved[0][0], tuple(lab for _, labels in resolved for lab in labels))]
+        cells = tuple(Cell(survey, var, category, b, labels) for var in variables for b, labels in level_sets)
         if kind == "range":
-            return Target("range", tuple(cells))
-        return Target(_cell_kind(cells[0]), tuple(cells))
+            return Target("range", cells)
+        return Target(_cell_kind(cells[0]), cells)
 
     def _rule_reason(self, row: pd.Series) -> list[tuple[str, str]]:
         hits = []
@@ -249,7 +249,7 @@ class Resolver:
         """The one target or reason of a published row (``ConfigError`` if none or ambiguous)."""
         pid = row["id"]
         if pid in self.explicit_rows:
-            return Resolution(pid, self._explicit(pid, self.explicit_rows[pid], row), "", "", "rows")
+            return Resolution(pid, self._explicit(self.explicit_rows[pid], row), "", "", "rows")
         if pid in self.explicit_reasons:
             reason, note = self.explicit_reasons[pid]
             return Resolution(pid, None, reason, note, "ids")

@@ -1,6 +1,6 @@
 """Regenerated values of crosswalk targets, with their margin of error (docs/audit.md §2).
 
-Margins of error are report style (Vedlegg 3, methods.md §1): ``100 * z * sqrt(p (1 - p) / n)``
+Margins of error are report style (Vedlegg 3, docs/methods.md §1): ``100 * z * sqrt(p (1 - p) / n)``
 with the report's ``z`` (config/estimates.yaml ``report_z`` = 2), i.e. the ``moe_report`` column
 of estimates.csv / subgroup_tests.csv. Derived values propagate it:
 
@@ -81,7 +81,7 @@ def read_results(paths: Mapping[str, str | Path]) -> Results:
 
 
 def report_moe(p: float, n: float, z: float) -> float:
-    """Report-style margin in points: ``100 * z * sqrt(p (1 - p) / n)`` (Vedlegg 3; methods.md §1)."""
+    """Report-style margin in points: ``100 * z * sqrt(p (1 - p) / n)`` (Vedlegg 3; docs/methods.md §1)."""
     if n <= 0:
         return math.nan
     return 100.0 * z * math.sqrt(max(p * (1.0 - p), 0.0) / n)
