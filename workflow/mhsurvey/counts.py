@@ -13,11 +13,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .routing import apply_routing, routing_mask
 from .codebook import Codebook
 from .errors import InputDataError
 from .estimate_settings import EstimateSettings
 from .outcomes import Outcome, category_matrix
+from .routing import apply_routing, routing_mask
 from .suppression import suppress_table
 
 log = logging.getLogger("mhsurvey.estimates")

@@ -9,14 +9,14 @@ OUTPUT            results/manifest.json  sha256 + producing rule/script of every
 rule manifest:
     input:
         produced=lambda wildcards: [t for t in final_targets() if t != "results/manifest.json"],
-        lock="requirements.lock",
+        lock=str(REPO_ROOT / "requirements.lock"),
         code=code_inputs("workflow/scripts/manifest.py"),
     output:
         manifest=report("results/manifest.json", caption="../report/manifest.rst", category="Provenance"),
     params:
         inputs=manifest_inputs(),
         rules=manifest_rules(),
-        repo=str(REPO_ROOT),
+        repo=lambda wildcards, input: str(Path(input.lock).parent),
         commit=git_commit_of(REPO_ROOT),
     log:
         "logs/manifest.log",

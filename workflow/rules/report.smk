@@ -31,7 +31,7 @@ rule report_html:
         html=report("reports/{edition}.html", caption="../report/report.rst", category="Rapport"),
     params:
         lang=lambda wildcards: REPORT_EDITIONS[wildcards.edition],
-        audit_dir="results/audit",
+        audit_dir=lambda wildcards, input: str(Path(input.audit_summary).parent),
     log:
         "logs/report/{edition}_html.log",
     benchmark:
