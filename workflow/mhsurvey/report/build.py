@@ -14,6 +14,11 @@ from .render import load_report_config, render_html, use_print_figures, write_pd
 from .results import AuditResults, SurveyPaths, SurveyResults
 
 
+def figures_dir(lang: str) -> str:
+    """The folder (under results/<survey>/) of the figures drawn for an edition's language."""
+    return "05_figures" if lang == "no" else f"05_figures_{lang}"
+
+
 def read_published(paths: Sequence[str | Path]) -> pd.DataFrame:
     """The study's printed numbers (data/published/*.csv), stacked; ``id`` and ``pct`` as text."""
     frames = [pd.read_csv(p, dtype=str, keep_default_na=False) for p in paths]
@@ -39,7 +44,8 @@ def build_html(
     est_cfg = load_yaml_validated(estimates_config, "estimates.schema.yaml")
     scoring_cfg = yaml.safe_load(Path(scoring_config).read_text(encoding="utf-8"))
     results = {
-        s: SurveyResults(s, SurveyPaths(Path(results_root) / s)) for s in sorted(main_config["surveys"])
+        s: SurveyResults(s, SurveyPaths(Path(results_root) / s, figures_dir(lang)))
+        for s in sorted(main_config["surveys"])
     }
     audit = AuditResults.read(audit_dir, reproduction) if audit_dir and reproduction else None
     return render_html(

@@ -57,6 +57,7 @@ class SurveyPaths:
     """Where the results of one survey are (``results/<survey>/``)."""
 
     root: Path
+    figures_dir: str = "05_figures"  # the edition's figures: 05_figures (bokmål), 05_figures_en (English)
 
     @property
     def estimates(self) -> Path:
@@ -88,7 +89,7 @@ class SurveyPaths:
 
     @property
     def figures(self) -> Path:
-        return self.root / "05_figures" / "figures.csv"
+        return self.root / self.figures_dir / "figures.csv"
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
