@@ -102,8 +102,18 @@ REPORT_TEMPLATES = sorted(
 )
 
 
+def report_figure_dirs(wildcards):
+    """The figure folders of an edition (their print SVGs go into the PDF)."""
+    from mhsurvey.report.editions import figures_dir
+
+    return [f"results/{survey}/{figures_dir(REPORT_EDITIONS[wildcards.edition])}" for survey in SURVEYS]
+
+
 def report_survey_inputs(wildcards):
-    """Every results file of every survey that the report reads."""
+    """Every results file of every survey that the report reads (figures in the edition's language)."""
+    from mhsurvey.report.editions import figures_dir
+
+    figures = figures_dir(REPORT_EDITIONS[wildcards.edition])
     files = []
     for survey in SURVEYS:
         files += [
@@ -114,7 +124,7 @@ def report_survey_inputs(wildcards):
             f"results/{survey}/04_estimates/estimates.csv",
             f"results/{survey}/04_estimates/subgroup_tests.csv",
             f"results/{survey}/04_estimates/margins_table.csv",
-            f"results/{survey}/05_figures",
+            f"results/{survey}/{figures}",
         ]
     return files
 

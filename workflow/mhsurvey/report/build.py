@@ -10,13 +10,9 @@ import pandas as pd
 import yaml
 
 from ..config import load_yaml_validated
+from .editions import figures_dir
 from .render import load_report_config, render_html, use_print_figures, write_pdf
 from .results import AuditResults, SurveyPaths, SurveyResults
-
-
-def figures_dir(lang: str) -> str:
-    """The folder (under results/<survey>/) of the figures drawn for an edition's language."""
-    return "05_figures" if lang == "no" else f"05_figures_{lang}"
 
 
 def read_published(paths: Sequence[str | Path]) -> pd.DataFrame:

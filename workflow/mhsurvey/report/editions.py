@@ -31,3 +31,9 @@ def report_editions(report_config: str | Path, default_only: bool = False) -> di
             continue
         out[html.stem] = lang
     return out
+
+
+def figures_dir(lang: str) -> str:
+    """The folder (under results/<survey>/) of the figures drawn for an edition's language:
+    ``05_figures`` for bokmål, ``05_figures_<lang>`` for another language."""
+    return "05_figures" if lang == "no" else f"05_figures_{lang}"
