@@ -84,15 +84,15 @@ def _row_labels(drawn: pd.DataFrame, key: str, label: str, spec: Mapping[str, An
     return out
 
 
-def _positions(labels: list[str], unit_in: float = ROW_IN, line_in: float = 0.145) -> tuple[list[float], float]:
+def _positions(labels: list[str], unit_in: float = ROW_IN, line_in: float = 0.16) -> tuple[list[float], float]:
     """Centres of bar rows (data units of ``unit_in`` inches) so multi-line labels never overlap.
 
-    Row ``i`` spans ``max(1, (line_in * lines_i + 0.07) / unit_in)`` units; returns the centres
+    Row ``i`` spans ``max(1, (line_in * lines_i + 0.1) / unit_in)`` units; returns the centres
     and the total span.
     """
     centres, acc = [], 0.0
     for text in labels:
-        span = max(1.0, (line_in * (str(text).count("\n") + 1) + 0.07) / unit_in)
+        span = max(1.0, (line_in * (str(text).count("\n") + 1) + 0.1) / unit_in)
         centres.append(acc + span / 2)
         acc += span
     return centres, acc
