@@ -32,6 +32,7 @@ from .style import Style, add_synthetic_mark, n_text, segment_colours, text_colo
 HATCH = "////"
 ROW_IN = 0.34          # height of one bar row, inches
 HEAD_IN = 0.6          # footer + synthetic mark, inches
+TOTAL_COL_IN = 0.72    # width of a column of merged totals beside stacked bars, inches
 
 
 # ---------------------------------------------------------------------------------------------
@@ -83,15 +84,15 @@ def _row_labels(drawn: pd.DataFrame, key: str, label: str, spec: Mapping[str, An
     return out
 
 
-def _positions(labels: list[str], unit_in: float = ROW_IN, line_in: float = 0.145) -> tuple[list[float], float]:
+def _positions(labels: list[str], unit_in: float = ROW_IN, line_in: float = 0.16) -> tuple[list[float], float]:
     """Centres of bar rows (data units of ``unit_in`` inches) so multi-line labels never overlap.
 
-    Row ``i`` spans ``max(1, (line_in * lines_i + 0.07) / unit_in)`` units; returns the centres
+    Row ``i`` spans ``max(1, (line_in * lines_i + 0.1) / unit_in)`` units; returns the centres
     and the total span.
     """
     centres, acc = [], 0.0
     for text in labels:
-        span = max(1.0, (line_in * (str(text).count("\n") + 1) + 0.07) / unit_in)
+        span = max(1.0, (line_in * (str(text).count("\n") + 1) + 0.1) / unit_in)
         centres.append(acc + span / 2)
         acc += span
     return centres, acc
@@ -109,7 +110,7 @@ def _legend_layout(handles: list[Any], avail_in: float, max_cols: int = 5) -> tu
 def _label_width_in(labels: list[str], fontsize: float = 8.5) -> float:
     """Approximate width in inches of the widest line of tick labels (0.55 em per character)."""
     widest = max((len(line) for t in labels for line in str(t).split("\n")), default=0)
-    return widest * fontsize * 0.55 / 72 + 0.15
+    return widest * fontsize * 0.52 / 72 + 0.12
 
 
 def _with_legend_row(style: Style, main_in: list[float], handles: list[Any], avail_in: float
@@ -185,13 +186,16 @@ def draw_stacked(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> 
     merged_keys = _keys(tot["category"])
     labels_of = _row_labels(seg, "item", "item_label", spec, style)
     label_in = _label_width_in(list(labels_of.values()))
-    avail_in = max(2.0, style.width - label_in - 0.2)
+    avail_in = max(2.0, style.width - label_in - 0.1)
     layout = {i: _positions([labels_of[x] for x in f]) for i, f in enumerate(facets)}
     scale = spec.get("scale", "sequential")
     parts = [(ROW_IN * layout[i][1] + 0.1, _stacked_handles(seg, f, style, scale)) for i, f in enumerate(facets)]
     fig, axes = _grid(style, parts, avail_in)
-    extra = 16 * len(merged_keys)
-    xmax = 100 + (extra + 3 if extra else 0)
+    # columns of merged totals right of the bars, each TOTAL_COL_IN inches wide:
+    # sp = TOTAL_COL_IN * xmax / avail_in with xmax = 103 + k * sp
+    k = len(merged_keys)
+    sp = TOTAL_COL_IN * 103 / (avail_in - TOTAL_COL_IN * k) if k else 0.0
+    xmax = 103 + k * sp if k else 100
     for fi, (ax, items) in enumerate(zip(axes, facets, strict=True)):
         ys, span = layout[fi]
         part = seg[seg["item"].isin(items)]
@@ -219,7 +223,7 @@ def draw_stacked(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> 
             for j, m in enumerate(merged_keys):
                 t = tot[(tot["item"] == item) & (tot["category"] == m)]
                 if len(t):
-                    ax.text(103 + 16 * j + 7, y, style.pct(float(t["pct"].iloc[0])), ha="center", va="center",
+                    ax.text(103 + sp * (j + 0.5), y, style.pct(float(t["pct"].iloc[0])), ha="center", va="center",
                             fontsize=8, fontweight="bold", color=style.palette["text_dark"])
         ax.set_yticks(ys, [labels_of[i] for i in items])
         ax.set_ylim(span, 0)
@@ -227,8 +231,8 @@ def draw_stacked(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> 
         _bare_x(ax)
         if merged_keys and fi == 0:
             top = ax.secondary_xaxis("top")
-            heads = [style.wrap(tot[tot["category"] == m]["category_label"].iloc[0], 16) for m in merged_keys]
-            top.set_xticks([103 + 16 * j + 7 for j in range(len(merged_keys))], heads, fontsize=7, color="#4d4d4d")
+            heads = [style.wrap(tot[tot["category"] == m]["category_label"].iloc[0], 14) for m in merged_keys]
+            top.set_xticks([103 + sp * (j + 0.5) for j in range(k)], heads, fontsize=7, color="#4d4d4d")
             top.tick_params(length=0, pad=2)
             top.spines["top"].set_visible(False)
     return _finish(fig, style, spec, drawn)
