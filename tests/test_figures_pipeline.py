@@ -95,8 +95,8 @@ def test_every_catalogue_entry_is_drawn(built, catalogue, survey):
     dictionary = pd.read_csv(out / "figures.dictionary.csv")
     assert dictionary["column"].tolist() == list(index.columns)
     assert (out / "contact_sheet.png").stat().st_size > 10_000
-    assert (built / "logs" / survey / "figures.log").exists()
-    assert (built / "logs" / "benchmarks" / survey / "figures.tsv").exists()
+    assert (built / "logs" / survey / "05_figures.log").exists()
+    assert (built / "logs" / "benchmarks" / survey / "05_figures.tsv").exists()
 
 
 @pytest.mark.parametrize("survey", SURVEYS)

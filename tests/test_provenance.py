@@ -22,6 +22,9 @@ def test_pattern_regex_and_producer(tmp_path):
     assert producer("reports/rapport.html", rules).rule == "report_html"
     assert producer("results/current/01_clean/responses.csv", rules).rule == "clean"
     assert producer("data/synthetic/current_export.csv", rules) is None
+    figs = [RuleOutputs("figures", "workflow/scripts/figures.py", ("results/{survey}/{figdir}/**",))]
+    assert producer("results/current/05_figures/safety.svg", figs).rule == "figures"
+    assert producer("results/current/05_figures", figs) is None
     f = tmp_path / "x.bin"
     f.write_bytes(b"abc")
     assert sha256_file(f) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"  # FIPS 180-2 example
@@ -36,6 +39,7 @@ def test_manifest_hashes_match_the_files(built):
     assert files["results/current/04_estimates/estimates.csv"]["rule"] == "estimates"
     assert files["results/current/04_estimates/estimates.csv"]["script"] == "workflow/scripts/estimates.py"
     assert files["reports/rapport.pdf"]["rule"] == "report_pdf"
+    assert files["results/former/05_figures/figures.csv"]["rule"] == "figures"
     assert files["config/config.yaml"]["kind"] == "input"
     assert manifest["config"]["surveys"]["current"]["export"] == "data/synthetic/current_export.csv"
     assert manifest["packages"]["snakemake"] and manifest["git"]["commit"]

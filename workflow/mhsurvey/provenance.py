@@ -39,14 +39,17 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
 
 
 def pattern_regex(pattern: str) -> re.Pattern[str]:
-    """Regex of a Snakemake output pattern: ``{name}`` (or ``{name,regex}``) matches one path segment."""
+    """Regex of a Snakemake output pattern: ``{name}`` (or ``{name,regex}``) matches one path segment;
+    a trailing ``/**`` (a directory output) matches every file below it."""
+    below = pattern.endswith("/**")
+    pattern = pattern[:-3] if below else pattern
     out, pos = [], 0
     for m in re.finditer(r"\{([A-Za-z_]\w*)(?:,[^}]*)?\}", pattern):
         out.append(re.escape(pattern[pos:m.start()]))
         out.append(r"[^/]+")
         pos = m.end()
     out.append(re.escape(pattern[pos:]))
-    return re.compile("^" + "".join(out) + "$")
+    return re.compile("^" + "".join(out) + ("/.+" if below else "") + "$")
 
 
 def producer(path: str, rules: Sequence[RuleOutputs]) -> RuleOutputs | None:

@@ -24,6 +24,7 @@ REPORT_EDITIONS = report_editions("config/report.yaml")  # file stem -> language
 
 wildcard_constraints:
     survey="|".join(SURVEYS),
+    figdir="05_figures|05_figures_[a-z]+",
     edition="|".join(REPORT_EDITIONS),
 
 
@@ -102,6 +103,11 @@ REPORT_TEMPLATES = sorted(
 )
 
 
+def figures_lang(figdir):
+    """Language of a figure folder: 05_figures -> no, 05_figures_<lang> -> <lang>."""
+    return figdir.split("_", 2)[2] if figdir.count("_") == 2 else "no"
+
+
 def report_figure_dirs(wildcards):
     """The figure folders of an edition (their print SVGs go into the PDF)."""
     from mhsurvey.report.editions import figures_dir
@@ -158,7 +164,8 @@ def manifest_rules():
         if r.script:
             script = os.path.relpath(os.path.normpath(os.path.join(os.path.dirname(r.snakefile), r.script)),
                                      workflow.basedir)
-        out.append({"rule": r.name, "script": script, "patterns": [str(o) for o in r.output]})
+        patterns = [str(o) + ("/**" if o.flags.get("directory") else "") for o in r.output]
+        out.append({"rule": r.name, "script": script, "patterns": patterns})
     return out
 
 

@@ -7,7 +7,7 @@ REQUIRED INPUTS
     config/figures.yaml                                            figure catalogue + palette
     config/figure_style.mplstyle                                   the one matplotlib style
     estimates_config, scoring_config                               small-n threshold, trust bands
-OUTPUT
+OUTPUT (05_figures: labels in bokmål; 05_figures_en: the same figures in English, for report_en)
     results/<survey>/05_figures/   <id>.svg, <id>.png, <id>.data.csv per figure, figures.csv
                                    (+ figures.dictionary.csv, figure_data.dictionary.csv),
                                    contact_sheet.png (docs/figures.md)
@@ -27,11 +27,13 @@ rule figures:
         scoring=config["scoring_config"],
         code=code_inputs("workflow/scripts/figures.py"),
     output:
-        figures=directory("results/{survey}/05_figures"),
+        figures=directory("results/{survey}/{figdir}"),
+    params:
+        lang=lambda wildcards: figures_lang(wildcards.figdir),
     log:
-        "logs/{survey}/figures.log",
+        "logs/{survey}/{figdir}.log",
     benchmark:
-        "logs/benchmarks/{survey}/figures.tsv"
+        "logs/benchmarks/{survey}/{figdir}.tsv"
     conda:
         "../../envs/pipeline.yaml"
     script:

@@ -39,7 +39,7 @@ try:
     )
     out_dir.mkdir(parents=True, exist_ok=True)
     figures = draw_survey(catalogue, inputs, snakemake.input.mplstyle, out_rel=str(out_dir),
-                          on_figure=lambda f: write_figure(f, out_dir))
+                          on_figure=lambda f: write_figure(f, out_dir), lang=snakemake.params.lang)
 except PipelineError as exc:
     log.error("%s", exc)
     sys.exit(2)
