@@ -119,8 +119,8 @@ class DrawnFigure:
     svg: bytes
     png: bytes
     index: dict[str, Any]
-    svg_print: bytes = b""
     seconds: float
+    svg_print: bytes = b""
 
 
 def _base(drawn: pd.DataFrame) -> tuple[str, int, int]:
