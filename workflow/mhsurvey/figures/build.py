@@ -188,7 +188,7 @@ def draw_entry(entry: FigureEntry, inputs: SurveyInputs, style_cfg: Mapping[str,
     kind = KINDS[entry.kind]
     tidy = select_rows(entry.id, inputs.survey, entry.rows, inputs.tables, inputs.labels, lang=lang,
                        min_n=inputs.min_n)
-    style = Style(style_cfg, inputs.synthetic_label, lang)
+    style = Style(style_cfg, inputs.mark(lang), lang)  # the mark in the figure's language
     pre_spec = _spec(entry, inputs, lang, None)
     drawn = kind.prepare(tidy, pre_spec)
     base = _base(drawn)
