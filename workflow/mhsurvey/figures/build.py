@@ -196,6 +196,10 @@ def draw_entry(entry: FigureEntry, inputs: SurveyInputs, style_cfg: Mapping[str,
     drawn = drawn.copy()
     drawn["value_label"] = [style.pct(p) if pd.notna(p) else "" for p in drawn["pct"]]
     drawn = drawn.reindex(columns=DATA_COLUMNS, fill_value="")
+    for col in ("n", "count"):          # counts as integers in <id>.data.csv (empty where none)
+        values = drawn[col].dropna()
+        if (values == values.round()).all():
+            drawn[col] = drawn[col].astype("Int64")
     fig = kind.draw(drawn, spec, style)
     svg = _save(fig, "svg", int(style_cfg["dpi"]))
     with mpl.rc_context({"svg.fonttype": "none"}):  # text as text: the PDF's variant

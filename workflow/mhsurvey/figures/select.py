@@ -138,7 +138,18 @@ def _check_complete(rows: pd.DataFrame, sel: Mapping[str, Any], figure_id: str, 
 
 
 def _num(series: pd.Series) -> pd.Series:
-    return pd.to_numeric(series, errors="coerce")
+    """Text cells -> float with Python's exact (round-trip) parser; '' -> NaN.
+
+    ``pd.to_numeric`` may differ from the written value in the last bit, so the figures would not
+    carry exactly the numbers of the stage-04 tables.
+    """
+    def conv(x: object) -> float:
+        try:
+            return float(x)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return float("nan")
+
+    return series.map(conv).astype(float)
 
 
 def _tidy_estimates(rows: pd.DataFrame, labels: LabelBook, lang: str, min_n: int) -> pd.DataFrame:
