@@ -28,6 +28,9 @@ rule figures:
         code=code_inputs("workflow/scripts/figures.py"),
     output:
         figures=directory("results/{survey}/05_figures"),
+    resources:
+        mem_mb=2000,
+        runtime=30,
     log:
         "logs/{survey}/figures.log",
     benchmark:

@@ -28,6 +28,9 @@ rule report_html:
         html=report("reports/{edition}.html", caption="../report/report.rst", category="Rapport"),
     params:
         lang=lambda wildcards: REPORT_EDITIONS[wildcards.edition],
+    resources:
+        mem_mb=lambda wildcards, input: max(2000, int(1000 + 5 * input.size_mb)),
+        runtime=30,
     log:
         "logs/report/{edition}_html.log",
     benchmark:
@@ -44,6 +47,9 @@ rule report_pdf:
         code=code_inputs("workflow/scripts/report_pdf.py"),
     output:
         pdf=report("reports/{edition}.pdf", caption="../report/report.rst", category="Rapport"),
+    resources:
+        mem_mb=lambda wildcards, input: max(3000, int(1000 + 20 * input.size_mb)),
+        runtime=30,
     log:
         "logs/report/{edition}_pdf.log",
     benchmark:
