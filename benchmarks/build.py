@@ -70,7 +70,7 @@ EDITS = [("template edit (ch2_safety.html.j2)", TEMPLATE, edit_template),
 
 def build(work: Path, cores: int, targets: list[str] | None = None) -> b.Run:
     """``snakemake --cores N --quiet [targets]`` in ``work``, measured."""
-    return b.snakemake(["--cores", str(cores), "--quiet", *(targets or ["all"])], work)
+    return b.snakemake(["--cores", str(cores), *(targets or ["all"]), "--quiet"], work)
 
 
 def single_process(root: Path) -> None:
@@ -238,6 +238,7 @@ def main() -> None:
         for _ in range(args.repeat):
             work = fresh()
             cold_runs.append(build(work, args.cores))
+            print(f"  (cold run {len(cold_runs)}: {cold_runs[-1].wall:.1f} s)", flush=True)
             extra_runs.append(build(work, args.cores, EN))
         cold = b.Stats("cold full build (default target)", tuple(cold_runs))
         b.print_stats(cold)

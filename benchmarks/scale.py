@@ -143,7 +143,7 @@ def main() -> None:
             runs, per_rule = [], {}
             for _ in range(args.repeat):
                 work = b.scratch(parent=scratch_parent, data=data)
-                runs.append(b.snakemake(["--cores", str(args.cores), "--quiet", *targets], work))
+                runs.append(b.snakemake(["--cores", str(args.cores), *targets, "--quiet"], work))
                 per_rule = rule_benchmarks(work, args.survey)
                 shutil.rmtree(work, ignore_errors=True)
             label = f"{n:,} respondents ({n / base:g}x)"
