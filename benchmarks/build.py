@@ -218,6 +218,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (default 3)")
     parser.add_argument("--cores", type=int, default=2, help="snakemake --cores (default 2)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directories")
+    parser.add_argument("--steps", default="cold,noop,edits,single",
+                        help="comma-separated subset of cold,noop,edits,single (default all)")
+    parser.add_argument("--work", metavar="DIR",
+                        help="a built scratch directory (from an earlier --keep run) for noop/edits instead of a cold build")
     parser.add_argument("--single-process", metavar="DIR", help=argparse.SUPPRESS)  # worker of step 4
     args = parser.parse_args()
     if args.single_process:
@@ -233,24 +237,29 @@ def main() -> None:
         return work
 
     try:
-        # 1. cold builds, each in a fresh directory; the last one is reused below
-        cold_runs, extra_runs = [], []
-        for _ in range(args.repeat):
-            work = fresh()
-            cold_runs.append(build(work, args.cores))
-            print(f"  (cold run {len(cold_runs)}: {cold_runs[-1].wall:.1f} s)", flush=True)
-            extra_runs.append(build(work, args.cores, EN))
-        cold = b.Stats("cold full build (default target)", tuple(cold_runs))
-        b.print_stats(cold)
-        b.print_stats(b.Stats("  + English edition (extra target)", tuple(extra_runs)))
-        b.goal("cold full build", cold.wall, 30)
+        steps = set(args.steps.split(","))
+        cold = None
+        if args.work:
+            work = Path(args.work)
+        elif "cold" in steps or steps & {"noop", "edits"}:
+            cold_runs, extra_runs = [], []
+            for _ in range(args.repeat):
+                work = fresh()
+                cold_runs.append(build(work, args.cores))
+                print(f"  (cold run {len(cold_runs)}: {cold_runs[-1].wall:.1f} s)", flush=True)
+                extra_runs.append(build(work, args.cores, EN))
+            cold = b.Stats("cold full build (default target)", tuple(cold_runs))
+            b.print_stats(cold)
+            b.print_stats(b.Stats("  + English edition (extra target)", tuple(extra_runs)))
+            b.goal("cold full build", cold.wall, 30)
         # 2. no-op against Snakemake's start-up
-        floor = b.repeat("snakemake --version (start-up floor)", args.repeat,
-                         lambda: b.snakemake(["--version"], work))
-        noop = b.repeat("no-op rebuild (default target)", args.repeat, lambda: build(work, args.cores))
-        b.goal("no-op minus start-up", noop.wall - floor.wall, 0.3)
+        if "noop" in steps:
+            floor = b.repeat("snakemake --version (start-up floor)", args.repeat,
+                             lambda: b.snakemake(["--version"], work))
+            noop = b.repeat("no-op rebuild (default target)", args.repeat, lambda: build(work, args.cores))
+            b.goal("no-op minus start-up", noop.wall - floor.wall, 0.3)
         # 3. edits of copies in the scratch directory
-        for label, rel, edit in EDITS:
+        for label, rel, edit in EDITS if "edits" in steps else ():
             path = work / rel
             original = path.read_text(encoding="utf-8")
             runs, jobs = [], {}
@@ -265,9 +274,11 @@ def main() -> None:
             if rel == TEMPLATE:
                 b.goal("template edit", b.Stats(label, tuple(runs)).wall, 5)
         # 4. orchestration baseline
-        single = b.repeat("single process, all stages serially", args.repeat,
-                          lambda: b.run([sys.executable, __file__, "--single-process", str(fresh())]))
-        b.ratio("cold snakemake build", cold.wall, single.wall, "single process")
+        if "single" in steps:
+            single = b.repeat("single process, all stages serially", args.repeat,
+                              lambda: b.run([sys.executable, __file__, "--single-process", str(fresh())]))
+            if cold is not None:
+                b.ratio("cold snakemake build", cold.wall, single.wall, "single process")
     finally:
         if not args.keep:
             for d in dirs:

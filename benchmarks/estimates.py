@@ -67,6 +67,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (default 3)")
     parser.add_argument("--cores", type=int, default=2, help="snakemake --cores for the set-up build")
+    parser.add_argument("--suppression", choices=("off", "on", "both"), default="both",
+                        help="measure suppression off, on or both (default both)")
+    parser.add_argument("--surveys", help="comma-separated surveys (default: every configured survey)")
     parser.add_argument("--worker", nargs=4, metavar=("WORK", "SURVEY", "SETTINGS", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
@@ -78,7 +81,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="mhsurvey-bench-est-"))
     try:
         config = yaml.safe_load((work / "config/config.yaml").read_text(encoding="utf-8"))
-        surveys = sorted(config["surveys"])
+        surveys = args.surveys.split(",") if args.surveys else sorted(config["surveys"])
         targets = [f"results/{s}/02_scores/{f}.csv" for s in surveys for f in ("scores", "levels")]
         setup = b.snakemake(["--cores", str(args.cores), *targets, "--quiet"], work)
         print(f"set-up: stages 01-02 of {', '.join(surveys)} built in {setup.wall:.1f} s")
@@ -92,6 +95,8 @@ def main() -> None:
         for survey in surveys:
             base = None
             for label, settings, limit in (("off", settings_off, 2.0), ("on", settings_on, 5.0)):
+                if args.suppression not in (label, "both"):
+                    continue
                 runs, stage, stage_cpu, info = [], [], [], {}
                 for _ in range(args.repeat):
                     run = b.run([sys.executable, __file__, "--worker", str(work), survey, str(settings),
