@@ -1,98 +1,123 @@
-"""Wall time of stage 04 (``mhsurvey.estimates.run_stage``) per survey: median and minimum of N runs.
+"""Benchmark of stage 04 (`estimates`) per survey, small-cell suppression off and on.
 
-Usage (after the pipeline has built ``results/<survey>/01_clean`` and ``02_scores``)::
+Builds stages 01-02 once in a scratch directory (benchmarks/_bench.py), then runs the stage as
+its rule script does (read responses, scores, codebook, settings, reference and levels; run
+``mhsurvey.estimates.run_stage``; write the three tables and their dictionaries to a temp
+directory), each run in a fresh Python process: the figures are the whole process (start-up and
+imports included: what one Snakemake job costs) and, inside it, the stage itself (reading, computing
+and writing). Suppression "on" uses a temp copy of config/estimates.yaml with
+``suppression.enabled: true`` (the repository's file is not touched).
 
-    PYTHONPATH=workflow .venv/bin/python benchmarks/estimates.py [--runs 3] [--survey current ...]
+Goals: <= 2 s per survey with suppression off, <= 5 s with it on (the stage itself).
 
-Inputs are read once; each run computes estimates, subgroup tests and the margins table from
-them (no file output), so the figures are the computation alone. The subgroup table's share of
-the time is printed too (``subgroup_tests``, timed separately on the same inputs).
+    PYTHONPATH=workflow .venv/bin/python benchmarks/estimates.py [--repeat 3] [--cores 2]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "workflow"))
+import yaml
 
-from mhsurvey.codebook import load_codebook  # noqa: E402
-from mhsurvey.counts import SurveyData  # noqa: E402
-from mhsurvey.estimates import (  # noqa: E402
-    classification_outcomes,
-    codebook_outcomes,
-    estimates_table,
-    load_settings,
-    read_levels,
-    read_scores,
-    run_stage,
-)
-from mhsurvey.io import read_responses  # noqa: E402
-from mhsurvey.level_labels import derived_labels  # noqa: E402
-from mhsurvey.reference import read_reference  # noqa: E402
-from mhsurvey.subgroups import resolve_breakdowns, subgroup_tests  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _bench as b  # noqa: E402
 
 
-def inputs(survey: str) -> dict:
-    """The stage's inputs for ``survey`` as the rule reads them."""
-    res = ROOT / "results" / survey
-    missing = [p for p in (res / "01_clean" / "responses.csv", res / "02_scores" / "scores.csv",
-                           res / "02_scores" / "levels.csv") if not p.exists()]
-    if missing:
-        sys.exit(f"missing {missing[0]}: build the pipeline first (snakemake --cores 2)")
-    return {
-        "responses": read_responses(res / "01_clean" / "responses.csv"),
-        "scores": read_scores(res / "02_scores" / "scores.csv"),
-        "codebook": load_codebook(ROOT / "config" / "codebook" / f"{survey}.yaml"),
-        "settings": load_settings(ROOT / "config" / "estimates.yaml"),
-        "reference": read_reference(ROOT / "data" / "reference" / "ssb.csv"),
-        "survey": survey,
-        "levels": read_levels(res / "02_scores" / "levels.csv"),
-    }
+def worker(work: Path, survey: str, settings: Path, out: Path) -> None:
+    """One run of the stage (what workflow/scripts/estimates.py does); prints its seconds as JSON."""
+    start = time.perf_counter()
+    from mhsurvey.codebook import load_codebook
+    from mhsurvey.dictionary import write_dictionary
+    from mhsurvey.estimates import load_settings, read_levels, read_scores, run_stage
+    from mhsurvey.io import read_responses, write_csv
+    from mhsurvey.reference import read_reference
 
-
-def time_runs(fn, runs: int) -> list[float]:
-    """Wall-clock seconds of ``runs`` calls of ``fn``."""
-    out = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
-
-
-def subgroup_only(args: dict):
-    """A callable computing only the subgroup table from prepared outcomes and totals."""
-    data = SurveyData(args["responses"], args["scores"], args["codebook"])
-    s, survey = args["settings"], args["survey"]
-    labels = derived_labels(args["levels"])
-    outcomes = codebook_outcomes(args["codebook"], s) + classification_outcomes(
-        s.classifications, data.scores_str, survey, labels.values["no"])
-    _, totals = estimates_table(data, outcomes, s, survey)
-    breakdowns = resolve_breakdowns(args["codebook"], data, s, survey, labels)
-    return lambda: subgroup_tests(data, outcomes, breakdowns, totals, s, survey)
+    imported, cpu0 = time.perf_counter(), time.process_time()
+    config = yaml.safe_load((work / "config/config.yaml").read_text(encoding="utf-8"))
+    r = work / "results" / survey
+    result = run_stage(
+        responses=read_responses(r / "01_clean/responses.csv"),
+        scores=read_scores(r / "02_scores/scores.csv"),
+        codebook=load_codebook(work / config["surveys"][survey]["codebook"]),
+        settings=load_settings(settings),
+        reference=read_reference(work / "data/reference/ssb.csv"),
+        survey=survey,
+        levels=read_levels(r / "02_scores/levels.csv"),
+    )
+    out.mkdir(parents=True, exist_ok=True)
+    for name, table, docs in (("estimates", result.estimates, result.estimates_docs),
+                              ("subgroup_tests", result.subgroup_tests, result.subgroup_docs),
+                              ("margins_table", result.margins, result.margins_docs)):
+        write_csv(table, out / f"{name}.csv")
+        write_dictionary(docs, out / f"{name}.dictionary.csv", table)
+    done, cpu = time.perf_counter(), time.process_time() - cpu0
+    suppressed = int(result.subgroup_tests.filter(like="suppress").fillna(0).astype(bool).to_numpy().sum())
+    print(json.dumps({"imports": imported - start, "stage": done - imported, "stage_cpu": cpu, "rows": len(result.estimates),
+                      "suppressed_cells": suppressed}))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=3, help="runs per survey (at least 3)")
-    parser.add_argument("--survey", action="append", help="survey key (default: current and former)")
-    opts = parser.parse_args()
-    runs = max(3, opts.runs)
-    print(f"stage 04 wall time, {runs} runs per survey (seconds)")
-    print(f"{'survey':<10}{'part':<16}{'median':>9}{'min':>9}{'rows':>9}")
-    for survey in opts.survey or ["current", "former"]:
-        args = inputs(survey)
-        out = run_stage(**args)  # warm-up (imports, caches) and row count
-        whole = time_runs(lambda a=args: run_stage(**a), runs)
-        sub = time_runs(subgroup_only(args), runs)
-        for part, times in (("run_stage", whole), ("subgroup_tests", sub)):
-            print(f"{survey:<10}{part:<16}{statistics.median(times):>9.2f}{min(times):>9.2f}"
-                  f"{len(out.subgroup_tests):>9}")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (default 3)")
+    parser.add_argument("--cores", type=int, default=2, help="snakemake --cores for the set-up build")
+    parser.add_argument("--suppression", choices=("off", "on", "both"), default="both",
+                        help="measure suppression off, on or both (default both)")
+    parser.add_argument("--surveys", help="comma-separated surveys (default: every configured survey)")
+    parser.add_argument("--worker", nargs=4, metavar=("WORK", "SURVEY", "SETTINGS", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        w, survey, settings, out = args.worker
+        worker(Path(w), survey, Path(settings), Path(out))
+        return
+    b.print_machine()
+    work = b.scratch()
+    tmp = Path(tempfile.mkdtemp(prefix="mhsurvey-bench-est-"))
+    try:
+        config = yaml.safe_load((work / "config/config.yaml").read_text(encoding="utf-8"))
+        surveys = args.surveys.split(",") if args.surveys else sorted(config["surveys"])
+        targets = [f"results/{s}/02_scores/{f}.csv" for s in surveys for f in ("scores", "levels")]
+        setup = b.snakemake(["--cores", str(args.cores), *targets, "--quiet"], work)
+        print(f"set-up: stages 01-02 of {', '.join(surveys)} built in {setup.wall:.1f} s")
+        settings_off = work / config["estimates_config"]
+        est = yaml.safe_load(settings_off.read_text(encoding="utf-8"))
+        est["suppression"]["enabled"] = True
+        settings_on = tmp / "estimates_suppression_on.yaml"
+        settings_on.write_text(yaml.safe_dump(est, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        print(f"{'':46s} {'(whole process: start-up, imports, stage)':>56s}")
+        print(b.HEADER + f" {'stage med':>9s} {'stage min':>9s}")
+        for survey in surveys:
+            base = None
+            for label, settings, limit in (("off", settings_off, 2.0), ("on", settings_on, 5.0)):
+                if args.suppression not in (label, "both"):
+                    continue
+                runs, stage, stage_cpu, info = [], [], [], {}
+                for _ in range(args.repeat):
+                    run = b.run([sys.executable, __file__, "--worker", str(work), survey, str(settings),
+                                 str(tmp / f"{survey}_{label}")])
+                    info = json.loads(run.stdout.strip().splitlines()[-1])
+                    stage.append(info["stage"])
+                    stage_cpu.append(info["stage_cpu"])
+                    runs.append(run)
+                s = b.Stats(f"estimates {survey}, suppression {label}", tuple(runs))
+                print(f"{s.label:46s} {s.wall:8.2f}s {s.wall_min:8.2f}s {s.cpu:8.2f}s {s.cpu_min:8.2f}s "
+                      f"{s.max_rss_mb:7.0f}MB {statistics.median(stage):8.2f}s {min(stage):8.2f}s")
+                print(f"  {info['rows']} estimate rows, {info['suppressed_cells']} suppressed subgroup cells, "
+                      f"imports {info['imports']:.2f} s, stage CPU median {statistics.median(stage_cpu):.2f} s")
+                b.goal(f"estimates {survey} (suppression {label}), stage", statistics.median(stage), limit)
+                if base is None:
+                    base = statistics.median(stage)
+                else:
+                    b.ratio(f"{survey} suppression on", statistics.median(stage), base, "off")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

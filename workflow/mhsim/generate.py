@@ -72,18 +72,31 @@ class GeneratedSurvey:
     report: dict[str, Any] = field(default_factory=dict)
 
 
-def sample_sizes(cfg: Mapping[str, Any], published: Published) -> tuple[int, int, int]:
-    """``(n_target, n_outside, n_partial)`` from the config."""
+def sample_sizes(
+    cfg: Mapping[str, Any], published: Published, n_respondents: int | None = None
+) -> tuple[int, int, int]:
+    """``(n_target, n_outside, n_partial)`` from the config.
+
+    ``n_respondents`` (default: the configured ``sample.n_respondents``) sets another survey size,
+    e.g. for the scale benchmark (benchmarks/scale.py): the three groups are scaled by
+    ``s = n_respondents / configured n_respondents``, ``n_target' = floor(s * n_target + 1/2)``,
+    ``n_outside' = n_respondents - n_target'``, ``n_partial' = floor(s * n_partial + 1/2)``.
+    """
     s = cfg["sample"]
     n_target = int(resolve_value(s["n_target"], published, "sample.n_target"))
     n_resp = int(resolve_value(s["n_respondents"], published, "sample.n_respondents"))
-    return n_target, n_resp - n_target, int(cfg["quirks"]["partial"])
+    n_partial = int(cfg["quirks"]["partial"])
+    if n_respondents is not None and int(n_respondents) != n_resp:
+        scale = int(n_respondents) / n_resp
+        n_target, n_partial, n_resp = int(scale * n_target + 0.5), int(scale * n_partial + 0.5), int(n_respondents)
+    return n_target, n_resp - n_target, n_partial
 
 
-def generate_survey(inp: SimulationInputs, seed: int) -> GeneratedSurvey:
-    """Generate all respondents of one survey deterministically from ``seed``."""
+def generate_survey(inp: SimulationInputs, seed: int, n_respondents: int | None = None) -> GeneratedSurvey:
+    """Generate all respondents of one survey deterministically from ``seed``
+    (``n_respondents``: another survey size, see :func:`sample_sizes`)."""
     cfg, cb = inp.cfg, inp.codebook
-    n_target, n_out, n_partial = sample_sizes(cfg, inp.published)
+    n_target, n_out, n_partial = sample_sizes(cfg, inp.published, n_respondents)
     s = cfg["sample"]
     groups = [(ROLE_TARGET, n_target, "background"), (ROLE_OUTSIDE, n_out, "outside"),
               (ROLE_PARTIAL, n_partial, "partial")]

@@ -63,18 +63,23 @@ def calibrate(inp: SimulationInputs) -> SurveyModel:
     return calibrate_model(inp.cfg, inp.published, inp.codebook, inp.rules, inp.impairment, GENERATOR_VERSION)
 
 
-def generate_export(inp: SimulationInputs, seed: int | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """The raw export frame and its quirk counts (seed from the config unless given)."""
+def generate_export(
+    inp: SimulationInputs, seed: int | None = None, n_respondents: int | None = None
+) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The raw export frame and its quirk counts (seed from the config unless given; ``n_respondents``:
+    another survey size, groups scaled proportionally, see :func:`mhsim.generate.sample_sizes`)."""
     s = int(inp.cfg["seed"] if seed is None else seed)
-    gen = generate_survey(inp, s)
+    gen = generate_survey(inp, s, n_respondents)
     frame, counts = build_export(gen, inp.cfg, inp.codebook, s)
     counts["generator"] = gen.report
     return frame, counts
 
 
-def write(inp: SimulationInputs, path: str | Path, seed: int | None = None) -> dict[str, Any]:
-    """Generate and write the export; return the quirk counts."""
-    frame, counts = generate_export(inp, seed)
+def write(
+    inp: SimulationInputs, path: str | Path, seed: int | None = None, n_respondents: int | None = None
+) -> dict[str, Any]:
+    """Generate and write the export (``n_respondents``: another survey size); return the quirk counts."""
+    frame, counts = generate_export(inp, seed, n_respondents)
     write_export(frame, path, inp.cfg["export"]["delimiter"])
     return counts
 

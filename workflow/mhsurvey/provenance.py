@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 MANIFEST_VERSION = 1
+DIRECTORY_SUFFIX = "/**"  # appended to the pattern of a directory output
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
 def pattern_regex(pattern: str) -> re.Pattern[str]:
     """Regex of a Snakemake output pattern: ``{name}`` (or ``{name,regex}``) matches one path segment;
     a trailing ``/**`` (a directory output) matches every file below it."""
-    below = pattern.endswith("/**")
+    below = pattern.endswith(DIRECTORY_SUFFIX)
     pattern = pattern[:-3] if below else pattern
     out, pos = [], 0
     for m in re.finditer(r"\{([A-Za-z_]\w*)(?:,[^}]*)?\}", pattern):

@@ -35,6 +35,9 @@ rule audit:
         errata_dict="results/audit/errata.dictionary.csv",
     params:
         surveys=SURVEYS,
+    resources:
+        mem_mb=lambda wildcards, input: max(1000, int(1000 + 5 * input.size_mb)),
+        runtime=15,
     log:
         "logs/audit.log",
     benchmark:

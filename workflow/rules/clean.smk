@@ -32,6 +32,9 @@ rule clean:
     params:
         cleaning=config["cleaning"],
         survey_cfg=survey_cfg,
+    resources:
+        mem_mb=lambda wildcards, input: max(1000, int(1000 + 10 * input.size_mb)),
+        runtime=lambda wildcards, input: max(10, int(input.size_mb / 5)),
     log:
         "logs/{survey}/clean.log",
     benchmark:

@@ -164,7 +164,9 @@ def manifest_rules():
         if r.script:
             script = os.path.relpath(os.path.normpath(os.path.join(os.path.dirname(r.snakefile), r.script)),
                                      workflow.basedir)
-        patterns = [str(o) + ("/**" if o.flags.get("directory") else "") for o in r.output]
+        from mhsurvey.provenance import DIRECTORY_SUFFIX
+
+        patterns = [str(o) + (DIRECTORY_SUFFIX if o.flags.get("directory") else "") for o in r.output]
         out.append({"rule": r.name, "script": script, "patterns": patterns})
     return out
 

@@ -30,6 +30,9 @@ rule figures:
         figures=directory("results/{survey}/{figdir}"),
     params:
         lang=lambda wildcards: figures_lang(wildcards.figdir),
+    resources:
+        mem_mb=2000,
+        runtime=30,
     log:
         "logs/{survey}/{figdir}.log",
     benchmark:

@@ -18,6 +18,9 @@ rule manifest:
         rules=manifest_rules(),
         repo=lambda wildcards, input: str(Path(input.lock).parent),
         commit=git_commit_of(REPO_ROOT),
+    resources:
+        mem_mb=1000,
+        runtime=15,
     log:
         "logs/manifest.log",
     benchmark:

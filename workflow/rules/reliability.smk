@@ -24,6 +24,9 @@ rule reliability:
         reliability_dict="results/{survey}/03_reliability/reliability.dictionary.csv",
         item_stats="results/{survey}/03_reliability/item_statistics.csv",
         item_stats_dict="results/{survey}/03_reliability/item_statistics.dictionary.csv",
+    resources:
+        mem_mb=lambda wildcards, input: max(1000, int(1000 + 10 * input.size_mb)),
+        runtime=lambda wildcards, input: max(10, int(input.size_mb / 5)),
     log:
         "logs/{survey}/reliability.log",
     benchmark:

@@ -32,6 +32,9 @@ rule report_html:
     params:
         lang=lambda wildcards: REPORT_EDITIONS[wildcards.edition],
         audit_dir=lambda wildcards, input: str(Path(input.audit_summary).parent),
+    resources:
+        mem_mb=lambda wildcards, input: max(2000, int(1000 + 5 * input.size_mb)),
+        runtime=30,
     log:
         "logs/report/{edition}_html.log",
     benchmark:
@@ -48,6 +51,9 @@ rule report_pdf:
         code=code_inputs("workflow/scripts/report_pdf.py"),
     output:
         pdf=report("reports/{edition}.pdf", caption="../report/report.rst", category="Rapport"),
+    resources:
+        mem_mb=lambda wildcards, input: max(3000, int(1000 + 20 * input.size_mb)),
+        runtime=30,
     log:
         "logs/report/{edition}_pdf.log",
     benchmark:

@@ -29,6 +29,9 @@ rule score:
         sensitivity_dict="results/{survey}/02_scores/sensitivity.dictionary.csv",
         levels="results/{survey}/02_scores/levels.csv",
         levels_dict="results/{survey}/02_scores/levels.dictionary.csv",
+    resources:
+        mem_mb=lambda wildcards, input: max(1000, int(1000 + 10 * input.size_mb)),
+        runtime=lambda wildcards, input: max(10, int(input.size_mb / 5)),
     log:
         "logs/{survey}/score.log",
     benchmark:

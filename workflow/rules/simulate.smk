@@ -16,6 +16,9 @@ rule simulate_calibrate:
         code=code_inputs("workflow/scripts/simulate_calibrate.py"),
     output:
         model="data/synthetic/{survey}_model.json",
+    resources:
+        mem_mb=4000,
+        runtime=240,
     log:
         "logs/{survey}/simulate_calibrate.log",
     benchmark:
@@ -42,6 +45,9 @@ rule simulate:
     params:
         cleaning=config["cleaning"],
         survey_cfg=survey_cfg,
+    resources:
+        mem_mb=4000,
+        runtime=60,
     log:
         "logs/{survey}/simulate.log",
     benchmark:
@@ -65,6 +71,9 @@ rule simulate_marker:
         marker="data/synthetic/synthetic.json",
     params:
         surveys=SURVEYS,
+    resources:
+        mem_mb=2000,
+        runtime=15,
     log:
         "logs/all/simulate_marker.log",
     benchmark:
