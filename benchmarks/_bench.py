@@ -57,11 +57,19 @@ def run(cmd: Sequence[str], cwd: str | Path | None = None, check: bool = True) -
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        result = Run(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode,
-                     out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+        result = Run(
+            wall,
+            usage.ru_utime + usage.ru_stime,
+            usage.ru_maxrss / 1024,
+            proc.returncode,
+            out.read().decode("utf-8", "replace"),
+            err.read().decode("utf-8", "replace"),
+        )
     if check and result.returncode != 0:
-        raise SystemExit(f"benchmark command failed ({result.returncode}): {' '.join(map(str, cmd))}\n"
-                         f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+        raise SystemExit(
+            f"benchmark command failed ({result.returncode}): {' '.join(map(str, cmd))}\n"
+            f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+        )
     return result
 
 
@@ -110,13 +118,18 @@ def repeat(label: str, n: int, once: Callable[[], Run], before: Callable[[], Non
     return stats
 
 
-HEADER = f"{'measurement':46s} {'wall med':>9s} {'wall min':>9s} {'cpu med':>9s} {'cpu min':>9s} {'peak RSS':>9s}"
+HEADER = (
+    f"{'measurement':46s} {'wall med':>9s} {'wall min':>9s} {'cpu med':>9s} {'cpu min':>9s} {'peak RSS':>9s}"
+)
 
 
 def print_stats(s: Stats) -> None:
     """One table row: median/min wall and CPU seconds, peak RSS (MB) over the repeats."""
-    print(f"{s.label:46s} {s.wall:8.2f}s {s.wall_min:8.2f}s {s.cpu:8.2f}s {s.cpu_min:8.2f}s "
-          f"{s.max_rss_mb:7.0f}MB", flush=True)
+    print(
+        f"{s.label:46s} {s.wall:8.2f}s {s.wall_min:8.2f}s {s.cpu:8.2f}s {s.cpu_min:8.2f}s "
+        f"{s.max_rss_mb:7.0f}MB",
+        flush=True,
+    )
 
 
 def goal(what: str, value: float, limit: float, unit: str = "s") -> bool:
@@ -124,8 +137,11 @@ def goal(what: str, value: float, limit: float, unit: str = "s") -> bool:
     if value <= limit:
         print(f"  goal {what} <= {limit:g} {unit}: {value:.2f} {unit}, goal met", flush=True)
         return True
-    print(f"  goal {what} <= {limit:g} {unit}: {value:.2f} {unit}, missed by {value - limit:.2f} {unit} "
-          f"({value / limit:.1f}x the goal)", flush=True)
+    print(
+        f"  goal {what} <= {limit:g} {unit}: {value:.2f} {unit}, missed by {value - limit:.2f} {unit} "
+        f"({value / limit:.1f}x the goal)",
+        flush=True,
+    )
     return False
 
 
@@ -147,16 +163,20 @@ def machine() -> str:
     except OSError:
         pass
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    return (f"machine: nproc {os.cpu_count()}, CPU {model}, Python {platform.python_version()}, "
-            f"load average {load}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    return (
+        f"machine: nproc {os.cpu_count()}, CPU {model}, Python {platform.python_version()}, "
+        f"load average {load}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+    )
 
 
 def print_machine() -> None:
     """Print the machine line and warn when the load exceeds the number of cores."""
     print(machine())
     if os.getloadavg()[0] > (os.cpu_count() or 1):
-        print("WARNING: the machine is loaded (1-min load average > cores): figures are inflated; "
-              "take final figures on a quiet machine.")
+        print(
+            "WARNING: the machine is loaded (1-min load average > cores): figures are inflated; "
+            "take final figures on a quiet machine."
+        )
 
 
 def scratch(parent: str | Path | None = None, copy: Sequence[str] = (), data: Path | None = None) -> Path:
@@ -170,7 +190,9 @@ def scratch(parent: str | Path | None = None, copy: Sequence[str] = (), data: Pa
     for name in ("Snakefile", "workflow", "config", "data", "requirements.lock", "reports/templates"):
         src = data if (name == "data" and data is not None) else REPO / name
         if name in copy:
-            shutil.copytree(src, work / name, symlinks=True) if src.is_dir() else shutil.copy2(src, work / name)
+            shutil.copytree(src, work / name, symlinks=True) if src.is_dir() else shutil.copy2(
+                src, work / name
+            )
         else:
             (work / name).symlink_to(src)
     return work
@@ -182,7 +204,7 @@ def job_counts(dry_run_output: str) -> dict[str, int]:
     lines = dry_run_output.splitlines()
     for i, line in enumerate(lines):
         if line.strip() == "Job stats:":
-            for row in lines[i + 3:]:
+            for row in lines[i + 3 :]:
                 parts = row.split()
                 if len(parts) != 2 or parts[0] == "total":
                     break

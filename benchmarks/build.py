@@ -52,7 +52,7 @@ def edit_style(text: str) -> str:
     m = re.search(r"^axes\.linewidth:\s*([0-9.]+)\s*$", text, flags=re.M)
     if not m:
         raise SystemExit(f"{STYLE}: no axes.linewidth setting to edit")
-    return text[: m.start(1)] + f"{float(m.group(1)) + 0.1:g}" + text[m.end(1):]
+    return text[: m.start(1)] + f"{float(m.group(1)) + 0.1:g}" + text[m.end(1) :]
 
 
 def edit_scoring(text: str) -> str:
@@ -60,12 +60,14 @@ def edit_scoring(text: str) -> str:
     m = re.search(r"^  gad7:\n(?:.*\n)*?\s+report:\n\s+min_total: (9)\n", text, flags=re.M)
     if not m:
         raise SystemExit(f"{SCORING}: no gad7 report min_total: 9 to edit")
-    return text[: m.start(1)] + "10" + text[m.end(1):]
+    return text[: m.start(1)] + "10" + text[m.end(1) :]
 
 
-EDITS = [("template edit (ch2_safety.html.j2)", TEMPLATE, edit_template),
-         ("figure style edit (axes.linewidth)", STYLE, edit_style),
-         ("scoring edit (GAD-7 min_total 9 -> 10)", SCORING, edit_scoring)]
+EDITS = [
+    ("template edit (ch2_safety.html.j2)", TEMPLATE, edit_template),
+    ("figure style edit (axes.linewidth)", STYLE, edit_style),
+    ("scoring edit (GAD-7 min_total 9 -> 10)", SCORING, edit_scoring),
+]
 
 
 def build(work: Path, cores: int, targets: list[str] | None = None) -> b.Run:
@@ -127,11 +129,20 @@ def single_process(root: Path) -> None:
         r = Path("results") / s
         codebook = load_codebook(config["surveys"][s]["codebook"])
         # clean
-        out = {k: str(r / "01_clean" / v) for k, v in (
-            ("responses", "responses.csv"), ("responses_dict", "responses.dictionary.csv"),
-            ("exclusions", "exclusions.csv"), ("exclusions_dict", "exclusions.dictionary.csv"),
-            ("flags", "flags.csv"), ("flags_dict", "flags.dictionary.csv"), ("summary", "cleaning_summary.json"),
-            ("comments", "restricted/comments.csv"), ("comments_dict", "restricted/comments.dictionary.csv"))}
+        out = {
+            k: str(r / "01_clean" / v)
+            for k, v in (
+                ("responses", "responses.csv"),
+                ("responses_dict", "responses.dictionary.csv"),
+                ("exclusions", "exclusions.csv"),
+                ("exclusions_dict", "exclusions.dictionary.csv"),
+                ("flags", "flags.csv"),
+                ("flags_dict", "flags.dictionary.csv"),
+                ("summary", "cleaning_summary.json"),
+                ("comments", "restricted/comments.csv"),
+                ("comments_dict", "restricted/comments.dictionary.csv"),
+            )
+        }
         (r / "01_clean" / "restricted").mkdir(parents=True, exist_ok=True)
         result = clean_survey(config["surveys"][s]["export"], codebook, settings_from_config(config, s))
         write_clean_result(result, codebook, out)
@@ -140,7 +151,9 @@ def single_process(root: Path) -> None:
         responses = read_responses(out["responses"])
         scores = score_responses(responses, codebook, rules)
         write_csv(scores, r / "02_scores/scores.csv")
-        write_dictionary(scores_docs(rules, list(scores.columns)), r / "02_scores/scores.dictionary.csv", scores)
+        write_dictionary(
+            scores_docs(rules, list(scores.columns)), r / "02_scores/scores.dictionary.csv", scores
+        )
         levels = levels_table(rules, list(scores.columns))
         write_csv(levels, r / "02_scores/levels.csv")
         write_dictionary(levels_docs(), r / "02_scores/levels.dictionary.csv", levels)
@@ -159,56 +172,86 @@ def single_process(root: Path) -> None:
         from mhsurvey.reference import read_reference
 
         (r / "04_estimates").mkdir(parents=True, exist_ok=True)
-        est = run_stage(responses=read_responses(out["responses"]), scores=read_scores(r / "02_scores/scores.csv"),
-                        codebook=codebook, settings=load_settings(config["estimates_config"]),
-                        reference=read_reference("data/reference/ssb.csv"), survey=s,
-                        levels=read_levels(r / "02_scores/levels.csv"))
-        for file, tab, docs in (("estimates", est.estimates, est.estimates_docs),
-                                ("subgroup_tests", est.subgroup_tests, est.subgroup_docs),
-                                ("margins_table", est.margins, est.margins_docs)):
+        est = run_stage(
+            responses=read_responses(out["responses"]),
+            scores=read_scores(r / "02_scores/scores.csv"),
+            codebook=codebook,
+            settings=load_settings(config["estimates_config"]),
+            reference=read_reference("data/reference/ssb.csv"),
+            survey=s,
+            levels=read_levels(r / "02_scores/levels.csv"),
+        )
+        for file, tab, docs in (
+            ("estimates", est.estimates, est.estimates_docs),
+            ("subgroup_tests", est.subgroup_tests, est.subgroup_docs),
+            ("margins_table", est.margins, est.margins_docs),
+        ):
             write_csv(tab, r / f"04_estimates/{file}.csv")
             write_dictionary(docs, r / f"04_estimates/{file}.dictionary.csv", tab)
         # figures
         fig_dir = r / "05_figures"
         fig_dir.mkdir(parents=True, exist_ok=True)
         catalogue = load_catalogue("config/figures.yaml")
-        inputs = load_survey_inputs(s, estimates=r / "04_estimates/estimates.csv",
-                                    subgroup_tests=r / "04_estimates/subgroup_tests.csv",
-                                    codebook=config["surveys"][s]["codebook"], summary=out["summary"],
-                                    estimates_config=config["estimates_config"], scoring=config["scoring_config"],
-                                    style=catalogue["style"])
-        figures = draw_survey(catalogue, inputs, STYLE, out_rel=str(fig_dir),
-                              on_figure=lambda f, d=fig_dir: write_figure(f, d))
+        inputs = load_survey_inputs(
+            s,
+            estimates=r / "04_estimates/estimates.csv",
+            subgroup_tests=r / "04_estimates/subgroup_tests.csv",
+            codebook=config["surveys"][s]["codebook"],
+            summary=out["summary"],
+            estimates_config=config["estimates_config"],
+            scoring=config["scoring_config"],
+            style=catalogue["style"],
+        )
+        figures = draw_survey(
+            catalogue, inputs, STYLE, out_rel=str(fig_dir), on_figure=lambda f, d=fig_dir: write_figure(f, d)
+        )
         index = index_frame(figures)
         write_csv(index, fig_dir / "figures.csv")
         write_dictionary(INDEX_DOCS, fig_dir / "figures.dictionary.csv", index)
         write_dictionary(DATA_DOCS, fig_dir / "figure_data.dictionary.csv", figures[0].drawn)
         (fig_dir / "contact_sheet.png").write_bytes(
-            contact_sheet(figures, s, int(catalogue["style"].get("thumbnail_px", 420))))
+            contact_sheet(figures, s, int(catalogue["style"].get("thumbnail_px", 420)))
+        )
     # audit
     paths = rule_inputs(surveys, config)
     results = {}
     for s in surveys:
-        p = {k: paths[f"{k}_{s}"] for k in ("estimates", "subgroup_tests", "margins", "cleaning", "sensitivity")}
+        p = {
+            k: paths[f"{k}_{s}"]
+            for k in ("estimates", "subgroup_tests", "margins", "cleaning", "sensitivity")
+        }
         if s == "current":
             p["reliability"] = paths["reliability_current"]
         results[s] = read_results(p)
     published = sorted(str(p) for p in Path("data/published").glob("*.csv"))
-    audit = run_audit(published_paths=published, crosswalk_path="config/crosswalk.yaml",
-                      estimates_config=config["estimates_config"],
-                      codebooks={s: config["surveys"][s]["codebook"] for s in surveys}, results=results)
+    audit = run_audit(
+        published_paths=published,
+        crosswalk_path="config/crosswalk.yaml",
+        estimates_config=config["estimates_config"],
+        codebooks={s: config["surveys"][s]["codebook"] for s in surveys},
+        results=results,
+    )
     Path("results/audit").mkdir(parents=True, exist_ok=True)
-    for tab, docs, path in ((audit.errata, errata_docs(), "results/audit/errata"),
-                            (audit.reproduction, reproduction_docs(), "reports/reproduction"),
-                            (audit.summary, summary_docs(), "results/audit/reproduction_summary")):
+    for tab, docs, path in (
+        (audit.errata, errata_docs(), "results/audit/errata"),
+        (audit.reproduction, reproduction_docs(), "reports/reproduction"),
+        (audit.summary, summary_docs(), "results/audit/reproduction_summary"),
+    ):
         write_csv(tab, f"{path}.csv")
         write_dictionary(docs, f"{path}.dictionary.csv", tab)
     # report (default editions), HTML then PDF
     editions = report_editions("config/report.yaml")
     for stem in report_editions("config/report.yaml", default_only=True):
-        html = build_html(report_config="config/report.yaml", estimates_config=config["estimates_config"],
-                          scoring_config=config["scoring_config"], main_config=config, published=published,
-                          css="reports/templates/css/report.css", results_root="results", lang=editions[stem])
+        html = build_html(
+            report_config="config/report.yaml",
+            estimates_config=config["estimates_config"],
+            scoring_config=config["scoring_config"],
+            main_config=config,
+            published=published,
+            css="reports/templates/css/report.css",
+            results_root="results",
+            lang=editions[stem],
+        )
         Path(f"reports/{stem}.html").write_text(html, encoding="utf-8", newline="\n")
         build_pdf(f"reports/{stem}.html", f"reports/{stem}.pdf")
 
@@ -218,10 +261,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (default 3)")
     parser.add_argument("--cores", type=int, default=2, help="snakemake --cores (default 2)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directories")
-    parser.add_argument("--steps", default="cold,noop,edits,single",
-                        help="comma-separated subset of cold,noop,edits,single (default all)")
-    parser.add_argument("--work", metavar="DIR",
-                        help="a built scratch directory (from an earlier --keep run) for noop/edits instead of a cold build")
+    parser.add_argument(
+        "--steps",
+        default="cold,noop,edits,single",
+        help="comma-separated subset of cold,noop,edits,single (default all)",
+    )
+    parser.add_argument(
+        "--work",
+        metavar="DIR",
+        help="a built scratch directory (from an earlier --keep run) for noop/edits instead of a cold build",
+    )
     parser.add_argument("--single-process", metavar="DIR", help=argparse.SUPPRESS)  # worker of step 4
     args = parser.parse_args()
     if args.single_process:
@@ -254,8 +303,9 @@ def main() -> None:
             b.goal("cold full build", cold.wall, 30)
         # 2. no-op against Snakemake's start-up
         if "noop" in steps:
-            floor = b.repeat("snakemake --version (start-up floor)", args.repeat,
-                             lambda: b.snakemake(["--version"], work))
+            floor = b.repeat(
+                "snakemake --version (start-up floor)", args.repeat, lambda: b.snakemake(["--version"], work)
+            )
             noop = b.repeat("no-op rebuild (default target)", args.repeat, lambda: build(work, args.cores))
             b.goal("no-op minus start-up", noop.wall - floor.wall, 0.3)
         # 3. edits of copies in the scratch directory
@@ -275,8 +325,11 @@ def main() -> None:
                 b.goal("template edit", b.Stats(label, tuple(runs)).wall, 5)
         # 4. orchestration baseline
         if "single" in steps:
-            single = b.repeat("single process, all stages serially", args.repeat,
-                              lambda: b.run([sys.executable, __file__, "--single-process", str(fresh())]))
+            single = b.repeat(
+                "single process, all stages serially",
+                args.repeat,
+                lambda: b.run([sys.executable, __file__, "--single-process", str(fresh())]),
+            )
             if cold is not None:
                 b.ratio("cold snakemake build", cold.wall, single.wall, "single process")
     finally:

@@ -52,25 +52,42 @@ def worker(work: Path, survey: str, settings: Path, out: Path) -> None:
         levels=read_levels(r / "02_scores/levels.csv"),
     )
     out.mkdir(parents=True, exist_ok=True)
-    for name, table, docs in (("estimates", result.estimates, result.estimates_docs),
-                              ("subgroup_tests", result.subgroup_tests, result.subgroup_docs),
-                              ("margins_table", result.margins, result.margins_docs)):
+    for name, table, docs in (
+        ("estimates", result.estimates, result.estimates_docs),
+        ("subgroup_tests", result.subgroup_tests, result.subgroup_docs),
+        ("margins_table", result.margins, result.margins_docs),
+    ):
         write_csv(table, out / f"{name}.csv")
         write_dictionary(docs, out / f"{name}.dictionary.csv", table)
     done, cpu = time.perf_counter(), time.process_time() - cpu0
     suppressed = int(result.subgroup_tests.filter(like="suppress").fillna(0).astype(bool).to_numpy().sum())
-    print(json.dumps({"imports": imported - start, "stage": done - imported, "stage_cpu": cpu, "rows": len(result.estimates),
-                      "suppressed_cells": suppressed}))
+    print(
+        json.dumps(
+            {
+                "imports": imported - start,
+                "stage": done - imported,
+                "stage_cpu": cpu,
+                "rows": len(result.estimates),
+                "suppressed_cells": suppressed,
+            }
+        )
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per measurement (default 3)")
     parser.add_argument("--cores", type=int, default=2, help="snakemake --cores for the set-up build")
-    parser.add_argument("--suppression", choices=("off", "on", "both"), default="both",
-                        help="measure suppression off, on or both (default both)")
+    parser.add_argument(
+        "--suppression",
+        choices=("off", "on", "both"),
+        default="both",
+        help="measure suppression off, on or both (default both)",
+    )
     parser.add_argument("--surveys", help="comma-separated surveys (default: every configured survey)")
-    parser.add_argument("--worker", nargs=4, metavar=("WORK", "SURVEY", "SETTINGS", "OUT"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--worker", nargs=4, metavar=("WORK", "SURVEY", "SETTINGS", "OUT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.worker:
         w, survey, settings, out = args.worker
@@ -99,17 +116,30 @@ def main() -> None:
                     continue
                 runs, stage, stage_cpu, info = [], [], [], {}
                 for _ in range(args.repeat):
-                    run = b.run([sys.executable, __file__, "--worker", str(work), survey, str(settings),
-                                 str(tmp / f"{survey}_{label}")])
+                    run = b.run(
+                        [
+                            sys.executable,
+                            __file__,
+                            "--worker",
+                            str(work),
+                            survey,
+                            str(settings),
+                            str(tmp / f"{survey}_{label}"),
+                        ]
+                    )
                     info = json.loads(run.stdout.strip().splitlines()[-1])
                     stage.append(info["stage"])
                     stage_cpu.append(info["stage_cpu"])
                     runs.append(run)
                 s = b.Stats(f"estimates {survey}, suppression {label}", tuple(runs))
-                print(f"{s.label:46s} {s.wall:8.2f}s {s.wall_min:8.2f}s {s.cpu:8.2f}s {s.cpu_min:8.2f}s "
-                      f"{s.max_rss_mb:7.0f}MB {statistics.median(stage):8.2f}s {min(stage):8.2f}s")
-                print(f"  {info['rows']} estimate rows, {info['suppressed_cells']} suppressed subgroup cells, "
-                      f"imports {info['imports']:.2f} s, stage CPU median {statistics.median(stage_cpu):.2f} s")
+                print(
+                    f"{s.label:46s} {s.wall:8.2f}s {s.wall_min:8.2f}s {s.cpu:8.2f}s {s.cpu_min:8.2f}s "
+                    f"{s.max_rss_mb:7.0f}MB {statistics.median(stage):8.2f}s {min(stage):8.2f}s"
+                )
+                print(
+                    f"  {info['rows']} estimate rows, {info['suppressed_cells']} suppressed subgroup cells, "
+                    f"imports {info['imports']:.2f} s, stage CPU median {statistics.median(stage_cpu):.2f} s"
+                )
                 b.goal(f"estimates {survey} (suppression {label}), stage", statistics.median(stage), limit)
                 if base is None:
                     base = statistics.median(stage)

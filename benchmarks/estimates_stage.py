@@ -40,8 +40,15 @@ from mhsurvey.subgroups import resolve_breakdowns, subgroup_tests  # noqa: E402
 def inputs(survey: str) -> dict:
     """The stage's inputs for ``survey`` as the rule reads them."""
     res = ROOT / "results" / survey
-    missing = [p for p in (res / "01_clean" / "responses.csv", res / "02_scores" / "scores.csv",
-                           res / "02_scores" / "levels.csv") if not p.exists()]
+    missing = [
+        p
+        for p in (
+            res / "01_clean" / "responses.csv",
+            res / "02_scores" / "scores.csv",
+            res / "02_scores" / "levels.csv",
+        )
+        if not p.exists()
+    ]
     if missing:
         sys.exit(f"missing {missing[0]}: build the pipeline first (snakemake --cores 2)")
     return {
@@ -71,7 +78,8 @@ def subgroup_only(args: dict):
     s, survey = args["settings"], args["survey"]
     labels = derived_labels(args["levels"])
     outcomes = codebook_outcomes(args["codebook"], s) + classification_outcomes(
-        s.classifications, data.scores_str, survey, labels.values["no"])
+        s.classifications, data.scores_str, survey, labels.values["no"]
+    )
     _, totals = estimates_table(data, outcomes, s, survey)
     breakdowns = resolve_breakdowns(args["codebook"], data, s, survey, labels)
     return lambda: subgroup_tests(data, outcomes, breakdowns, totals, s, survey)
@@ -91,8 +99,10 @@ def main() -> None:
         whole = time_runs(lambda a=args: run_stage(**a), runs)
         sub = time_runs(subgroup_only(args), runs)
         for part, times in (("run_stage", whole), ("subgroup_tests", sub)):
-            print(f"{survey:<10}{part:<16}{statistics.median(times):>9.2f}{min(times):>9.2f}"
-                  f"{len(out.subgroup_tests):>9}")
+            print(
+                f"{survey:<10}{part:<16}{statistics.median(times):>9.2f}{min(times):>9.2f}"
+                f"{len(out.subgroup_tests):>9}"
+            )
 
 
 if __name__ == "__main__":

@@ -33,10 +33,19 @@ def draw_one_survey(survey: str) -> tuple[str, float, float, list[tuple[str, str
     start, cpu = time.perf_counter(), time.process_time()
     catalogue = load_catalogue(REPO / "config" / "figures.yaml")
     r = REPO / "results" / survey
-    inputs = load_survey_inputs(survey, r / "04_estimates" / "estimates.csv", r / "04_estimates" / "subgroup_tests.csv",
-                                REPO / "config" / "codebook" / f"{survey}.yaml", r / "01_clean" / "cleaning_summary.json",
-                                REPO / "config" / "estimates.yaml", REPO / "config" / "scoring.yaml", catalogue["style"])
-    figures = draw_survey(catalogue, inputs, REPO / "config" / "figure_style.mplstyle", f"results/{survey}/05_figures")
+    inputs = load_survey_inputs(
+        survey,
+        r / "04_estimates" / "estimates.csv",
+        r / "04_estimates" / "subgroup_tests.csv",
+        REPO / "config" / "codebook" / f"{survey}.yaml",
+        r / "01_clean" / "cleaning_summary.json",
+        REPO / "config" / "estimates.yaml",
+        REPO / "config" / "scoring.yaml",
+        catalogue["style"],
+    )
+    figures = draw_survey(
+        catalogue, inputs, REPO / "config" / "figure_style.mplstyle", f"results/{survey}/05_figures"
+    )
     contact_sheet(figures, survey)
     per_figure = [(f.entry.id, f.entry.kind, f.seconds) for f in figures]
     return survey, time.perf_counter() - start, time.process_time() - cpu, per_figure
@@ -67,17 +76,25 @@ def main() -> None:
         for kind, total in totals.items():
             kind_totals[kind].append(total)
     n = sum(count.values())
-    print(f"figures: {n} ({', '.join(f'{s} {c}' for s, c in count.items())}); runs: {args.runs}; "
-          f"processes: {args.cores}")
-    print(f"wall time, all figures of both surveys: median {statistics.median(walls):.1f} s, "
-          f"min {min(walls):.1f} s (goal <= 20 s on 2 cores)")
+    print(
+        f"figures: {n} ({', '.join(f'{s} {c}' for s, c in count.items())}); runs: {args.runs}; "
+        f"processes: {args.cores}"
+    )
+    print(
+        f"wall time, all figures of both surveys: median {statistics.median(walls):.1f} s, "
+        f"min {min(walls):.1f} s (goal <= 20 s on 2 cores)"
+    )
     for survey in SURVEYS:
-        print(f"  cpu time {survey}: median {statistics.median(cpu[survey]):.1f} s, min {min(cpu[survey]):.1f} s")
+        print(
+            f"  cpu time {survey}: median {statistics.median(cpu[survey]):.1f} s, min {min(cpu[survey]):.1f} s"
+        )
     print(f"{'kind':20s} {'figures':>7s} {'total median':>13s} {'total min':>10s} {'per figure median':>18s}")
     for kind in sorted(kind_totals):
         per = kind_each[kind]
-        print(f"{kind:20s} {len(per) // args.runs:7d} {statistics.median(kind_totals[kind]):12.2f}s "
-              f"{min(kind_totals[kind]):9.2f}s {statistics.median(per):17.3f}s")
+        print(
+            f"{kind:20s} {len(per) // args.runs:7d} {statistics.median(kind_totals[kind]):12.2f}s "
+            f"{min(kind_totals[kind]):9.2f}s {statistics.median(per):17.3f}s"
+        )
 
 
 if __name__ == "__main__":

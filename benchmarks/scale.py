@@ -47,9 +47,14 @@ def generate(survey: str, n: int, out: Path) -> None:
 
     config = yaml.safe_load((b.REPO / "config/config.yaml").read_text(encoding="utf-8"))
     sim = b.REPO / config["simulation"][survey]
-    inp = load_inputs(sim, b.REPO / config["surveys"][survey]["codebook"], b.REPO / config["scoring_config"],
-                      [b.REPO / p for p in PUBLISHED], model=b.REPO / f"data/synthetic/{survey}_model.json",
-                      items_spec=items_spec_path(sim))
+    inp = load_inputs(
+        sim,
+        b.REPO / config["surveys"][survey]["codebook"],
+        b.REPO / config["scoring_config"],
+        [b.REPO / p for p in PUBLISHED],
+        model=b.REPO / f"data/synthetic/{survey}_model.json",
+        items_spec=items_spec_path(sim),
+    )
     tmp = out.with_name(f".{out.name}.tmp")
     write(inp, tmp, n_respondents=n)
     tmp.replace(out)
@@ -62,8 +67,10 @@ def configured_size(survey: str) -> int:
     from mhsim.targets import load_published
 
     config = yaml.safe_load((b.REPO / "config/config.yaml").read_text(encoding="utf-8"))
-    target, outside, _partial = sample_sizes(load_simulation_config(b.REPO / config["simulation"][survey]),
-                                             load_published([b.REPO / p for p in PUBLISHED]))
+    target, outside, _partial = sample_sizes(
+        load_simulation_config(b.REPO / config["simulation"][survey]),
+        load_published([b.REPO / p for p in PUBLISHED]),
+    )
     return target + outside
 
 
@@ -82,8 +89,11 @@ def export_for(survey: str, n: int, base: int, cache: Path) -> Path:
         cache.mkdir(parents=True, exist_ok=True)
         print(f"generating {n:,} respondents of {survey} ...", flush=True)
         gen = b.run([sys.executable, __file__, "--generate", survey, str(n), str(out)])
-        print(f"  generated in {gen.wall:.1f} s wall, {gen.cpu:.1f} s CPU, peak {gen.max_rss_mb:.0f} MB; "
-              f"{out.stat().st_size / 2**20:.0f} MB ({out})", flush=True)
+        print(
+            f"  generated in {gen.wall:.1f} s wall, {gen.cpu:.1f} s CPU, peak {gen.max_rss_mb:.0f} MB; "
+            f"{out.stat().st_size / 2**20:.0f} MB ({out})",
+            flush=True,
+        )
     return out
 
 
@@ -106,19 +116,28 @@ def rule_benchmarks(work: Path, survey: str) -> dict[str, tuple[float, float]]:
         path = work / "logs" / "benchmarks" / survey / f"{rule}.tsv"
         if path.exists():
             row = list(csv.DictReader(path.open(encoding="utf-8"), delimiter="\t"))[-1]
-            out[rule] = (float(row["s"]), float(row["max_rss"]) if row["max_rss"] not in ("", "NA") else float("nan"))
+            out[rule] = (
+                float(row["s"]),
+                float(row["max_rss"]) if row["max_rss"] not in ("", "NA") else float("nan"),
+            )
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10x,100x,1000000",
-                        help="comma-separated sizes: Nx (times the configured size) or a respondent count")
+    parser.add_argument(
+        "--sizes",
+        default="10x,100x,1000000",
+        help="comma-separated sizes: Nx (times the configured size) or a respondent count",
+    )
     parser.add_argument("--survey", default="current")
     parser.add_argument("--repeat", type=int, default=3, help="runs per size (default 3)")
     parser.add_argument("--cores", type=int, default=2, help="snakemake --cores (default 2)")
-    parser.add_argument("--cache-dir", default=str(Path(tempfile.gettempdir()) / "mhsurvey-bench-cache"),
-                        help="where generated exports are kept between runs")
+    parser.add_argument(
+        "--cache-dir",
+        default=str(Path(tempfile.gettempdir()) / "mhsurvey-bench-cache"),
+        help="where generated exports are kept between runs",
+    )
     parser.add_argument("--generate-only", action="store_true", help="only generate (and cache) the exports")
     parser.add_argument("--generate", nargs=3, metavar=("SURVEY", "N", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -132,7 +151,10 @@ def main() -> None:
     exports = {n: export_for(args.survey, n, base, cache) for n in sizes}
     if args.generate_only:
         return
-    targets = [f"results/{args.survey}/04_estimates/estimates.csv", f"results/{args.survey}/03_reliability/reliability.csv"]
+    targets = [
+        f"results/{args.survey}/04_estimates/estimates.csv",
+        f"results/{args.survey}/03_reliability/reliability.csv",
+    ]
     scratch_parent = Path(tempfile.mkdtemp(prefix="mhsurvey-bench-scale-"))
     print(f"survey {args.survey}; 1x = {base:,} respondents; stages {', '.join(RULES)}; --cores {args.cores}")
     print(b.HEADER + "   per rule: seconds / max RSS MB (Snakemake benchmark files)")
@@ -149,9 +171,12 @@ def main() -> None:
             label = f"{n:,} respondents ({n / base:g}x)"
             stats = b.Stats(label, tuple(runs))
             peak = max((rss for _s, rss in per_rule.values()), default=stats.max_rss_mb)
-            print(f"{stats.label:46s} {stats.wall:8.2f}s {stats.wall_min:8.2f}s {stats.cpu:8.2f}s "
-                  f"{stats.cpu_min:8.2f}s {stats.max_rss_mb:7.0f}MB   "
-                  + "  ".join(f"{r} {s:.1f}/{rss:.0f}" for r, (s, rss) in per_rule.items()), flush=True)
+            print(
+                f"{stats.label:46s} {stats.wall:8.2f}s {stats.wall_min:8.2f}s {stats.cpu:8.2f}s "
+                f"{stats.cpu_min:8.2f}s {stats.max_rss_mb:7.0f}MB   "
+                + "  ".join(f"{r} {s:.1f}/{rss:.0f}" for r, (s, rss) in per_rule.items()),
+                flush=True,
+            )
             results[n] = stats
             if n != base:
                 b.ratio(label, stats.wall, results[base].wall, "1x")

@@ -47,36 +47,78 @@ def test_every_published_row_resolves_to_one_target_or_one_reason(published, res
     mapped = sum(r.target is not None for r in resolutions.values())
     reasons = Counter(r.reason for r in resolutions.values() if r.target is None)
     assert mapped == 1302
-    assert reasons == {"scoring_rule": 32, "interview_count": 18, "verbal_approximation": 9,
-                       "ambiguous_fragment": 8, "literature_value": 5, "method_constant": 4,
-                       "open_comment_count": 3, "fieldwork_fact": 3, "breakdown_not_tabulated": 2,
-                       "no_population_frame": 2}
+    assert reasons == {
+        "scoring_rule": 32,
+        "interview_count": 18,
+        "verbal_approximation": 9,
+        "ambiguous_fragment": 8,
+        "literature_value": 5,
+        "method_constant": 4,
+        "open_comment_count": 3,
+        "fieldwork_fact": 3,
+        "breakdown_not_tabulated": 2,
+        "no_population_frame": 2,
+    }
 
 
-@pytest.mark.parametrize("pid, kind, mapping", [
-    ("cur_trust_total_high", "estimate", "estimates:trust_category=high"),
-    ("cur_trust_male_high", "subgroup", "subgroup_tests:trust_category=high|gender=Mann"),
-    ("cur_trust_samfunn_low", "subgroup", "subgroup_tests:trust_category=low|form=Straffegjennomføring i samfunn"),
-    ("cur_cfq_prev_gender_mann_outside", "complement", "subgroup_tests:cfq_case_report=100-(1)|gender=Mann"),
-    ("cur_gad7_prev_total_normal", "complement", "estimates:gad7_case_report=100-(1)"),
-    ("cur_dass_item_energy_total_top2_text", "merged", "estimates:dass_s3=2+3"),
-    ("cur_inc_sexual_gender_diff", "difference",
-     "difference: subgroup_tests:incidents_sexual=1|gender=Mann - subgroup_tests:incidents_sexual=1|gender=Kvinne"),
-    ("cur_wit_colleague_suicide_ost_diff", "difference",
-     "difference: subgroup_tests:witnessed_colleague_suicide=1|region=Kriminalomsorgen region øst"
-     " - estimates:witnessed_colleague_suicide=1"),
-    ("cur_safe_work_tenure_diff", "difference",
-     "difference: subgroup_tests:safety_work=agree|tenure_group=Inntil 4 år - "
-     "subgroup_tests:safety_work=agree|tenure_group=5-10 år+11-15 år+16-20 år+Mer enn 20 år"),
-    ("cur_lonely_dep_often", "subgroup", "subgroup_tests:loneliness=often|condition_depression=Innenfor kriteriene"),
-    ("app_cur_region_ost", "estimate", "estimates:region=7"),
-    ("cur_inc_leader_tenure_16_20", "subgroup", "subgroup_tests:tenure=6|leader_role=Ja"),
-    ("cur_safe_work_ten_5p_agree", "range",
-     "range: " + "; ".join(f"subgroup_tests:safety_work=agree|tenure_group={lv}"
-                           for lv in ("5-10 år", "11-15 år", "16-20 år", "Mer enn 20 år"))),
-    ("meth_dass_alpha", "reliability", "reliability(survey=current, scale=dass_stress, field=alpha)"),
-    ("meth_cur_responses_total", "cleaning", "cleaning(survey=current, keys=['kept', 'excluded_by_rule.target_group'])"),
-])
+@pytest.mark.parametrize(
+    "pid, kind, mapping",
+    [
+        ("cur_trust_total_high", "estimate", "estimates:trust_category=high"),
+        ("cur_trust_male_high", "subgroup", "subgroup_tests:trust_category=high|gender=Mann"),
+        (
+            "cur_trust_samfunn_low",
+            "subgroup",
+            "subgroup_tests:trust_category=low|form=Straffegjennomføring i samfunn",
+        ),
+        (
+            "cur_cfq_prev_gender_mann_outside",
+            "complement",
+            "subgroup_tests:cfq_case_report=100-(1)|gender=Mann",
+        ),
+        ("cur_gad7_prev_total_normal", "complement", "estimates:gad7_case_report=100-(1)"),
+        ("cur_dass_item_energy_total_top2_text", "merged", "estimates:dass_s3=2+3"),
+        (
+            "cur_inc_sexual_gender_diff",
+            "difference",
+            "difference: subgroup_tests:incidents_sexual=1|gender=Mann - subgroup_tests:incidents_sexual=1|gender=Kvinne",
+        ),
+        (
+            "cur_wit_colleague_suicide_ost_diff",
+            "difference",
+            "difference: subgroup_tests:witnessed_colleague_suicide=1|region=Kriminalomsorgen region øst"
+            " - estimates:witnessed_colleague_suicide=1",
+        ),
+        (
+            "cur_safe_work_tenure_diff",
+            "difference",
+            "difference: subgroup_tests:safety_work=agree|tenure_group=Inntil 4 år - "
+            "subgroup_tests:safety_work=agree|tenure_group=5-10 år+11-15 år+16-20 år+Mer enn 20 år",
+        ),
+        (
+            "cur_lonely_dep_often",
+            "subgroup",
+            "subgroup_tests:loneliness=often|condition_depression=Innenfor kriteriene",
+        ),
+        ("app_cur_region_ost", "estimate", "estimates:region=7"),
+        ("cur_inc_leader_tenure_16_20", "subgroup", "subgroup_tests:tenure=6|leader_role=Ja"),
+        (
+            "cur_safe_work_ten_5p_agree",
+            "range",
+            "range: "
+            + "; ".join(
+                f"subgroup_tests:safety_work=agree|tenure_group={lv}"
+                for lv in ("5-10 år", "11-15 år", "16-20 år", "Mer enn 20 år")
+            ),
+        ),
+        ("meth_dass_alpha", "reliability", "reliability(survey=current, scale=dass_stress, field=alpha)"),
+        (
+            "meth_cur_responses_total",
+            "cleaning",
+            "cleaning(survey=current, keys=['kept', 'excluded_by_rule.target_group'])",
+        ),
+    ],
+)
 def test_known_mappings(resolutions, pid, kind, mapping):
     r = resolutions[pid]
     assert r.target.kind == kind
@@ -95,21 +137,34 @@ def test_range_over_items_and_reasons(resolutions):
 
 
 def _row(**kw) -> pd.Series:
-    base = dict(id="x1", survey="current", section="2.7", source="text", measure="trust_category",
-                item="På en skala fra 0-10 ... vil du si at folk flest er til å stole på?", subgroup_var="total",
-                subgroup_level="Total", category="Høy tillit (8-10)", pct="30", n="")
+    base = dict(
+        id="x1",
+        survey="current",
+        section="2.7",
+        source="text",
+        measure="trust_category",
+        item="På en skala fra 0-10 ... vil du si at folk flest er til å stole på?",
+        subgroup_var="total",
+        subgroup_level="Total",
+        category="Høy tillit (8-10)",
+        pct="30",
+        n="",
+    )
     base.update(kw)
     return pd.Series(base)
 
 
 def test_ambiguous_or_unresolvable_rows_are_errors(crosswalk, vocab):
     cw = copy.deepcopy(crosswalk)
-    cw["not_reproducible"]["ids"].append({"ids": ["meth_dass_alpha"], "reason": "literature_value", "note": "x"})
+    cw["not_reproducible"]["ids"].append(
+        {"ids": ["meth_dass_alpha"], "reason": "literature_value", "note": "x"}
+    )
     with pytest.raises(ConfigError, match="meth_dass_alpha.*more than once"):
         Resolver(cw, vocab)
     cw = copy.deepcopy(crosswalk)
-    cw["not_reproducible"]["rules"].append({"match": {"measure": "qualitative_sample"}, "reason": "literature_value",
-                                            "note": "x"})
+    cw["not_reproducible"]["rules"].append(
+        {"match": {"measure": "qualitative_sample"}, "reason": "literature_value", "note": "x"}
+    )
     with pytest.raises(ConfigError, match="matches 2 not_reproducible rules"):
         Resolver(cw, vocab).resolve(_row(id="q1", measure="qualitative_sample"))
     resolver = Resolver(crosswalk, vocab)
@@ -123,8 +178,9 @@ def test_ambiguous_or_unresolvable_rows_are_errors(crosswalk, vocab):
     cw = copy.deepcopy(crosswalk)
     cw["items"]["safety"]["Føler seg trygg på fritiden"] = "no_such_column"
     with pytest.raises(ConfigError, match="'no_such_column' is not a codebook column"):
-        Resolver(cw, vocab).resolve(_row(measure="safety", item="Føler seg trygg på fritiden",
-                                         category="Helt eller delvis enig"))
+        Resolver(cw, vocab).resolve(
+            _row(measure="safety", item="Føler seg trygg på fritiden", category="Helt eller delvis enig")
+        )
 
 
 def test_schema_rejects_unknown_keys_and_reasons(crosswalk):

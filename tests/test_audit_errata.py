@@ -23,17 +23,21 @@ F = frozenset
 
 def facts(rows: list[tuple]) -> pd.DataFrame:
     """(id, variable, breakdown, level, codes, complement, pct, category) -> a facts frame."""
-    out = [(pid, "current", "2.7", "text", "m", var, bd, lv, codes, comp, pct, cat, "item")
-           for pid, var, bd, lv, codes, comp, pct, cat in rows]
+    out = [
+        (pid, "current", "2.7", "text", "m", var, bd, lv, codes, comp, pct, cat, "item")
+        for pid, var, bd, lv, codes, comp, pct, cat in rows
+    ]
     return pd.DataFrame(out, columns=FACT_COLUMNS)
 
 
 def trust(high: float) -> pd.DataFrame:
-    return facts([
-        ("low", "trust_category", "", "", F({"low"}), False, 30.0, "Lav"),
-        ("mid", "trust_category", "", "", F({"medium"}), False, 46.0, "Middels"),
-        ("high", "trust_category", "", "", F({"high"}), False, high, "Høy"),
-    ])
+    return facts(
+        [
+            ("low", "trust_category", "", "", F({"low"}), False, 30.0, "Lav"),
+            ("mid", "trust_category", "", "", F({"medium"}), False, 46.0, "Middels"),
+            ("high", "trust_category", "", "", F({"high"}), False, high, "Høy"),
+        ]
+    )
 
 
 def test_category_sum_finds_106_and_accepts_rounding():
@@ -48,14 +52,16 @@ def test_category_sum_finds_106_and_accepts_rounding():
 
 
 def test_category_sum_does_not_add_overlapping_categories():
-    f = facts([
-        ("any", "reaction", "", "", F({"1", "2"}), False, 68.0, "Ja, en eller flere ganger"),
-        ("several", "reaction", "", "", F({"1"}), False, 52.0, "Ja, flere ganger"),
-        ("no", "reaction", "", "", F({"3"}), False, 26.0, "Nei"),
-        # a complement and its own case are disjoint (89 + 12 = 101 is rounding) ...
-        ("case", "phq", "", "", F({"1"}), False, 12.0, "Depresjon"),
-        ("normal", "phq", "", "", F({"1"}), True, 89.0, "Normal"),
-    ])
+    f = facts(
+        [
+            ("any", "reaction", "", "", F({"1", "2"}), False, 68.0, "Ja, en eller flere ganger"),
+            ("several", "reaction", "", "", F({"1"}), False, 52.0, "Ja, flere ganger"),
+            ("no", "reaction", "", "", F({"3"}), False, 26.0, "Nei"),
+            # a complement and its own case are disjoint (89 + 12 = 101 is rounding) ...
+            ("case", "phq", "", "", F({"1"}), False, 12.0, "Depresjon"),
+            ("normal", "phq", "", "", F({"1"}), True, 89.0, "Normal"),
+        ]
+    )
     assert check_category_sums(f) == []
     # ... but 89 + 13 is not
     f.loc[f["id"] == "case", "pct"] = 13.0
@@ -64,16 +70,20 @@ def test_category_sum_does_not_add_overlapping_categories():
 
 
 def composition(total_n: int = 1000, levels=(("Mann", 540), ("Kvinne", 456))) -> pd.DataFrame:
-    return pd.DataFrame([("current", "die", "gender", lv, n, total_n) for lv, n in levels],
-                        columns=["survey", "variable", "breakdown", "level", "n", "total_n"])
+    return pd.DataFrame(
+        [("current", "die", "gender", lv, n, total_n) for lv, n in levels],
+        columns=["survey", "variable", "breakdown", "level", "n", "total_n"],
+    )
 
 
 def die(total: float) -> pd.DataFrame:
-    return facts([
-        ("tot", "die", "", "", F({"1", "2"}), False, total, "Ja"),
-        ("m", "die", "gender", "Mann", F({"1", "2"}), False, 31.0, "Ja"),
-        ("k", "die", "gender", "Kvinne", F({"1", "2"}), False, 26.0, "Ja"),
-    ])
+    return facts(
+        [
+            ("tot", "die", "", "", F({"1", "2"}), False, total, "Ja"),
+            ("m", "die", "gender", "Mann", F({"1", "2"}), False, 31.0, "Ja"),
+            ("k", "die", "gender", "Kvinne", F({"1", "2"}), False, 26.0, "Ja"),
+        ]
+    )
 
 
 def test_subgroup_average_finds_a_total_the_levels_cannot_give():
@@ -87,18 +97,34 @@ def test_subgroup_average_finds_a_total_the_levels_cannot_give():
 
 
 def test_printed_rule_detects_a_rule_that_does_not_give_the_prevalence():
-    published = pd.DataFrame([
-        {"id": "cut", "section": "method", "pct": "> 4"},
-        {"id": "prev", "section": "3.3", "pct": "56"},
-    ])
-    rules = [{"classification": "cfq", "printed_rule_id": "cut", "literal_variant": "literal",
-              "pipeline_variant": "report", "published_ids": {"current": "prev"}, "no": "over 4", "en": "above 4"}]
+    published = pd.DataFrame(
+        [
+            {"id": "cut", "section": "method", "pct": "> 4"},
+            {"id": "prev", "section": "3.3", "pct": "56"},
+        ]
+    )
+    rules = [
+        {
+            "classification": "cfq",
+            "printed_rule_id": "cut",
+            "literal_variant": "literal",
+            "pipeline_variant": "report",
+            "published_ids": {"current": "prev"},
+            "no": "over 4",
+            "en": "above 4",
+        }
+    ]
 
     def sens(literal: float) -> dict[str, pd.DataFrame]:
-        return {"current": pd.DataFrame([
-            ("cfq", "report", None, "case", 1725, 0.563),
-            ("cfq", "literal", None, "case", 1725, literal),
-        ], columns=["classification", "variant", "fi_option", "level", "n_determined", "prevalence"])}
+        return {
+            "current": pd.DataFrame(
+                [
+                    ("cfq", "report", None, "case", 1725, 0.563),
+                    ("cfq", "literal", None, "case", 1725, literal),
+                ],
+                columns=["classification", "variant", "fi_option", "level", "n_determined", "prevalence"],
+            )
+        }
 
     found = check_printed_rules(published, sens(0.434), rules)
     assert len(found) == 1 and found[0].kind == "printed_rule"
@@ -113,29 +139,48 @@ def fig_table(rows: list[tuple]) -> pd.DataFrame:
 
 
 def test_duplicated_figure_numbers():
-    pub = fig_table([
-        ("t1", "2.7", "Figur 22", "trust_category"),
-        ("d1", "3.1", "text+Figur 22", "dass_stress"),
-        ("c1", "former", "Figur 59 (printed 'Figur 3.')", "cfq"),
-        ("g1", "3.4", "Figur 30", "gad7"),
-        ("g2", "3.4", "text+Figur 30", "gad7"),
-    ])
-    found = check_figure_numbers(figure_index(pub, [{"figure": "Figur 3", "section": "2.1",
-                                                     "measure": "incidents_experienced"}]))
+    pub = fig_table(
+        [
+            ("t1", "2.7", "Figur 22", "trust_category"),
+            ("d1", "3.1", "text+Figur 22", "dass_stress"),
+            ("c1", "former", "Figur 59 (printed 'Figur 3.')", "cfq"),
+            ("g1", "3.4", "Figur 30", "gad7"),
+            ("g2", "3.4", "text+Figur 30", "gad7"),
+        ]
+    )
+    found = check_figure_numbers(
+        figure_index(pub, [{"figure": "Figur 3", "section": "2.1", "measure": "incidents_experienced"}])
+    )
     assert [f.kind for f in found] == ["figure_number_duplicated"] * 2
     assert [f.evidence_ids for f in found] == [("t1", "d1"), ("c1",)]  # sorted by printed number
-    clean = fig_table([("t1", "2.7", "Figur 21", "trust_category"), ("d1", "3.1", "Figur 22", "dass_stress"),
-                       ("c1", "former", "Figur 59", "cfq")])
-    assert check_figure_numbers(figure_index(clean, [{"figure": "Figur 3", "section": "2.1",
-                                                      "measure": "incidents_experienced"}])) == []
+    clean = fig_table(
+        [
+            ("t1", "2.7", "Figur 21", "trust_category"),
+            ("d1", "3.1", "Figur 22", "dass_stress"),
+            ("c1", "former", "Figur 59", "cfq"),
+        ]
+    )
+    assert (
+        check_figure_numbers(
+            figure_index(clean, [{"figure": "Figur 3", "section": "2.1", "measure": "incidents_experienced"}])
+        )
+        == []
+    )
 
 
 def test_caption_pointing_at_the_wrong_figure():
-    catalogue = [{"figure": "Figur 1", "section": "1", "measure": "risk_model"},
-                 {"figure": "Figur 3", "section": "2.1", "measure": "incidents_experienced"}]
+    catalogue = [
+        {"figure": "Figur 1", "section": "1", "measure": "risk_model"},
+        {"figure": "Figur 3", "section": "2.1", "measure": "incidents_experienced"},
+    ]
     index = figure_index(fig_table([("f5", "2.1", "Figur 5", "incident_frequency")]), catalogue)
-    ref = {"figure": "Figur 5", "section": "2.1", "refers_to": "Figur 1", "expects_measure": "incidents_experienced",
-           "caption_no": "(hendelse i Figur 1)"}
+    ref = {
+        "figure": "Figur 5",
+        "section": "2.1",
+        "refers_to": "Figur 1",
+        "expects_measure": "incidents_experienced",
+        "caption_no": "(hendelse i Figur 1)",
+    }
     found = check_caption_references(index, [ref])
     assert len(found) == 1 and found[0].kind == "caption_wrong_figure"
     assert "Figur 3" in found[0].check and "risk_model" in found[0].check
@@ -144,13 +189,18 @@ def test_caption_pointing_at_the_wrong_figure():
 
 def test_nesting_violation():
     def f(inner: float) -> pd.DataFrame:
-        return facts([
-            ("c_tot", "cptsd", "", "", F({"1"}), False, inner, "KPTSD"),
-            ("p_tot", "ptsd", "", "", F({"1"}), False, 9.0, "PTSD"),
-            ("c_m", "cptsd", "gender", "Mann", F({"1"}), False, inner - 1, "KPTSD"),
-            ("p_m", "ptsd", "gender", "Mann", F({"1"}), False, 9.0, "PTSD"),
-        ])
-    nested = [{"inner": "cptsd", "outer": "ptsd", "source": "manual", "inner_no": "KPTSD", "outer_no": "PTSD"}]
+        return facts(
+            [
+                ("c_tot", "cptsd", "", "", F({"1"}), False, inner, "KPTSD"),
+                ("p_tot", "ptsd", "", "", F({"1"}), False, 9.0, "PTSD"),
+                ("c_m", "cptsd", "gender", "Mann", F({"1"}), False, inner - 1, "KPTSD"),
+                ("p_m", "ptsd", "gender", "Mann", F({"1"}), False, 9.0, "PTSD"),
+            ]
+        )
+
+    nested = [
+        {"inner": "cptsd", "outer": "ptsd", "source": "manual", "inner_no": "KPTSD", "outer_no": "PTSD"}
+    ]
     found = check_nesting(f(12.0), nested)
     assert len(found) == 1 and found[0].kind == "nesting"
     assert set(found[0].evidence_ids) == {"c_tot", "p_tot", "c_m", "p_m"}

@@ -157,7 +157,9 @@ def test_pseudonym_known_value():
     ],
 )
 def test_routing_mask(expr, expected):
-    df = pd.DataFrame({"a": pd.array([1, 2, None], dtype="Int64"), "b": pd.array([0, 1, None], dtype="Int64")})
+    df = pd.DataFrame(
+        {"a": pd.array([1, 2, None], dtype="Int64"), "b": pd.array([0, 1, None], dtype="Int64")}
+    )
     assert routing_mask(df, expr).tolist() == expected
 
 
@@ -191,8 +193,11 @@ def test_synthetic_marker_is_recorded(tmp_path, mini_codebook, mini_settings):
 
     export = write_csv_variant(tmp_path / "e.csv")
     assert clean_survey(export, mini_codebook, mini_settings).summary["data"] == {"synthetic": False}
-    marker = {"label_no": "Syntetiske data", "label_en": "Synthetic data",
-              "surveys": {"mini": {"export": "e.csv", "sha256": file_sha256(export)}}}
+    marker = {
+        "label_no": "Syntetiske data",
+        "label_en": "Synthetic data",
+        "surveys": {"mini": {"export": "e.csv", "sha256": file_sha256(export)}},
+    }
     (tmp_path / "synthetic.json").write_text(json.dumps(marker), encoding="utf-8")
     data = clean_survey(export, mini_codebook, mini_settings).summary["data"]
     assert data["synthetic"] and data["label_no"] == "Syntetiske data" and data["checksum_matches"]

@@ -59,8 +59,16 @@ def test_every_referenced_file_is_listed():
         ("surveys.former.codebook", "config/codebook/former.yaml", "codebook.schema.yaml"),
         ("simulation.current", "config/simulation/current.yaml", "simulation.schema.yaml"),
         ("simulation.former", "config/simulation/former.yaml", "simulation.schema.yaml"),
-        ("simulation.current (items spec)", "config/simulation/current_items.yaml", "simulation_items.schema.yaml"),
-        ("simulation.former (items spec)", "config/simulation/former_items.yaml", "simulation_items.schema.yaml"),
+        (
+            "simulation.current (items spec)",
+            "config/simulation/current_items.yaml",
+            "simulation_items.schema.yaml",
+        ),
+        (
+            "simulation.former (items spec)",
+            "config/simulation/former_items.yaml",
+            "simulation_items.schema.yaml",
+        ),
     }
     assert items_spec_path("config/simulation/former.yaml") == "config/simulation/former_items.yaml"
 
@@ -68,7 +76,9 @@ def test_every_referenced_file_is_listed():
 def test_a_stage_config_key_needs_its_schema(tmp_path, monkeypatch):
     monkeypatch.chdir(REPO)
     config = {**_config(), "nonexistent_config": "config/estimates.yaml"}
-    with pytest.raises(ConfigError, match=r"nonexistent_config: no schema workflow/schemas/nonexistent.schema.yaml"):
+    with pytest.raises(
+        ConfigError, match=r"nonexistent_config: no schema workflow/schemas/nonexistent.schema.yaml"
+    ):
         referenced_files(config)
 
 

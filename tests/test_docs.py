@@ -16,13 +16,20 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 METHODS = REPO / "docs" / "methods.md"
 NUM = r"[0-9]+(?:\.[0-9]+)?"
-CITATION = re.compile(rf"docs/methods\.md(?:``|`)?((?:\s*[,;]?\s*(?:and\s+)?§\s?{NUM}(?:\s*[-–/]\s*§?{NUM})?)*)")
+CITATION = re.compile(
+    rf"docs/methods\.md(?:``|`)?((?:\s*[,;]?\s*(?:and\s+)?§\s?{NUM}(?:\s*[-–/]\s*§?{NUM})?)*)"
+)
 
 
 def _text_files() -> list[Path]:
     files = [REPO / "README.md", REPO / "Snakefile", REPO / "Makefile"]
-    for folder, patterns in (("workflow", ("*.py", "*.smk", "*.yaml")), ("config", ("*.yaml", "*.md")),
-                             ("docs", ("*.md",)), ("tests", ("*.py",)), ("data", ("*.md",))):
+    for folder, patterns in (
+        ("workflow", ("*.py", "*.smk", "*.yaml")),
+        ("config", ("*.yaml", "*.md")),
+        ("docs", ("*.md",)),
+        ("tests", ("*.py",)),
+        ("data", ("*.md",)),
+    ):
         for pattern in patterns:
             files += (REPO / folder).rglob(pattern)
     return sorted(p for p in set(files) if p.is_file() and ".venv" not in p.parts and p != Path(__file__))
@@ -58,7 +65,12 @@ def test_no_citation_of_files_outside_the_repository():
     for path in _text_files():
         for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             bare = re.search(r"(?<![\w/])(?:``|`)?methods\.md", line) and "](methods.md" not in line
-            if bare or re.search(r"(?<![\w/])scoring\.md`*\s*§", line) or "../shared" in line or "/work/shared" in line:
+            if (
+                bare
+                or re.search(r"(?<![\w/])scoring\.md`*\s*§", line)
+                or "../shared" in line
+                or "/work/shared" in line
+            ):
                 bad.append(f"{path.relative_to(REPO)}:{i}: {line.strip()[:100]}")
     assert bad == []
 
@@ -69,14 +81,16 @@ def test_readme_layout_lists_only_what_exists():
     block = layout.split("```", 2)[1]
     names = re.findall(r"^\s*([\w./-]+/?)\s", block, flags=re.M)
     assert len(names) >= 10
-    missing = [n for n in names if not (REPO / n.rstrip("/")).exists() and not list(REPO.glob(n))
-               and n != "results/"]  # results/ is built by the pipeline
+    missing = [
+        n for n in names if not (REPO / n.rstrip("/")).exists() and not list(REPO.glob(n)) and n != "results/"
+    ]  # results/ is built by the pipeline
     assert missing == []
     assert "workflow/mhsim/" in names and "docs/methods.md" in names
 
 
-@pytest.mark.parametrize("path", sorted(p.relative_to(REPO / "config").as_posix()
-                                        for p in (REPO / "config").rglob("*.yaml")))
+@pytest.mark.parametrize(
+    "path", sorted(p.relative_to(REPO / "config").as_posix() for p in (REPO / "config").rglob("*.yaml"))
+)
 def test_every_config_file_is_described(path):
     text = (REPO / "config" / "README.md").read_text(encoding="utf-8")
     generic = path.replace("current", "<survey>").replace("former", "<survey>")

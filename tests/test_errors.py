@@ -28,7 +28,9 @@ def _err(path, codebook, settings) -> InputDataError:
 
 
 def test_missing_required_column(tmp_path, mini_codebook, mini_settings):
-    e = _err(_write(fixture_frame().drop(columns=["gad7_2"]), tmp_path / "x.csv"), mini_codebook, mini_settings)
+    e = _err(
+        _write(fixture_frame().drop(columns=["gad7_2"]), tmp_path / "x.csv"), mini_codebook, mini_settings
+    )
     assert (e.column, e.row) == ("gad7_2", 0)
     assert "missing required column" in str(e) and "x.csv" in str(e)
 
@@ -57,7 +59,9 @@ def test_numeric_out_of_range(tmp_path, mini_codebook, mini_settings):
 
 
 def test_duplicate_ids_error_when_configured(tmp_path, mini_codebook, mini_settings):
-    e = _err(write_csv_variant(tmp_path / "x.csv"), mini_codebook, replace(mini_settings, duplicate_ids="error"))
+    e = _err(
+        write_csv_variant(tmp_path / "x.csv"), mini_codebook, replace(mini_settings, duplicate_ids="error")
+    )
     assert (e.row, e.column, e.value) == (6, "respondent_id", "105")
     assert "duplicated respondent id" in str(e)
 
@@ -100,9 +104,17 @@ def test_missing_and_unsupported_files(tmp_path, mini_codebook, mini_settings):
 
 
 def _mini_config(tmp_path: Path, export: Path) -> Path:
-    cfg = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "config.yaml").read_text(encoding="utf-8"))
-    cfg["surveys"] = {"mini": {"export": str(export), "codebook": str(FIXTURES / "mini_codebook.yaml"),
-                               "exclusions": None, "target_group": {"column": "direct_contact", "keep": [1]}}}
+    cfg = yaml.safe_load(
+        (Path(__file__).resolve().parents[1] / "config" / "config.yaml").read_text(encoding="utf-8")
+    )
+    cfg["surveys"] = {
+        "mini": {
+            "export": str(export),
+            "codebook": str(FIXTURES / "mini_codebook.yaml"),
+            "exclusions": None,
+            "target_group": {"column": "direct_contact", "keep": [1]},
+        }
+    }
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     return path
@@ -113,32 +125,56 @@ def test_cli_exit_code_and_no_partial_output(tmp_path, capsys):
     df.loc[6, "gad7_1"] = "4"
     export = _write(df, tmp_path / "bad.csv")
     outdir = tmp_path / "out"
-    status = main(["clean", "--survey", "mini", "--config", str(_mini_config(tmp_path, export)),
-                   "--outdir", str(outdir)])
+    status = main(
+        [
+            "clean",
+            "--survey",
+            "mini",
+            "--config",
+            str(_mini_config(tmp_path, export)),
+            "--outdir",
+            str(outdir),
+        ]
+    )
     assert status == 2
     err = capsys.readouterr().err
-    assert "unknown code" in err and "bad.csv" in err and "row 7" in err and "'gad7_1'" in err and "'4'" in err
+    assert (
+        "unknown code" in err and "bad.csv" in err and "row 7" in err and "'gad7_1'" in err and "'4'" in err
+    )
     assert not outdir.exists()
 
 
 def test_cli_success(tmp_path, capsys):
     export = write_csv_variant(tmp_path / "good.csv")
-    status = main(["clean", "--survey", "mini", "--config", str(_mini_config(tmp_path, export)),
-                   "--outdir", str(tmp_path / "out")])
+    status = main(
+        [
+            "clean",
+            "--survey",
+            "mini",
+            "--config",
+            str(_mini_config(tmp_path, export)),
+            "--outdir",
+            str(tmp_path / "out"),
+        ]
+    )
     assert status == 0
     assert "kept 7" in capsys.readouterr().out
     assert (tmp_path / "out" / "responses.csv").exists()
 
 
 def test_config_unknown_key_named():
-    cfg = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "config.yaml").read_text(encoding="utf-8"))
+    cfg = yaml.safe_load(
+        (Path(__file__).resolve().parents[1] / "config" / "config.yaml").read_text(encoding="utf-8")
+    )
     cfg["cleaning"]["duplicate_idz"] = "error"
     with pytest.raises(ConfigError, match="duplicate_idz"):
         validate_config(cfg)
 
 
 def test_config_wrong_type_named():
-    cfg = yaml.safe_load((Path(__file__).resolve().parents[1] / "config" / "config.yaml").read_text(encoding="utf-8"))
+    cfg = yaml.safe_load(
+        (Path(__file__).resolve().parents[1] / "config" / "config.yaml").read_text(encoding="utf-8")
+    )
     cfg["cleaning"]["incomplete"]["min_required_share"] = "high"
     with pytest.raises(ConfigError, match=r"cleaning\.incomplete\.min_required_share"):
         validate_config(cfg)
@@ -166,7 +202,16 @@ def test_real_codebooks_load():
         if not path.exists():
             pytest.skip("codebook not written yet")
         cb = load_codebook(path)
-        for col in ("gender", "region", "form", "security", "tenure", "leader_role", "direct_contact", "trust"):
+        for col in (
+            "gender",
+            "region",
+            "form",
+            "security",
+            "tenure",
+            "leader_role",
+            "direct_contact",
+            "trust",
+        ):
             assert cb.has_column(col), (survey, col)
         assert cb.instrument_items("gad7") == [f"gad7_{i}" for i in range(1, 8)]
         assert cb.instrument_items("wsas") == [f"wsas_{i}" for i in range(1, 6)]

@@ -52,61 +52,130 @@ CODEBOOK = {
     "export": {"id_column": "respondent_id"},
     "value_sets": {"agree5": {"codes": AGREE}},
     "questions": [
-        {"id": "gender", "type": "single", "text_no": "Er du", "text_en": "Are you", "breakdown": "gender",
-         "codes": [{"code": 1, "no": "Mann", "en": "Man"}, {"code": 2, "no": "Kvinne", "en": "Woman"},
-                   {"code": 99, "no": "Ønsker ikke svare", "en": "Prefer not", "nonsubstantive": True}]},
-        {"id": "region", "type": "single", "text_no": "Region", "text_en": "Region", "breakdown": "region",
-         "codes": [{"code": 3, "no": "Nord", "en": "North"}, {"code": 7, "no": "Øst", "en": "East"}]},
-        {"id": "incidents", "type": "multi", "text_no": "Utsatt for", "text_en": "Exposed to",
-         "measure": "incidents_experienced",
-         "options": [{"id": "threat_self_work", "no": "Trusler", "en": "Threats"},
-                     {"id": "violence_work", "no": "Vold", "en": "Violence"},
-                     {"id": "none", "no": "Ingen av disse", "en": "None", "exclusive": True},
-                     {"id": "no_answer", "no": "Ønsker ikke svare", "en": "No answer", "exclusive": True}]},
-        {"id": "followup", "type": "single", "text_no": "Fulgt opp?", "text_en": "Followed up?",
-         "routing": "(incidents_threat_self_work == 1) | (incidents_violence_work == 1)",
-         "codes": [{"code": 1, "no": "Ja, i stor grad", "en": "Yes, much"},
-                   {"code": 2, "no": "Ja, i noen grad", "en": "Yes, some"},
-                   {"code": 3, "no": "Ja, i liten grad", "en": "Yes, little"},
-                   {"code": 4, "no": "Nei", "en": "No"},
-                   {"code": 98, "no": "Vet ikke", "en": "Don't know", "nonsubstantive": True}]},
-        {"id": "followup_satisfaction", "type": "single", "text_no": "Fornøyd?", "text_en": "Satisfied?",
-         "routing": "followup in [1, 2, 3]",
-         "codes": [{"code": 1, "no": "Svært fornøyd", "en": "Very"}, {"code": 2, "no": "Ganske fornøyd", "en": "Fairly"},
-                   {"code": 3, "no": "Verken eller", "en": "Neither"}, {"code": 4, "no": "Ganske misfornøyd", "en": "F"},
-                   {"code": 5, "no": "Svært misfornøyd", "en": "V"},
-                   {"code": 98, "no": "Vet ikke", "en": "Don't know", "nonsubstantive": True}]},
-        {"id": "safety", "type": "grid", "text_no": "Påstander", "text_en": "Statements", "values": "agree5",
-         "items": [{"id": "work", "no": "Trygg på jobb", "en": "Safe at work"},
-                   {"id": "leisure", "no": "Trygg på fritiden", "en": "Safe in leisure"}]},
-        {"id": "trust", "type": "numeric", "text_no": "Tillit", "text_en": "Trust", "min": 0, "max": 10,
-         "codes": [{"code": 98, "no": "Vet ikke", "en": "Don't know", "nonsubstantive": True},
-                   {"code": 99, "no": "Ønsker ikke svare", "en": "Prefer not", "nonsubstantive": True}]},
+        {
+            "id": "gender",
+            "type": "single",
+            "text_no": "Er du",
+            "text_en": "Are you",
+            "breakdown": "gender",
+            "codes": [
+                {"code": 1, "no": "Mann", "en": "Man"},
+                {"code": 2, "no": "Kvinne", "en": "Woman"},
+                {"code": 99, "no": "Ønsker ikke svare", "en": "Prefer not", "nonsubstantive": True},
+            ],
+        },
+        {
+            "id": "region",
+            "type": "single",
+            "text_no": "Region",
+            "text_en": "Region",
+            "breakdown": "region",
+            "codes": [{"code": 3, "no": "Nord", "en": "North"}, {"code": 7, "no": "Øst", "en": "East"}],
+        },
+        {
+            "id": "incidents",
+            "type": "multi",
+            "text_no": "Utsatt for",
+            "text_en": "Exposed to",
+            "measure": "incidents_experienced",
+            "options": [
+                {"id": "threat_self_work", "no": "Trusler", "en": "Threats"},
+                {"id": "violence_work", "no": "Vold", "en": "Violence"},
+                {"id": "none", "no": "Ingen av disse", "en": "None", "exclusive": True},
+                {"id": "no_answer", "no": "Ønsker ikke svare", "en": "No answer", "exclusive": True},
+            ],
+        },
+        {
+            "id": "followup",
+            "type": "single",
+            "text_no": "Fulgt opp?",
+            "text_en": "Followed up?",
+            "routing": "(incidents_threat_self_work == 1) | (incidents_violence_work == 1)",
+            "codes": [
+                {"code": 1, "no": "Ja, i stor grad", "en": "Yes, much"},
+                {"code": 2, "no": "Ja, i noen grad", "en": "Yes, some"},
+                {"code": 3, "no": "Ja, i liten grad", "en": "Yes, little"},
+                {"code": 4, "no": "Nei", "en": "No"},
+                {"code": 98, "no": "Vet ikke", "en": "Don't know", "nonsubstantive": True},
+            ],
+        },
+        {
+            "id": "followup_satisfaction",
+            "type": "single",
+            "text_no": "Fornøyd?",
+            "text_en": "Satisfied?",
+            "routing": "followup in [1, 2, 3]",
+            "codes": [
+                {"code": 1, "no": "Svært fornøyd", "en": "Very"},
+                {"code": 2, "no": "Ganske fornøyd", "en": "Fairly"},
+                {"code": 3, "no": "Verken eller", "en": "Neither"},
+                {"code": 4, "no": "Ganske misfornøyd", "en": "F"},
+                {"code": 5, "no": "Svært misfornøyd", "en": "V"},
+                {"code": 98, "no": "Vet ikke", "en": "Don't know", "nonsubstantive": True},
+            ],
+        },
+        {
+            "id": "safety",
+            "type": "grid",
+            "text_no": "Påstander",
+            "text_en": "Statements",
+            "values": "agree5",
+            "items": [
+                {"id": "work", "no": "Trygg på jobb", "en": "Safe at work"},
+                {"id": "leisure", "no": "Trygg på fritiden", "en": "Safe in leisure"},
+            ],
+        },
+        {
+            "id": "trust",
+            "type": "numeric",
+            "text_no": "Tillit",
+            "text_en": "Trust",
+            "min": 0,
+            "max": 10,
+            "codes": [
+                {"code": 98, "no": "Vet ikke", "en": "Don't know", "nonsubstantive": True},
+                {"code": 99, "no": "Ønsker ikke svare", "en": "Prefer not", "nonsubstantive": True},
+            ],
+        },
     ],
 }
 
-COLUMNS = ["rid", "gender", "region", "incidents_threat_self_work", "incidents_violence_work", "incidents_none",
-           "incidents_no_answer", "followup", "followup_satisfaction", "safety_work", "safety_leisure", "trust"]
+COLUMNS = [
+    "rid",
+    "gender",
+    "region",
+    "incidents_threat_self_work",
+    "incidents_violence_work",
+    "incidents_none",
+    "incidents_no_answer",
+    "followup",
+    "followup_satisfaction",
+    "safety_work",
+    "safety_leisure",
+    "trust",
+]
 N = None
 RESPONSES = [
     # rid    gen reg thr vio none na  fup  sat  s_work s_leis trust
     ["r01", 1, 3, 1, 0, 0, 0, 1, 1, 1, 2, 7],
     ["r02", 1, 3, 0, 1, 0, 0, 2, 2, 2, 1, 8],
-    ["r03", 2, 7, 1, 1, 0, 0, 4, 1, 4, 98, 3],   # satisfaction answered but not asked (followup 4)
+    ["r03", 2, 7, 1, 1, 0, 0, 4, 1, 4, 98, 3],  # satisfaction answered but not asked (followup 4)
     ["r04", 2, 7, 0, 0, 1, 0, N, N, 5, 5, 5],
     ["r05", 1, 7, 1, 0, 0, 0, 98, N, 1, 1, 99],
     ["r06", 2, 3, 0, 0, 0, 1, N, N, 98, 2, 10],
     ["r07", 99, 7, 1, 0, 0, 0, 3, 98, 2, 2, 0],
-    ["r08", 1, 7, N, N, N, N, N, N, 1, N, N],    # incidents not answered
+    ["r08", 1, 7, N, N, N, N, N, N, 1, N, N],  # incidents not answered
     ["r09", 2, 3, 0, 1, 0, 0, 1, 5, 3, 4, 4],
-    ["r10", 1, 7, 0, 0, 1, 0, 1, N, 2, 1, 6],    # followup answered but not asked (not exposed)
+    ["r10", 1, 7, 0, 0, 1, 0, 1, N, 2, 1, 6],  # followup answered but not asked (not exposed)
 ]
-SCORES = pd.DataFrame({
-    "rid": [r[0] for r in RESPONSES],
-    "gad7_case_report": ["1", "0", "1", "0", "0", "1", "", "0", "0", "1"],
-    "trust_category": ["medium", "high", "low", "medium", "", "high", "low", "", "low", "medium"],
-    "condition_anxiety": ["1", "0", "1", "0", "0", "1", "", "0", "0", "1"],
-})
+SCORES = pd.DataFrame(
+    {
+        "rid": [r[0] for r in RESPONSES],
+        "gad7_case_report": ["1", "0", "1", "0", "0", "1", "", "0", "0", "1"],
+        "trust_category": ["medium", "high", "low", "medium", "", "high", "low", "", "low", "medium"],
+        "condition_anxiety": ["1", "0", "1", "0", "0", "1", "", "0", "0", "1"],
+    }
+)
 
 SETTINGS = {
     "confidence_level": 0.95,
@@ -119,17 +188,31 @@ SETTINGS = {
         {"id": "agree", "no": "Helt eller delvis enig", "columns": ["safety_*"], "codes": [1, 2]},
         {"id": "disagree", "no": "Helt eller delvis uenig", "columns": ["safety_*"], "codes": [4, 5]},
         {"id": "followed_up", "no": "Ja (ble fulgt opp)", "columns": ["followup"], "codes": [1, 2, 3]},
-        {"id": "satisfied", "no": "Svært eller ganske fornøyd", "columns": ["followup_satisfaction"], "codes": [1, 2]},
+        {
+            "id": "satisfied",
+            "no": "Svært eller ganske fornøyd",
+            "columns": ["followup_satisfaction"],
+            "codes": [1, 2],
+        },
     ],
     "classifications": [
         {"column": "gad7_case_report", "kind": "binary", "no": "Angst"},
-        {"column": "trust_category", "kind": "categorical", "no": "Tillit", "levels": ["low", "medium", "high"],
-         "merged": [{"key": "medium_high", "no": "Middels eller høy", "values": ["medium", "high"]}]},
+        {
+            "column": "trust_category",
+            "kind": "categorical",
+            "no": "Tillit",
+            "levels": ["low", "medium", "high"],
+            "merged": [{"key": "medium_high", "no": "Middels eller høy", "values": ["medium", "high"]}],
+        },
     ],
     "breakdowns": [
         {"id": "gender", "codebook_breakdown": "gender"},
         {"id": "region", "codebook_breakdown": "region"},
-        {"id": "condition_anxiety", "scores_column": "condition_anxiety", "labels": {"1": "Innenfor", "0": "Utenfor"}},
+        {
+            "id": "condition_anxiety",
+            "scores_column": "condition_anxiety",
+            "labels": {"1": "Innenfor", "0": "Utenfor"},
+        },
     ],
     "population_reference": [
         {"ref_id": "ssb2020_trust_high", "variable": "trust_category", "category": "high"},
@@ -168,7 +251,9 @@ def codebook():
 def table(codebook):
     s = make_settings()
     data = SurveyData(responses_frame(), SCORES, codebook)
-    outcomes = codebook_outcomes(codebook, s) + classification_outcomes(s.classifications, data.scores_str, "fixture")
+    outcomes = codebook_outcomes(codebook, s) + classification_outcomes(
+        s.classifications, data.scores_str, "fixture"
+    )
     est, _ = estimates_table(data, outcomes, s, "fixture")
     return est
 
@@ -228,7 +313,10 @@ def test_multi_select_is_a_share_of_respondents(table):
 
 def test_merged_categories_of_a_grid(table):
     # safety_work codes 1,2,4,5,1,98,2,1,3,2 -> agree 6, disagree 2, base 10
-    assert (row(table, "safety_work", "agree")["count"], row(table, "safety_work", "disagree")["count"]) == (6, 2)
+    assert (row(table, "safety_work", "agree")["count"], row(table, "safety_work", "disagree")["count"]) == (
+        6,
+        2,
+    )
     assert row(table, "safety_work", "agree")["base_n"] == 10
     # safety_leisure: r08 empty -> base 9; codes 2,1,98,5,1,2,2,4,1 -> agree 6
     r = row(table, "safety_leisure", "agree")
@@ -267,8 +355,17 @@ def test_merge_rule_naming_a_missing_code_stops(codebook):
 
 
 def test_merge_rule_exclude_glob():
-    s = make_settings(merged_categories=[{"id": "agree", "no": "Enig", "columns": ["leader_*"],
-                                          "exclude": ["leader_role"], "codes": [1, 2]}])
+    s = make_settings(
+        merged_categories=[
+            {
+                "id": "agree",
+                "no": "Enig",
+                "columns": ["leader_*"],
+                "exclude": ["leader_role"],
+                "codes": [1, 2],
+            }
+        ]
+    )
     rule = s.merges[0]
     assert rule.matches("leader_can_talk") and not rule.matches("leader_role")
 
@@ -332,8 +429,16 @@ def test_suppression_hides_small_totals_and_a_complement(codebook):
 def test_repo_config_is_valid_and_consistent_with_the_codebooks():
     s = load_settings(REPO / "config" / "estimates.yaml")
     assert s.adjust == "holm" and s.min_n == 30 and s.report_z == 2.0 and not s.suppression.enabled
-    assert {b.id for b in s.breakdowns} >= {"gender", "region", "form", "security", "tenure_group", "leader_role",
-                                             "followup", "exposed_serious"}
+    assert {b.id for b in s.breakdowns} >= {
+        "gender",
+        "region",
+        "form",
+        "security",
+        "tenure_group",
+        "leader_role",
+        "followup",
+        "exposed_serious",
+    }
     for survey in ("current", "former"):
         path = REPO / "config" / "codebook" / f"{survey}.yaml"
         if not path.exists():
@@ -344,7 +449,11 @@ def test_repo_config_is_valid_and_consistent_with_the_codebooks():
 
 
 def test_invalid_config_names_the_key(tmp_path):
-    text = (REPO / "config" / "estimates.yaml").read_text(encoding="utf-8").replace("adjust: holm", "adjust: bonf")
+    text = (
+        (REPO / "config" / "estimates.yaml")
+        .read_text(encoding="utf-8")
+        .replace("adjust: holm", "adjust: bonf")
+    )
     path = tmp_path / "estimates.yaml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError, match="significance.adjust"):
@@ -353,7 +462,11 @@ def test_invalid_config_names_the_key(tmp_path):
 
 def test_reference_table_has_sources_and_no_invented_values():
     ref = read_reference(REPO / "data" / "reference" / "ssb.csv").set_index("ref_id")
-    assert ref.loc[["ssb2020_trust_low", "ssb2020_trust_medium", "ssb2020_trust_high"], "pct"].tolist() == ["17", "39", "44"]
+    assert ref.loc[["ssb2020_trust_low", "ssb2020_trust_medium", "ssb2020_trust_high"], "pct"].tolist() == [
+        "17",
+        "39",
+        "44",
+    ]
     assert set(ref.loc[ref["available"] == "false", "pct"]) == {""}
     assert {"ssb2022_friends", "ssb2022_close_persons"} <= set(ref.index[ref["available"] == "false"])
     assert (ref["year"] != "").all() and (ref["source"] != "").all() and (ref["survey"] != "").all()
@@ -414,14 +527,19 @@ def test_run_stage_labels_derived_levels_from_the_level_table(codebook):
     # condition_anxiety has no configured labels here: they come from 02_scores/levels.csv
     ref = read_reference(REPO / "data" / "reference" / "ssb.csv")
     settings = make_settings(breakdowns=[{"id": "condition_anxiety", "scores_column": "condition_anxiety"}])
-    levels = pd.DataFrame({
-        "column": ["condition_anxiety"] * 2 + ["trust_category"] * 3, "kind": ["condition"] * 2 + ["category"] * 3,
-        "column_label_no": ["Angst"] * 2 + ["Tillit"] * 3, "column_label_en": ["Anxiety"] * 2 + ["Trust"] * 3,
-        "order": ["1", "2", "1", "2", "3"], "code": ["1", "0", "low", "medium", "high"],
-        "label_no": ["Innenfor kriteriene", "Utenfor kriteriene", "Lav", "Middels", "Høy"],
-        "label_en": ["Within the criteria", "Outside the criteria", "Low", "Medium", "High"],
-        "config_key": [""] * 5,
-    })
+    levels = pd.DataFrame(
+        {
+            "column": ["condition_anxiety"] * 2 + ["trust_category"] * 3,
+            "kind": ["condition"] * 2 + ["category"] * 3,
+            "column_label_no": ["Angst"] * 2 + ["Tillit"] * 3,
+            "column_label_en": ["Anxiety"] * 2 + ["Trust"] * 3,
+            "order": ["1", "2", "1", "2", "3"],
+            "code": ["1", "0", "low", "medium", "high"],
+            "label_no": ["Innenfor kriteriene", "Utenfor kriteriene", "Lav", "Middels", "Høy"],
+            "label_en": ["Within the criteria", "Outside the criteria", "Low", "Medium", "High"],
+            "config_key": [""] * 5,
+        }
+    )
     out = run_stage(responses_frame(), SCORES, codebook, settings, ref, "fixture", levels=levels)
     sub = out.subgroup_tests
     got = dict(zip(sub["level"], sub["level_label_no"], strict=True))
@@ -458,8 +576,10 @@ def test_an_instrument_without_any_valid_answer_does_not_stop_the_stage(codebook
     # the other estimates are there and unchanged
     full = run_stage(responses_frame(), SCORES, codebook, make_settings(), ref, "fixture").estimates
     keep = ~est["variable"].isin(["safety_work", "safety_leisure", "gad7_case_report"])
-    pd.testing.assert_frame_equal(est[keep].drop(columns=["estimable", "reason"]).reset_index(drop=True),
-                                  full[keep.to_numpy()].drop(columns=["estimable", "reason"]).reset_index(drop=True))
+    pd.testing.assert_frame_equal(
+        est[keep].drop(columns=["estimable", "reason"]).reset_index(drop=True),
+        full[keep.to_numpy()].drop(columns=["estimable", "reason"]).reset_index(drop=True),
+    )
     assert (est.loc[keep, "estimable"] == 1).all() and (est.loc[keep, "reason"] == "").all()
     assert "not estimable (no_valid_answers): safety_work, safety_leisure" in caplog.text
     # the empty breakdown keeps its named levels, each with n = 0, untested

@@ -36,31 +36,80 @@ MPLSTYLE = REPO / "config" / "figure_style.mplstyle"
 # classification with a subgroup breakdown (one level with n < 30), trust with SSB reference
 # ---------------------------------------------------------------------------------------------
 
+
 def _est(variable, qid, qtype, label, category, clabel, kind, base, count, nonsub=0, ref=None):
     pct = 100.0 * count / base
-    row = {"survey": "mini", "source": "responses", "variable": variable, "question_id": qid, "item_id": "",
-           "qtype": qtype, "measure": "", "label_no": label, "label_en": label + " (en)", "category": category,
-           "category_label_no": clabel, "category_label_en": clabel + " (en)", "category_kind": kind,
-           "nonsubstantive": str(nonsub), "routing": "", "n_asked": str(base), "base_n": str(base),
-           "count": str(count), "pct": repr(pct), "ref_id": "", "ref_available": "", "ref_pct": "",
-           "ref_year": "", "ref_survey": ""}
+    row = {
+        "survey": "mini",
+        "source": "responses",
+        "variable": variable,
+        "question_id": qid,
+        "item_id": "",
+        "qtype": qtype,
+        "measure": "",
+        "label_no": label,
+        "label_en": label + " (en)",
+        "category": category,
+        "category_label_no": clabel,
+        "category_label_en": clabel + " (en)",
+        "category_kind": kind,
+        "nonsubstantive": str(nonsub),
+        "routing": "",
+        "n_asked": str(base),
+        "base_n": str(base),
+        "count": str(count),
+        "pct": repr(pct),
+        "ref_id": "",
+        "ref_available": "",
+        "ref_pct": "",
+        "ref_year": "",
+        "ref_survey": "",
+    }
     if ref is not None:
-        row.update({"ref_id": "ssb_x", "ref_available": "1", "ref_pct": str(ref), "ref_year": "2020",
-                    "ref_survey": "SSB"})
+        row.update(
+            {
+                "ref_id": "ssb_x",
+                "ref_available": "1",
+                "ref_pct": str(ref),
+                "ref_year": "2020",
+                "ref_survey": "SSB",
+            }
+        )
     return row
 
 
-AGREE = [("1", "Helt enig"), ("2", "Delvis enig"), ("3", "Verken eller"), ("4", "Delvis uenig"),
-         ("5", "Helt uenig"), ("98", "Vet ikke")]
+AGREE = [
+    ("1", "Helt enig"),
+    ("2", "Delvis enig"),
+    ("3", "Verken eller"),
+    ("4", "Delvis uenig"),
+    ("5", "Helt uenig"),
+    ("98", "Vet ikke"),
+]
 
 
 def mini_estimates() -> pd.DataFrame:
     rows = []
     # agree grid: item a answers 40/20/10/10/10/10 of 100, item b 10/10/10/20/40/10 of 50
-    for var, counts, base in (("grid_a", [40, 20, 10, 10, 10, 10], 100), ("grid_b", [5, 5, 5, 10, 20, 5], 50)):
+    for var, counts, base in (
+        ("grid_a", [40, 20, 10, 10, 10, 10], 100),
+        ("grid_b", [5, 5, 5, 10, 20, 5], 50),
+    ):
         for (code, lab), c in zip(AGREE, counts, strict=True):
-            rows.append(_est(var, "grid", "grid", f"Påstand {var[-1]}", code, lab, "code", base, c,
-                             nonsub=int(code == "98")))
+            rows.append(
+                _est(
+                    var,
+                    "grid",
+                    "grid",
+                    f"Påstand {var[-1]}",
+                    code,
+                    lab,
+                    "code",
+                    base,
+                    c,
+                    nonsub=int(code == "98"),
+                )
+            )
         agree = counts[0] + counts[1]
         rows.append(_est(var, "grid", "grid", f"Påstand {var[-1]}", "agree", "Enig", "merged", base, agree))
     # multi-select: 82, 12.5 (rounds half up to 13), 5 of 200; "none" pinned last
@@ -68,46 +117,108 @@ def mini_estimates() -> pd.DataFrame:
         rows.append(_est(var, "opts", "multi", label, "1", "Ja", "ticked", 200, count))
     rows.append(_est("case_flag", "case_flag", "classification", "Angst", "1", "Angst", "level", 400, 76))
     for code, count in (("low", 30), ("medium", 46), ("high", 24)):
-        rows.append(_est("trust_category", "trust_category", "classification", "Tillit", code,
-                         {"low": "Lav (0-4)", "medium": "Middels (5-7)", "high": "Høy (8-10)"}[code],
-                         "level", 100, count, ref={"low": 17, "medium": 39, "high": 44}[code]))
+        rows.append(
+            _est(
+                "trust_category",
+                "trust_category",
+                "classification",
+                "Tillit",
+                code,
+                {"low": "Lav (0-4)", "medium": "Middels (5-7)", "high": "Høy (8-10)"}[code],
+                "level",
+                100,
+                count,
+                ref={"low": 17, "medium": 39, "high": 44}[code],
+            )
+        )
     for code in range(11):
-        rows.append(_est("trust", "trust", "numeric", "Tillit 0-10", str(code), str(code), "code", 100,
-                         [2, 4, 6, 8, 10, 12, 14, 20, 12, 6, 6][code]))
+        rows.append(
+            _est(
+                "trust",
+                "trust",
+                "numeric",
+                "Tillit 0-10",
+                str(code),
+                str(code),
+                "code",
+                100,
+                [2, 4, 6, 8, 10, 12, 14, 20, 12, 6, 6][code],
+            )
+        )
     return pd.DataFrame(rows)
 
 
 def mini_subgroups() -> pd.DataFrame:
     rows = []
     for level, label, n, count in (("1", "Mann", 200, 30), ("2", "Kvinne", 180, 40), ("3", "Annet", 20, 6)):
-        rows.append({"survey": "mini", "source": "scores", "variable": "case_flag", "question_id": "case_flag",
-                     "item_id": "", "label_no": "Angst", "category": "1", "category_label_no": "Angst",
-                     "category_kind": "level", "breakdown": "gender", "breakdown_column": "gender",
-                     "level": level, "level_label_no": label, "n": str(n), "count": str(count),
-                     "pct": repr(100 * count / n), "total_n": "400", "total_count": "76", "total_pct": "19.0",
-                     "small_n": str(int(n < 30))})
+        rows.append(
+            {
+                "survey": "mini",
+                "source": "scores",
+                "variable": "case_flag",
+                "question_id": "case_flag",
+                "item_id": "",
+                "label_no": "Angst",
+                "category": "1",
+                "category_label_no": "Angst",
+                "category_kind": "level",
+                "breakdown": "gender",
+                "breakdown_column": "gender",
+                "level": level,
+                "level_label_no": label,
+                "n": str(n),
+                "count": str(count),
+                "pct": repr(100 * count / n),
+                "total_n": "400",
+                "total_count": "76",
+                "total_pct": "19.0",
+                "small_n": str(int(n < 30)),
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def mini_labels() -> LabelBook:
     cat = yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
     est = mini_estimates()
-    items = {v: {"no": n, "en": e} for v, n, e in zip(est["variable"], est["label_no"], est["label_en"], strict=True)}
-    cats = {(v, c): {"no": n, "en": e} for v, c, n, e in
-            zip(est["variable"], est["category"], est["category_label_no"], est["category_label_en"], strict=True)}
-    return LabelBook(style_labels=cat["style"]["labels"], breakdowns={"gender": {"no": "Kjønn", "en": "Gender"}},
-                     levels={}, items=items, categories=cats,
-                     questions={"grid": {"no": "Hvor enig er du?", "en": "How much do you agree?"},
-                                "opts": {"no": "Har du vært utsatt for følgende?", "en": "Have you been exposed?"}},
-                     survey_title={"no": "Testansatte", "en": "Test staff"})
+    items = {
+        v: {"no": n, "en": e}
+        for v, n, e in zip(est["variable"], est["label_no"], est["label_en"], strict=True)
+    }
+    cats = {
+        (v, c): {"no": n, "en": e}
+        for v, c, n, e in zip(
+            est["variable"], est["category"], est["category_label_no"], est["category_label_en"], strict=True
+        )
+    }
+    return LabelBook(
+        style_labels=cat["style"]["labels"],
+        breakdowns={"gender": {"no": "Kjønn", "en": "Gender"}},
+        levels={},
+        items=items,
+        categories=cats,
+        questions={
+            "grid": {"no": "Hvor enig er du?", "en": "How much do you agree?"},
+            "opts": {"no": "Har du vært utsatt for følgende?", "en": "Have you been exposed?"},
+        },
+        survey_title={"no": "Testansatte", "en": "Test staff"},
+    )
 
 
 @pytest.fixture()
 def inputs() -> SurveyInputs:
-    return SurveyInputs(survey="mini", tables={"estimates": mini_estimates(), "subgroup_tests": mini_subgroups()},
-                        labels=mini_labels(), synthetic_label="Syntetiske data", min_n=30,
-                        bands=[{"name": "low", "min": 0, "max": 4}, {"name": "medium", "min": 5, "max": 7},
-                               {"name": "high", "min": 8, "max": 10}])
+    return SurveyInputs(
+        survey="mini",
+        tables={"estimates": mini_estimates(), "subgroup_tests": mini_subgroups()},
+        labels=mini_labels(),
+        synthetic_label="Syntetiske data",
+        min_n=30,
+        bands=[
+            {"name": "low", "min": 0, "max": 4},
+            {"name": "medium", "min": 5, "max": 7},
+            {"name": "high", "min": 8, "max": 10},
+        ],
+    )
 
 
 @pytest.fixture(scope="module")
@@ -116,30 +227,61 @@ def style_cfg() -> dict:
 
 
 def entry(kind: str, rows: list[dict], chart: dict | None = None, **kw) -> FigureEntry:
-    return FigureEntry(id=kw.pop("id", f"mini_{kind}"), survey="mini", order=1, chapter="2", section="2.1",
-                       kind=kind, rows=tuple(rows), caption=kw.pop("caption", {"question": "grid"}),
-                       chart=chart or {}, **kw)
+    return FigureEntry(
+        id=kw.pop("id", f"mini_{kind}"),
+        survey="mini",
+        order=1,
+        chapter="2",
+        section="2.1",
+        kind=kind,
+        rows=tuple(rows),
+        caption=kw.pop("caption", {"question": "grid"}),
+        chart=chart or {},
+        **kw,
+    )
 
 
 ENTRIES = {
-    "stacked_bar": entry("stacked_bar", [{"question": "grid", "category": [c for c, _ in AGREE]},
-                                         {"question": "grid", "category": ["agree"]}],
-                         {"scale": "diverging", "merged": ["agree"], "sort_by_categories": ["5"]}),
-    "ranked_bar": entry("ranked_bar", [{"question": "opts", "category": ["1"]}],
-                        {"sort": "ascending", "pinned_last": ["opt_none"]}, caption={"question": "opts"}),
-    "classification": entry("classification", [{"variable": ["case_flag"], "category": ["1"]}],
-                            {"complement": {"no": "Innenfor normalområdet", "en": "Normal range"}},
-                            caption={"title": {"no": "Forekomst av angst"}}),
-    "grouped_bar": entry("grouped_bar", [{"variable": ["trust_category"], "category": ["low", "medium", "high"]}],
-                         {"group": "category", "series": "survey", "reference": True},
-                         caption={"title": {"no": "Tillit"}}),
-    "subgroup_panel": entry("subgroup_panel", [{"table": "subgroup_tests", "variable": ["case_flag"],
-                                                "category": ["1"], "breakdown": ["gender"]}],
-                            caption={"title": {"no": "Angst etter kjønn"}}),
-    "trust_distribution": entry("trust_distribution",
-                                [{"variable": ["trust"], "category": [str(c) for c in range(11)]},
-                                 {"variable": ["trust_category"], "category": ["low", "medium", "high"]}],
-                                {"reference": True}, caption={"title": {"no": "Tillit 0-10"}}),
+    "stacked_bar": entry(
+        "stacked_bar",
+        [
+            {"question": "grid", "category": [c for c, _ in AGREE]},
+            {"question": "grid", "category": ["agree"]},
+        ],
+        {"scale": "diverging", "merged": ["agree"], "sort_by_categories": ["5"]},
+    ),
+    "ranked_bar": entry(
+        "ranked_bar",
+        [{"question": "opts", "category": ["1"]}],
+        {"sort": "ascending", "pinned_last": ["opt_none"]},
+        caption={"question": "opts"},
+    ),
+    "classification": entry(
+        "classification",
+        [{"variable": ["case_flag"], "category": ["1"]}],
+        {"complement": {"no": "Innenfor normalområdet", "en": "Normal range"}},
+        caption={"title": {"no": "Forekomst av angst"}},
+    ),
+    "grouped_bar": entry(
+        "grouped_bar",
+        [{"variable": ["trust_category"], "category": ["low", "medium", "high"]}],
+        {"group": "category", "series": "survey", "reference": True},
+        caption={"title": {"no": "Tillit"}},
+    ),
+    "subgroup_panel": entry(
+        "subgroup_panel",
+        [{"table": "subgroup_tests", "variable": ["case_flag"], "category": ["1"], "breakdown": ["gender"]}],
+        caption={"title": {"no": "Angst etter kjønn"}},
+    ),
+    "trust_distribution": entry(
+        "trust_distribution",
+        [
+            {"variable": ["trust"], "category": [str(c) for c in range(11)]},
+            {"variable": ["trust_category"], "category": ["low", "medium", "high"]},
+        ],
+        {"reference": True},
+        caption={"title": {"no": "Tillit 0-10"}},
+    ),
 }
 
 
@@ -151,6 +293,7 @@ def drawn_of(kind: str, inputs: SurveyInputs, style_cfg: dict):
 # ---------------------------------------------------------------------------------------------
 # catalogue and schema
 # ---------------------------------------------------------------------------------------------
+
 
 def test_repo_catalogue_is_valid_and_covers_every_study_figure():
     cat = load_catalogue(CATALOGUE)
@@ -167,24 +310,29 @@ def test_repo_catalogue_is_valid_and_covers_every_study_figure():
     assert {e.section for e in current if e.chapter == "V1"} == {"V1"}
     notes = {e.id: e.study_figure_note for e in current}
     assert "twice" in notes["trust_subgroups"] and "Figur 3" in notes["incident_frequency"]
-    assert "Figur 3." in {e.id: e.study_figure_note for e in survey_entries(cat, "former")}["fatigue_items_more"]
+    assert (
+        "Figur 3." in {e.id: e.study_figure_note for e in survey_entries(cat, "former")}["fatigue_items_more"]
+    )
 
 
 def _catalogue():
     return yaml.safe_load(CATALOGUE.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("mutate, message", [
-    (lambda c: c["figures"][0].update(colour="red"), "Additional properties"),
-    (lambda c: c["figures"][0].update(kind="pie3d"), "pie3d"),
-    (lambda c: c["figures"][0]["rows"][0].update(table="responses"), "responses"),
-    (lambda c: c["figures"][0]["rows"].__setitem__(0, {"category": ["1"]}), "figures.0.rows.0"),
-    (lambda c: c["figures"][0].pop("caption"), "caption"),
-    (lambda c: c["style"]["palette"].update(accent="blue"), "accent"),
-    (lambda c: c["figures"][1].update(id=c["figures"][0]["id"]), "duplicate figure id"),
-    (lambda c: c["figures"][0]["study_figure"].update(former="99"), "not in surveys"),
-    (lambda c: c["style"].update(dpi=72), "dpi"),
-])
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda c: c["figures"][0].update(colour="red"), "Additional properties"),
+        (lambda c: c["figures"][0].update(kind="pie3d"), "pie3d"),
+        (lambda c: c["figures"][0]["rows"][0].update(table="responses"), "responses"),
+        (lambda c: c["figures"][0]["rows"].__setitem__(0, {"category": ["1"]}), "figures.0.rows.0"),
+        (lambda c: c["figures"][0].pop("caption"), "caption"),
+        (lambda c: c["style"]["palette"].update(accent="blue"), "accent"),
+        (lambda c: c["figures"][1].update(id=c["figures"][0]["id"]), "duplicate figure id"),
+        (lambda c: c["figures"][0]["study_figure"].update(former="99"), "not in surveys"),
+        (lambda c: c["style"].update(dpi=72), "dpi"),
+    ],
+)
 def test_schema_rejects_a_bad_catalogue(mutate, message):
     cat = copy.deepcopy(_catalogue())
     mutate(cat)
@@ -196,6 +344,7 @@ def test_schema_rejects_a_bad_catalogue(mutate, message):
 # selection
 # ---------------------------------------------------------------------------------------------
 
+
 def test_missing_rows_stop_with_the_figure_and_the_selector(inputs):
     sel = [{"question": "grid", "category": ["1", "99"]}]
     with pytest.raises(FigureDataError) as err:
@@ -203,33 +352,67 @@ def test_missing_rows_stop_with_the_figure_and_the_selector(inputs):
     msg = str(err.value)
     assert "figure 'safety_grid'" in msg and "rows[0] {question: grid, category: [1, 99]}" in msg
     assert "variable 'grid_a', category '99'" in msg and "estimates.csv" in msg
-    with pytest.raises(FigureDataError, match=r"figure 'x'.*breakdown: \[region\].*matches no row.*subgroup_tests"):
-        select_rows("x", "mini", [{"table": "subgroup_tests", "variable": ["case_flag"], "breakdown": ["region"]}],
-                    inputs.tables, inputs.labels)
+    with pytest.raises(
+        FigureDataError, match=r"figure 'x'.*breakdown: \[region\].*matches no row.*subgroup_tests"
+    ):
+        select_rows(
+            "x",
+            "mini",
+            [{"table": "subgroup_tests", "variable": ["case_flag"], "breakdown": ["region"]}],
+            inputs.tables,
+            inputs.labels,
+        )
     with pytest.raises(FigureDataError, match="level '9'"):
-        select_rows("x", "mini", [{"table": "subgroup_tests", "variable": ["case_flag"], "category": ["1"],
-                                   "breakdown": ["gender"], "level": ["1", "9"]}], inputs.tables, inputs.labels)
+        select_rows(
+            "x",
+            "mini",
+            [
+                {
+                    "table": "subgroup_tests",
+                    "variable": ["case_flag"],
+                    "category": ["1"],
+                    "breakdown": ["gender"],
+                    "level": ["1", "9"],
+                }
+            ],
+            inputs.tables,
+            inputs.labels,
+        )
     with pytest.raises(FigureDataError, match="no row for variable 'opt_zzz'"):
         select_rows("x", "mini", [{"variable": ["opt_x", "opt_zzz"]}], inputs.tables, inputs.labels)
 
 
 def test_selection_keeps_catalogue_order_and_flags_small_n(inputs):
-    tidy = select_rows("x", "mini", [{"variable": ["opt_y", "opt_x"], "category": ["1"]},
-                                     {"table": "subgroup_tests", "variable": ["case_flag"], "category": ["1"],
-                                      "breakdown": ["gender"], "level": ["3", "1"]}],
-                       inputs.tables, inputs.labels)
+    tidy = select_rows(
+        "x",
+        "mini",
+        [
+            {"variable": ["opt_y", "opt_x"], "category": ["1"]},
+            {
+                "table": "subgroup_tests",
+                "variable": ["case_flag"],
+                "category": ["1"],
+                "breakdown": ["gender"],
+                "level": ["3", "1"],
+            },
+        ],
+        inputs.tables,
+        inputs.labels,
+    )
     assert tidy["item"].tolist() == ["opt_y", "opt_x", "case_flag", "case_flag"]
     assert tidy["level"].tolist() == ["total", "total", "3", "1"]
     assert tidy["small_n"].tolist() == [0, 0, 1, 0]
     assert tidy["pct"].tolist() == [12.5, 82.0, 30.0, 15.0]
-    en = select_rows("x", "mini", [{"variable": ["opt_x"], "category": ["1"]}], inputs.tables, inputs.labels,
-                     lang="en")
+    en = select_rows(
+        "x", "mini", [{"variable": ["opt_x"], "category": ["1"]}], inputs.tables, inputs.labels, lang="en"
+    )
     assert en["item_label"].iloc[0] == "Blikk (en)" and en["level_label"].iloc[0] == "All"
 
 
 # ---------------------------------------------------------------------------------------------
 # kinds: the drawn numbers (prepare), the figure, alt text
 # ---------------------------------------------------------------------------------------------
+
 
 def test_stacked_bar_segments_totals_and_sort(inputs, style_cfg):
     fig = drawn_of("stacked_bar", inputs, style_cfg)
@@ -247,7 +430,7 @@ def test_stacked_bar_segments_totals_and_sort(inputs, style_cfg):
 
 def test_ranked_bar_pins_and_rounds_half_up(inputs, style_cfg):
     fig = drawn_of("ranked_bar", inputs, style_cfg)
-    assert fig.drawn["item"].tolist() == ["opt_y", "opt_x", "opt_none"]       # ascending, "none" last
+    assert fig.drawn["item"].tolist() == ["opt_y", "opt_x", "opt_none"]  # ascending, "none" last
     assert fig.drawn["value_label"].tolist() == ["13\u00a0%", "82\u00a0%", "5\u00a0%"]  # 12.5 -> 13
     assert "Blikk 82\u00a0%" in fig.index["alt_no"] and "Antall svar: 200" in fig.index["alt_no"]
 
@@ -269,15 +452,22 @@ def test_grouped_bar_adds_the_published_reference(inputs, style_cfg):
     ref = d[d["role"] == "reference"].set_index("category")["pct"]
     assert ref.to_dict() == {"low": 17.0, "medium": 39.0, "high": 44.0}
     assert set(d["series_label"]) == {"Testansatte", "Befolkningen (SSB 2020)"}
-    assert fig.index["base_n"] == "100"     # the population series has no n of ours
+    assert fig.index["base_n"] == "100"  # the population series has no n of ours
 
 
 def test_grouped_bar_sorts_by_difference():
-    tidy = pd.DataFrame({"item": ["a", "a", "b", "b"], "item_label": ["A", "A", "B", "B"],
-                         "level": ["1", "2", "1", "2"], "level_label": ["S", "F", "S", "F"],
-                         "pct": [50.0, 60.0, 10.0, 40.0], "ref_available": 0})
+    tidy = pd.DataFrame(
+        {
+            "item": ["a", "a", "b", "b"],
+            "item_label": ["A", "A", "B", "B"],
+            "level": ["1", "2", "1", "2"],
+            "level_label": ["S", "F", "S", "F"],
+            "pct": [50.0, 60.0, 10.0, 40.0],
+            "ref_available": 0,
+        }
+    )
     out = kinds.prepare_grouped(tidy, {"group": "item", "series": "level", "sort_by_difference": ["2", "1"]})
-    assert out["group"].tolist() == ["b", "b", "a", "a"]     # 30 points before 10 points
+    assert out["group"].tolist() == ["b", "b", "a", "a"]  # 30 points before 10 points
 
 
 def test_subgroup_panel_keeps_small_levels_and_hatches_them(inputs, style_cfg):
@@ -296,7 +486,11 @@ def test_trust_distribution_bands_and_reference(inputs, style_cfg):
     fig = drawn_of("trust_distribution", inputs, style_cfg)
     d = fig.drawn
     assert d[d["role"] == "bar"]["category"].tolist() == [str(c) for c in range(11)]
-    assert d[d["role"] == "band"].set_index("category")["pct"].to_dict() == {"low": 30.0, "medium": 46.0, "high": 24.0}
+    assert d[d["role"] == "band"].set_index("category")["pct"].to_dict() == {
+        "low": 30.0,
+        "medium": 46.0,
+        "high": 24.0,
+    }
     assert d[d["role"] == "reference"]["pct"].tolist() == [17.0, 39.0, 44.0]
     assert "Vanligste svar: 7 (20\u00a0%)" in fig.index["alt_no"]
 
@@ -327,10 +521,18 @@ def test_two_draws_are_byte_identical(kind, inputs, style_cfg):
 # style helpers
 # ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("value, decimals, lang, text", [
-    (12.5, 0, "no", "13\u00a0%"), (0.5, 0, "no", "1\u00a0%"), (2.45, 1, "no", "2,5\u00a0%"),
-    (14.5, 0, "no", "15\u00a0%"), (64.49, 0, "en", "64%"), (99.95, 1, "en", "100.0%"),
-])
+
+@pytest.mark.parametrize(
+    "value, decimals, lang, text",
+    [
+        (12.5, 0, "no", "13\u00a0%"),
+        (0.5, 0, "no", "1\u00a0%"),
+        (2.45, 1, "no", "2,5\u00a0%"),
+        (14.5, 0, "no", "15\u00a0%"),
+        (64.49, 0, "en", "64%"),
+        (99.95, 1, "en", "100.0%"),
+    ],
+)
 def test_pct_text_rounds_half_up_with_a_decimal_comma(value, decimals, lang, text):
     assert pct_text(value, decimals, lang) == text
 
@@ -345,12 +547,18 @@ def test_palette_diverges_around_the_neutral_and_greys_non_substantive(style_cfg
 
 
 def test_caption_takes_the_question_wording_from_the_codebook(inputs):
-    e = entry("stacked_bar", [], caption={"question": "grid", "title": {"no": "Trygghet", "en": "Safety"}},
-              filter={"no": "De som ble spurt", "en": "Those asked"})
+    e = entry(
+        "stacked_bar",
+        [],
+        caption={"question": "grid", "title": {"no": "Trygghet", "en": "Safety"}},
+        filter={"no": "De som ble spurt", "en": "Those asked"},
+    )
     assert caption(e, inputs.labels, "no", ("50-100", 50, 100)) == (
-        "Trygghet. «Hvor enig er du?». Testansatte, de som ble spurt (n = 50-100).")
+        "Trygghet. «Hvor enig er du?». Testansatte, de som ble spurt (n = 50-100)."
+    )
     assert caption(e, inputs.labels, "en", ("100", 100, 100)) == (
-        "Safety. \u201cHow much do you agree?\u201d. Test staff, those asked (n = 100).")
+        "Safety. \u201cHow much do you agree?\u201d. Test staff, those asked (n = 100)."
+    )
 
 
 def test_alt_text_names_the_largest_numbers(inputs, style_cfg):

@@ -31,8 +31,25 @@ REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 LINKED = ("Snakefile", "workflow", "config", "data")
 SURVEYS = ("current", "former")
-INDEX_COLUMNS = ["figure_id", "survey", "order", "chapter", "section", "study_figure", "study_figure_note", "kind",
-                 "caption_no", "caption_en", "base_n", "alt_no", "svg", "png", "data_csv", "synthetic", "small_n"]
+INDEX_COLUMNS = [
+    "figure_id",
+    "survey",
+    "order",
+    "chapter",
+    "section",
+    "study_figure",
+    "study_figure_note",
+    "kind",
+    "caption_no",
+    "caption_en",
+    "base_n",
+    "alt_no",
+    "svg",
+    "png",
+    "data_csv",
+    "synthetic",
+    "small_n",
+]
 SECTIONS = {f"2.{i}" for i in range(1, 8)} | {f"3.{i}" for i in range(1, 9)} | {"V1"}
 
 
@@ -45,8 +62,13 @@ def built(tmp_path_factory) -> Path:
         (work / name).symlink_to(REPO / name)
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     targets = [f"results/{s}/05_figures" for s in SURVEYS]
-    proc = subprocess.run([str(BIN / "snakemake"), *targets, "--cores", "2", "--quiet"], cwd=work,
-                          capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [str(BIN / "snakemake"), *targets, "--cores", "2", "--quiet"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
     assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-5000:]
     return work
 
@@ -57,7 +79,9 @@ def catalogue() -> dict:
 
 
 def _table(built: Path, survey: str, name: str) -> pd.DataFrame:
-    return pd.read_csv(built / "results" / survey / "04_estimates" / f"{name}.csv", dtype=str, keep_default_na=False)
+    return pd.read_csv(
+        built / "results" / survey / "04_estimates" / f"{name}.csv", dtype=str, keep_default_na=False
+    )
 
 
 def _expected(sel: dict, est: pd.DataFrame, sub: pd.DataFrame) -> pd.DataFrame:
@@ -82,7 +106,9 @@ def test_every_catalogue_entry_is_drawn(built, catalogue, survey):
     index = pd.read_csv(out / "figures.csv", dtype=str, keep_default_na=False)
     assert list(index.columns[: len(INDEX_COLUMNS)]) == INDEX_COLUMNS
     ids = [e.id for e in survey_entries(catalogue, survey)]
-    assert index["figure_id"].tolist() == ids and index["order"].tolist() == [str(i) for i in range(1, len(ids) + 1)]
+    assert index["figure_id"].tolist() == ids and index["order"].tolist() == [
+        str(i) for i in range(1, len(ids) + 1)
+    ]
     assert set(index["section"]) <= SECTIONS and set(index["synthetic"]) == {"true"}
     assert len(ids) == {"current": 52, "former": 39}[survey]
     for row in index.itertuples(index=False):
@@ -105,24 +131,33 @@ def test_data_csv_is_exactly_the_estimates_it_claims(built, catalogue, survey):
     est_key = est.set_index(["variable", "category"])
     sub_key = sub.set_index(["variable", "category", "breakdown", "level"])
     for e in survey_entries(catalogue, survey):
-        data = pd.read_csv(built / "results" / survey / "05_figures" / f"{e.id}.data.csv", dtype=str,
-                           keep_default_na=False)
+        data = pd.read_csv(
+            built / "results" / survey / "05_figures" / f"{e.id}.data.csv", dtype=str, keep_default_na=False
+        )
         own = data[(data["derived"] == "0") & (data["role"] != "reference")]
         for i, sel in enumerate(e.rows):
             got = own[own["selector"] == str(i)]
             want = _expected(sel, est, sub)
-            keys = ["variable", "category"] + (["breakdown", "level"] if sel.get("table") == "subgroup_tests" else [])
+            keys = ["variable", "category"] + (
+                ["breakdown", "level"] if sel.get("table") == "subgroup_tests" else []
+            )
             got_keys = sorted(map(tuple, got[["item", "category"] + keys[2:]].to_numpy().tolist()))
             assert got_keys == sorted(map(tuple, want[keys].to_numpy().tolist())), (e.id, i)
         for r in own.itertuples(index=False):
             if r.table == "estimates":
                 ref = est_key.loc[(r.item, r.category)]
-                assert (float(r.n), float(r.count)) == (float(ref["base_n"]), float(ref["count"])), (e.id, r.item)
+                assert (float(r.n), float(r.count)) == (float(ref["base_n"]), float(ref["count"])), (
+                    e.id,
+                    r.item,
+                )
             else:
                 ref = sub_key.loc[(r.item, r.category, r.breakdown, r.level)]
-                assert (float(r.n), float(r.count), r.small_n) == (float(ref["n"]), float(ref["count"]), ref["small_n"]), (
-                    e.id, r.item)
-            if ref["pct"] == "":            # a level with n = 0: no percentage, drawn as an empty row
+                assert (float(r.n), float(r.count), r.small_n) == (
+                    float(ref["n"]),
+                    float(ref["count"]),
+                    ref["small_n"],
+                ), (e.id, r.item)
+            if ref["pct"] == "":  # a level with n = 0: no percentage, drawn as an empty row
                 assert r.pct == "" and float(r.n) == 0, (e.id, r.item, r.level)
             else:
                 assert float(r.pct) == float(ref["pct"]), (e.id, r.item, r.category)
@@ -137,20 +172,34 @@ def test_data_csv_is_exactly_the_estimates_it_claims(built, catalogue, survey):
 
 def test_small_subgroups_are_marked_not_dropped(built):
     index = pd.read_csv(built / "results" / "current" / "05_figures" / "figures.csv", dtype=str)
-    panel = pd.read_csv(built / "results" / "current" / "05_figures" / "anxiety_subgroups.data.csv", dtype=str)
+    panel = pd.read_csv(
+        built / "results" / "current" / "05_figures" / "anxiety_subgroups.data.csv", dtype=str
+    )
     region = panel[panel["breakdown"] == "region"]
-    assert region["level"].tolist() == [str(i) for i in range(1, 8)]        # KRUS and KDI kept
+    assert region["level"].tolist() == [str(i) for i in range(1, 8)]  # KRUS and KDI kept
     assert (region.set_index("level").loc[["1", "2"], "small_n"] == "1").all()
     assert index.set_index("figure_id").loc["anxiety_subgroups", "small_n"] == "true"
 
 
-@pytest.mark.parametrize("survey, ids", [("current", ["safety", "trust_subgroups", "stress_prevalence"]),
-                                         ("former", ["incident_frequency", "trust_distribution"])])
+@pytest.mark.parametrize(
+    "survey, ids",
+    [
+        ("current", ["safety", "trust_subgroups", "stress_prevalence"]),
+        ("former", ["incident_frequency", "trust_distribution"]),
+    ],
+)
 def test_redraw_is_byte_identical(built, catalogue, survey, ids):
     r = built / "results" / survey
-    inputs = load_survey_inputs(survey, r / "04_estimates" / "estimates.csv", r / "04_estimates" / "subgroup_tests.csv",
-                                REPO / "config" / "codebook" / f"{survey}.yaml", r / "01_clean" / "cleaning_summary.json",
-                                REPO / "config" / "estimates.yaml", REPO / "config" / "scoring.yaml", catalogue["style"])
+    inputs = load_survey_inputs(
+        survey,
+        r / "04_estimates" / "estimates.csv",
+        r / "04_estimates" / "subgroup_tests.csv",
+        REPO / "config" / "codebook" / f"{survey}.yaml",
+        r / "01_clean" / "cleaning_summary.json",
+        REPO / "config" / "estimates.yaml",
+        REPO / "config" / "scoring.yaml",
+        catalogue["style"],
+    )
     with mpl.rc_context(fname=str(REPO / "config" / "figure_style.mplstyle")):
         for e in survey_entries(catalogue, survey):
             if e.id in ids:

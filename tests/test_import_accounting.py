@@ -76,12 +76,17 @@ def test_trailing_delimiter_columns_are_not_an_error(tmp_path, mini_codebook, mi
     pd.testing.assert_frame_equal(result.responses, ref.responses)
 
 
-@pytest.mark.parametrize("rule, settings_change, says", [
-    ("target_group", {"target_group": None}, None),
-    ("configured_exclusion", {}, "rule 'configured_exclusion' excluded all 3"),
-    ("incomplete", {}, "rule 'incomplete' excluded all 3"),
-])
-def test_no_respondent_left_names_the_rule(tmp_path, mini_codebook, mini_settings, rule, settings_change, says):
+@pytest.mark.parametrize(
+    "rule, settings_change, says",
+    [
+        ("target_group", {"target_group": None}, None),
+        ("configured_exclusion", {}, "rule 'configured_exclusion' excluded all 3"),
+        ("incomplete", {}, "rule 'incomplete' excluded all 3"),
+    ],
+)
+def test_no_respondent_left_names_the_rule(
+    tmp_path, mini_codebook, mini_settings, rule, settings_change, says
+):
     df = fixture_frame().iloc[[0, 1, 8]].copy()  # three clean, kept rows: 101, 102, 109
     settings = replace(mini_settings, **settings_change)
     if rule == "target_group":
@@ -129,7 +134,9 @@ def test_exclusion_list_read_like_an_export(tmp_path, mini_codebook, mini_settin
         excl.assign(respondent_id=[111.0, 102.0]).to_excel(path, index=False)
     listed = read_exclusion_list(path)
     assert listed == (("111", "trakk samtykket"), ("102", second))
-    result = clean_survey(write_csv_variant(tmp_path / "e.csv"), mini_codebook, replace(mini_settings, exclusions=listed))
+    result = clean_survey(
+        write_csv_variant(tmp_path / "e.csv"), mini_codebook, replace(mini_settings, exclusions=listed)
+    )
     _reconciles(result)
     conf = result.exclusions[result.exclusions["rule"] == "configured_exclusion"]
     assert conf["raw_row"].tolist() == [2, 11] and result.summary["kept"] == 5
@@ -188,6 +195,7 @@ def test_reader_library_exceptions_become_located_errors(tmp_path, monkeypatch):
     import mhsurvey.readers as readers
 
     for exc in (OverflowError("too big"), KeyError("x"), UnicodeError("u"), RecursionError("r")):
+
         def raiser(*a, exc=exc, **k):
             raise exc
 
@@ -208,12 +216,27 @@ def test_partial_config_merged_over_defaults(tmp_path, capsys):
     excl = tmp_path / "withdrawn.csv"
     excl.write_text("respondent_id;reason\n111;trakk samtykket\n", encoding="cp1252")
     cfg = tmp_path / "my_wave.yaml"
-    cfg.write_text(yaml.safe_dump({"surveys": {"current": {
-        "export": str(export), "codebook": str(FIXTURES / "mini_codebook.yaml"), "exclusions": str(excl),
-        "target_group": {"column": "direct_contact", "keep": [1]}}}}), encoding="utf-8")
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "surveys": {
+                    "current": {
+                        "export": str(export),
+                        "codebook": str(FIXTURES / "mini_codebook.yaml"),
+                        "exclusions": str(excl),
+                        "target_group": {"column": "direct_contact", "keep": [1]},
+                    }
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
     merged = load_config(cfg)
     defaults = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
-    assert merged["cleaning"] == defaults["cleaning"] and merged["surveys"]["former"] == defaults["surveys"]["former"]
+    assert (
+        merged["cleaning"] == defaults["cleaning"]
+        and merged["surveys"]["former"] == defaults["surveys"]["former"]
+    )
     assert settings_from_config(merged, "current").exclusions == (("111", "trakk samtykket"),)
     out = tmp_path / "check"
     assert main(["clean", "--survey", "current", "--config", str(cfg), "--outdir", str(out)]) == 0
@@ -232,7 +255,9 @@ def test_partial_config_with_a_misspelt_key_exits_2(tmp_path, capsys):
     assert "duplicate_idz" in err and "Traceback" not in err
     empty = tmp_path / "empty.yaml"
     empty.write_text("", encoding="utf-8")
-    assert main(["clean", "--survey", "current", "--config", str(empty), "--outdir", str(tmp_path / "o")]) == 2
+    assert (
+        main(["clean", "--survey", "current", "--config", str(empty), "--outdir", str(tmp_path / "o")]) == 2
+    )
     assert "is empty" in capsys.readouterr().err
 
 
@@ -249,7 +274,6 @@ def test_header_row_numbers_with_quoted_newlines(tmp_path, mini_codebook, mini_s
     assert "Første linje\nandre linje" in set(result.comments["text"])
 
 
-
 def test_spss_float_status_and_ids(tmp_path, mini_settings):
     """SPSS stores a numeric status 1 as 1.0 and ids as 101.0: complete_values ["1"] still match."""
     import pyreadstat
@@ -263,8 +287,11 @@ def test_spss_float_status_and_ids(tmp_path, mini_settings):
     path = tmp_path / "status.sav"
     pyreadstat.write_sav(df, str(path))
     result = clean_survey(path, cb, mini_settings)
-    ref = clean_survey(write_csv_variant(tmp_path / "ref.csv"), parse_codebook(
-        yaml.safe_load((FIXTURES / "mini_codebook.yaml").read_text(encoding="utf-8")), "mini"), mini_settings)
+    ref = clean_survey(
+        write_csv_variant(tmp_path / "ref.csv"),
+        parse_codebook(yaml.safe_load((FIXTURES / "mini_codebook.yaml").read_text(encoding="utf-8")), "mini"),
+        mini_settings,
+    )
     pd.testing.assert_frame_equal(result.responses, ref.responses)
     assert result.exclusions.set_index("raw_row").loc[4, "detail"] == "status=2"
 
@@ -290,11 +317,16 @@ def test_header_names_compare_in_nfc(tmp_path, mini_settings):
     data = yaml.safe_load((FIXTURES / "mini_codebook.yaml").read_text(encoding="utf-8"))
     data["export"]["rename"] = {"trust": "tillit_å"}  # NFC in the codebook
     cb = parse_codebook(data, "mini")
-    df = fixture_frame().rename(columns={"trust": unicodedata.normalize("NFD", "tillit_å")})  # NFD in the file
+    df = fixture_frame().rename(
+        columns={"trust": unicodedata.normalize("NFD", "tillit_å")}
+    )  # NFD in the file
     path = tmp_path / "nfd.csv"
     df.to_csv(path, index=False)
-    ref = clean_survey(write_csv_variant(tmp_path / "ref.csv"), parse_codebook(
-        yaml.safe_load((FIXTURES / "mini_codebook.yaml").read_text(encoding="utf-8")), "mini"), mini_settings)
+    ref = clean_survey(
+        write_csv_variant(tmp_path / "ref.csv"),
+        parse_codebook(yaml.safe_load((FIXTURES / "mini_codebook.yaml").read_text(encoding="utf-8")), "mini"),
+        mini_settings,
+    )
     pd.testing.assert_frame_equal(clean_survey(path, cb, mini_settings).responses, ref.responses)
 
 
@@ -314,8 +346,11 @@ def test_successful_cli_run_prints_nothing_on_stderr(tmp_path, capsys, fmt):
         export = tmp_path / "dates.csv"
         df.to_csv(export, index=False)
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(yaml.safe_dump({"surveys": {"mini": {"export": str(export),
-                                                        "codebook": str(FIXTURES / "mini_codebook.yaml")}}}))
+    cfg.write_text(
+        yaml.safe_dump(
+            {"surveys": {"mini": {"export": str(export), "codebook": str(FIXTURES / "mini_codebook.yaml")}}}
+        )
+    )
     status = main(["clean", "--survey", "mini", "--config", str(cfg), "--outdir", str(tmp_path / "o")])
     captured = capsys.readouterr()
     if fmt == "odd_dates":

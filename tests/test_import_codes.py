@@ -45,9 +45,25 @@ def _gender_by_raw_id(result) -> dict[str, int]:
 
 @pytest.mark.parametrize(
     "value, key",
-    [(2, 2), (2.0, 2), ("2", 2), ("2.0", 2), (" +2 ", 2), ("2,0", 2), ("-1", -1), ("007", 7),
-     ("Mann", "mann"), ("  ØNSKER  ikke svare ", "ønsker ikke svare"), (2.5, "2.5"), (True, "true"),
-     (float("inf"), "inf"), ("", None), (None, None), (float("nan"), None), (pd.NA, None)],
+    [
+        (2, 2),
+        (2.0, 2),
+        ("2", 2),
+        ("2.0", 2),
+        (" +2 ", 2),
+        ("2,0", 2),
+        ("-1", -1),
+        ("007", 7),
+        ("Mann", "mann"),
+        ("  ØNSKER  ikke svare ", "ønsker ikke svare"),
+        (2.5, "2.5"),
+        (True, "true"),
+        (float("inf"), "inf"),
+        ("", None),
+        (None, None),
+        (float("nan"), None),
+        (pd.NA, None),
+    ],
 )
 def test_code_key_known_values(value, key):
     assert code_key(value) == key
@@ -57,7 +73,11 @@ def test_code_key_known_values(value, key):
 def test_normalise_label_nfc_case_whitespace():
     nfd = unicodedata.normalize("NFD", NO_ANSWER)
     assert nfd != NO_ANSWER
-    assert normalise_label(f"  {nfd.upper()}\t") == normalise_label("ønsker  ikke å svare") == "ønsker ikke å svare"
+    assert (
+        normalise_label(f"  {nfd.upper()}\t")
+        == normalise_label("ønsker  ikke å svare")
+        == "ønsker ikke å svare"
+    )
 
 
 def test_split_recode_merges_equivalent_keys_and_rejects_conflicts():
@@ -126,8 +146,10 @@ def test_unrecoded_label_is_still_a_wrong_type(tmp_path, mini_settings):
 
 
 def test_label_mismatch_stops_by_default(tmp_path, mini_codebook, mini_settings):
-    export = _sav(tmp_path / "x.sav", labels={"gender": {1.0: "Kvinne", 2.0: "Mann"},
-                                               "gad7_1": {0.0: "Ikke i det hele tatt"}})
+    export = _sav(
+        tmp_path / "x.sav",
+        labels={"gender": {1.0: "Kvinne", 2.0: "Mann"}, "gad7_1": {0.0: "Ikke i det hele tatt"}},
+    )
     with pytest.raises(InputDataError) as info:
         clean_survey(export, mini_codebook, mini_settings)
     e = info.value
@@ -136,19 +158,25 @@ def test_label_mismatch_stops_by_default(tmp_path, mini_codebook, mini_settings)
 
 
 def test_label_mismatch_warn_lists_them_in_the_summary(tmp_path, mini_codebook, mini_settings):
-    export = _sav(tmp_path / "x.sav", labels={"gender": {1.0: "Kvinne", 2.0: "Mann", 99.0: "Ønsker ikke svare"}})
+    export = _sav(
+        tmp_path / "x.sav", labels={"gender": {1.0: "Kvinne", 2.0: "Mann", 99.0: "Ønsker ikke svare"}}
+    )
     result = clean_survey(export, mini_codebook, replace(mini_settings, label_mismatch="warn"))
     mism = result.summary["value_label_mismatches"]
     assert [(m["column"], m["code"], m["export_label"], m["codebook_label"]) for m in mism] == [
-        ("gender", 1, "Kvinne", "Mann"), ("gender", 2, "Mann", "Kvinne")]
+        ("gender", 1, "Kvinne", "Mann"),
+        ("gender", 2, "Mann", "Kvinne"),
+    ]
     assert result.summary["settings"]["label_mismatch"] == "warn"
     assert result.summary["kept"] == 7
 
 
 def test_labels_compared_after_normalising_and_recoding(tmp_path, mini_settings):
     nfd = unicodedata.normalize("NFD", "  ØNSKER ikke  Å svare")
-    labels = {"gender": {1.0: "kvinne", 2.0: " MANN ", 99.0: nfd, 97.0: "Vet ikke"},  # 97: not in codebook
-              "gad7_1": {0.0: "Not at all"}}  # the codebook's English label counts too
+    labels = {
+        "gender": {1.0: "kvinne", 2.0: " MANN ", 99.0: nfd, 97.0: "Vet ikke"},  # 97: not in codebook
+        "gad7_1": {0.0: "Not at all"},
+    }  # the codebook's English label counts too
     df = numeric_frame()
     df["gender"] = df["gender"].map({1.0: 2.0, 2.0: 1.0, 99.0: 99.0})
     export = _sav(tmp_path / "x.sav", df, labels)

@@ -13,8 +13,11 @@ from mhsurvey.clean import clean_export, clean_survey
 from mhsurvey.errors import InputDataError
 from mhsurvey.readers import decode_bytes, read_export
 
-COMMENTS = {"Bra undersøkelse, særlig spørsmålene om støtte på jobben.",
-            "Spørsmålene om søvn var vanskelige å svare på.", "Ærlig talt: ønsker mer oppfølging."}
+COMMENTS = {
+    "Bra undersøkelse, særlig spørsmålene om støtte på jobben.",
+    "Spørsmålene om søvn var vanskelige å svare på.",
+    "Ærlig talt: ønsker mer oppfølging.",
+}
 
 
 def _text(sep: str = ";") -> str:
@@ -51,7 +54,9 @@ def test_one_stray_byte_does_not_turn_the_file_into_windows_1252(tmp_path, mini_
     assert COMMENTS <= texts  # every æøå elsewhere survives: no mojibake
     assert not any("Ã" in t for t in texts)
     assert result.summary["export"]["invalid_bytes"] == [{"row": 5, "column": "comment", "bytes": "e9"}]
-    pd.testing.assert_frame_equal(result.responses, _reference(tmp_path, mini_codebook, mini_settings).responses)
+    pd.testing.assert_frame_equal(
+        result.responses, _reference(tmp_path, mini_codebook, mini_settings).responses
+    )
 
 
 def test_several_bad_bytes_are_all_located(tmp_path):
@@ -99,7 +104,9 @@ def test_utf16_unicode_text_is_read(tmp_path, mini_codebook, mini_settings, name
     assert (raw.encoding, raw.delimiter) == (encoding, "\t")
     result = clean_export(raw, mini_codebook, mini_settings)
     assert COMMENTS <= set(result.comments["text"])
-    pd.testing.assert_frame_equal(result.responses, _reference(tmp_path, mini_codebook, mini_settings).responses)
+    pd.testing.assert_frame_equal(
+        result.responses, _reference(tmp_path, mini_codebook, mini_settings).responses
+    )
 
 
 def test_utf16_by_configuration(tmp_path):

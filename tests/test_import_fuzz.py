@@ -17,9 +17,45 @@ from conftest import FIXTURES, fixture_frame, numeric_frame
 
 from mhsurvey.cli import main
 
-TEXT_TOKENS = ["", " ", "nan", "NA", "1e400", "-0", "0x10", "١", "２", "½", "∞", "x" * 140_000, '"', '""', "True",
-               "1.0", "2.00", "99.0", "-1", "+1", "1,0", "9" * 40, "\x00", "\ufeff1", "1\u00a0", "=1+1", "@x",
-               "2023-13-45", "2023-02-01T10:00:00+02:00", "3.5", " 1 ", "a\nb", "\r", ";", ",", "\t", "ø"]
+TEXT_TOKENS = [
+    "",
+    " ",
+    "nan",
+    "NA",
+    "1e400",
+    "-0",
+    "0x10",
+    "١",
+    "２",
+    "½",
+    "∞",
+    "x" * 140_000,
+    '"',
+    '""',
+    "True",
+    "1.0",
+    "2.00",
+    "99.0",
+    "-1",
+    "+1",
+    "1,0",
+    "9" * 40,
+    "\x00",
+    "\ufeff1",
+    "1\u00a0",
+    "=1+1",
+    "@x",
+    "2023-13-45",
+    "2023-02-01T10:00:00+02:00",
+    "3.5",
+    " 1 ",
+    "a\nb",
+    "\r",
+    ";",
+    ",",
+    "\t",
+    "ø",
+]
 NUMBER_TOKENS = [np.nan, 1e300, -1.0, 0.5, 2.0, 1e20, float("inf"), 99.0, 97.0, 3.0]
 
 
@@ -41,7 +77,9 @@ def _corrupt(seed: int, fmt: str, tmp):
 
         for col in df.columns:
             if any(isinstance(v, str) for v in df[col]):
-                df[col] = df[col].map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+                df[col] = df[col].map(
+                    lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
+                )
             else:
                 df[col] = df[col].astype(float)
         pyreadstat.write_sav(df, str(path))
@@ -53,9 +91,20 @@ def _corrupt(seed: int, fmt: str, tmp):
 def test_corrupted_cells_exit_0_reconciled_or_2_located(tmp_path, capsys, fmt, seed):
     export = _corrupt(seed * 7919 + len(fmt), fmt, tmp_path)
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(yaml.safe_dump({"surveys": {"mini": {
-        "export": str(export), "codebook": str(FIXTURES / "mini_codebook.yaml"),
-        "target_group": {"column": "direct_contact", "keep": [1]}}}}), encoding="utf-8")
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "surveys": {
+                    "mini": {
+                        "export": str(export),
+                        "codebook": str(FIXTURES / "mini_codebook.yaml"),
+                        "target_group": {"column": "direct_contact", "keep": [1]},
+                    }
+                }
+            }
+        ),
+        encoding="utf-8",
+    )
     outdir = tmp_path / "out"
     status = main(["clean", "--survey", "mini", "--config", str(cfg), "--outdir", str(outdir)])
     captured = capsys.readouterr()

@@ -154,15 +154,18 @@ def test_relative_imports_are_resolved():
 
 
 def test_a_function_level_cycle_is_found_and_named(tmp_path):
-    pkg = write_package(tmp_path, {
-        "__init__.py": "",
-        "a.py": "from .b import f\n",
-        "b.py": "def f():\n    from .a import g\n    return g\n",
-        "c.py": "from . import a\n",
-        "sub/__init__.py": "",
-        "sub/d.py": "from ..c import x\nimport mhsurvey.sub.e\n",
-        "sub/e.py": "import numpy\n",
-    })
+    pkg = write_package(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "a.py": "from .b import f\n",
+            "b.py": "def f():\n    from .a import g\n    return g\n",
+            "c.py": "from . import a\n",
+            "sub/__init__.py": "",
+            "sub/d.py": "from ..c import x\nimport mhsurvey.sub.e\n",
+            "sub/e.py": "import numpy\n",
+        },
+    )
     graph = import_graph(pkg, "mhsurvey")
     assert graph["mhsurvey.b"] == {"mhsurvey.a"}
     assert graph["mhsurvey.c"] == {"mhsurvey.a"}
@@ -171,15 +174,19 @@ def test_a_function_level_cycle_is_found_and_named(tmp_path):
 
 
 def test_a_longer_cycle_through_a_subpackage(tmp_path):
-    pkg = write_package(tmp_path, {
-        "__init__.py": "",
-        "x.py": "from .sub.y import f\n",
-        "sub/__init__.py": "",
-        "sub/y.py": "from mhsurvey.sub import z\n",
-        "sub/z.py": "if True:\n    import mhsurvey.x as x\n",
-    })
-    assert cycles(import_graph(pkg, "mhsurvey")) == [["mhsurvey.sub.y", "mhsurvey.sub.z", "mhsurvey.x",
-                                                      "mhsurvey.sub.y"]]
+    pkg = write_package(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "x.py": "from .sub.y import f\n",
+            "sub/__init__.py": "",
+            "sub/y.py": "from mhsurvey.sub import z\n",
+            "sub/z.py": "if True:\n    import mhsurvey.x as x\n",
+        },
+    )
+    assert cycles(import_graph(pkg, "mhsurvey")) == [
+        ["mhsurvey.sub.y", "mhsurvey.sub.z", "mhsurvey.x", "mhsurvey.sub.y"]
+    ]
 
 
 def test_an_acyclic_package_passes(tmp_path):
@@ -199,8 +206,20 @@ def test_the_package_has_no_import_cycle():
 
 @pytest.mark.parametrize("module", ["inference", "suppression", "estimate_settings", "margins"])
 def test_stage04_leaves_import_no_other_stage04_module(module):
-    stage04 = {f"mhsurvey.{m}" for m in ("estimates", "subgroups", "reference", "outcomes", "counts",
-                                         "inference", "suppression", "estimate_settings", "margins")}
+    stage04 = {
+        f"mhsurvey.{m}"
+        for m in (
+            "estimates",
+            "subgroups",
+            "reference",
+            "outcomes",
+            "counts",
+            "inference",
+            "suppression",
+            "estimate_settings",
+            "margins",
+        )
+    }
     deps = import_graph()[f"mhsurvey.{module}"]
     assert not (deps & stage04) - {"mhsurvey.margins"}, deps
 

@@ -254,87 +254,244 @@ class Case:
 CASES = [
     # --- CSV: file-level
     Case("csv_empty_file", lambda t: _bytes(t / "empty.csv", b""), ("the file is empty",)),
-    Case("csv_bom_only", lambda t: _bytes(t / "bom.csv", codecs.BOM_UTF8 + b"\r\n \r\n"), ("the file is empty",)),
-    Case("csv_header_only", lambda t: _bytes(t / "head.csv", (_header() + "\n").encode()),
-         ("header but no data rows",), row=1),
-    Case("csv_only_blank_rows", lambda t: _bytes(t / "blank.csv", (_header() + "\n" + ";" * 16 + "\n\n").encode()),
-         ("no data", "2 row(s) under the header are blank"), row=1),
+    Case(
+        "csv_bom_only",
+        lambda t: _bytes(t / "bom.csv", codecs.BOM_UTF8 + b"\r\n \r\n"),
+        ("the file is empty",),
+    ),
+    Case(
+        "csv_header_only",
+        lambda t: _bytes(t / "head.csv", (_header() + "\n").encode()),
+        ("header but no data rows",),
+        row=1,
+    ),
+    Case(
+        "csv_only_blank_rows",
+        lambda t: _bytes(t / "blank.csv", (_header() + "\n" + ";" * 16 + "\n\n").encode()),
+        ("no data", "2 row(s) under the header are blank"),
+        row=1,
+    ),
     Case("csv_sep_line_only", lambda t: _bytes(t / "sep.csv", b"sep=;\r\n"), ("sep=",)),
-    Case("csv_zip_renamed", lambda t: _bytes(t / "zip.csv", b"PK\x03\x04\x14\x00\x00\x00\x08\x00"),
-         ("NUL bytes", "zip archive")),
-    Case("csv_nul_in_cell", lambda t: _bytes(t / "nul.csv", _csv(fixture_frame(), t / "n0.csv").read_bytes()
-                                             .replace(b"g@example", b"g@ex\x00ample")),
-         ("NUL byte",), row=7, column="email"),
-    Case("csv_header_not_on_first_line", lambda t: _bytes(t / "late.csv", b"\n\n" + _header().encode() + b"\n1;2\n"),
-         ("the first line is empty", "line 3"), row=0),
-    Case("csv_no_delimiter", lambda t: _bytes(t / "one.csv", b"respondent_id\n101\n102\n"),
-         ("cannot find a column delimiter",), row=0),
+    Case(
+        "csv_zip_renamed",
+        lambda t: _bytes(t / "zip.csv", b"PK\x03\x04\x14\x00\x00\x00\x08\x00"),
+        ("NUL bytes", "zip archive"),
+    ),
+    Case(
+        "csv_nul_in_cell",
+        lambda t: _bytes(
+            t / "nul.csv",
+            _csv(fixture_frame(), t / "n0.csv").read_bytes().replace(b"g@example", b"g@ex\x00ample"),
+        ),
+        ("NUL byte",),
+        row=7,
+        column="email",
+    ),
+    Case(
+        "csv_header_not_on_first_line",
+        lambda t: _bytes(t / "late.csv", b"\n\n" + _header().encode() + b"\n1;2\n"),
+        ("the first line is empty", "line 3"),
+        row=0,
+    ),
+    Case(
+        "csv_no_delimiter",
+        lambda t: _bytes(t / "one.csv", b"respondent_id\n101\n102\n"),
+        ("cannot find a column delimiter",),
+        row=0,
+    ),
     # --- CSV: encoding
-    Case("csv_stray_cp1252_byte", stray_cp1252_byte, ("not valid utf-8", "invalid bytes"),
-         row=5, column="comment", value="c6"),
+    Case(
+        "csv_stray_cp1252_byte",
+        stray_cp1252_byte,
+        ("not valid utf-8", "invalid bytes"),
+        row=5,
+        column="comment",
+        value="c6",
+    ),
     Case("csv_mixed_encodings", mixed_encodings, ("mixes encodings",), row=4),
-    Case("csv_cp1252_undefined_byte", cp1252_undefined_byte, ("neither valid UTF-8 nor valid Windows-1252",),
-         row=4, value="81"),
+    Case(
+        "csv_cp1252_undefined_byte",
+        cp1252_undefined_byte,
+        ("neither valid UTF-8 nor valid Windows-1252",),
+        row=4,
+        value="81",
+    ),
     Case("txt_utf16_broken", utf16_broken, ("UTF-16",)),
-    Case("csv_utf8_required", lambda t: _csv(fixture_frame(), t / "cp.csv", encoding="cp1252"),
-         ("not valid utf-8",), row=1, column="comment", value="f8", cleaning={"encoding": "utf-8"}),
+    Case(
+        "csv_utf8_required",
+        lambda t: _csv(fixture_frame(), t / "cp.csv", encoding="cp1252"),
+        ("not valid utf-8",),
+        row=1,
+        column="comment",
+        value="f8",
+        cleaning={"encoding": "utf-8"},
+    ),
     # --- CSV: structure
     Case("csv_ragged_long", ragged(3, extra=True), ("row has 18 fields but the header has 17",), row=3),
     Case("csv_ragged_short", ragged(5, extra=False), ("row has 15 fields but the header has 17",), row=5),
-    Case("csv_unclosed_quote_large", unclosed_quote_large, ("never closed", "line 8"), row=7, column="comment"),
-    Case("csv_quote_closed_later", quote_closed_much_later, ("closing quote missing", "incidents_other_text"),
-         row=4),
+    Case(
+        "csv_unclosed_quote_large", unclosed_quote_large, ("never closed", "line 8"), row=7, column="comment"
+    ),
+    Case(
+        "csv_quote_closed_later",
+        quote_closed_much_later,
+        ("closing quote missing", "incidents_other_text"),
+        row=4,
+    ),
     Case("csv_field_too_long", long_field, ("140,000 characters", "131,072"), row=3, column="comment"),
-    Case("csv_missing_column", lambda t: _csv(fixture_frame().drop(columns=["gad7_2"]), t / "m.csv"),
-         ("missing required column",), row=0, column="gad7_2"),
-    Case("csv_duplicated_header", header_edit("email", "gender"), ("duplicated column name",), row=0,
-         column="gender"),
+    Case(
+        "csv_missing_column",
+        lambda t: _csv(fixture_frame().drop(columns=["gad7_2"]), t / "m.csv"),
+        ("missing required column",),
+        row=0,
+        column="gad7_2",
+    ),
+    Case(
+        "csv_duplicated_header",
+        header_edit("email", "gender"),
+        ("duplicated column name",),
+        row=0,
+        column="gender",
+    ),
     Case("csv_empty_header_name", header_edit("email", ""), ("empty column name", "column 4"), row=0),
     Case("csv_unknown_code", edit(7, "gad7_1", "4"), ("unknown code",), row=7, column="gad7_1", value="4"),
     Case("csv_wrong_type", edit(2, "trust", "sju"), ("wrong type",), row=2, column="trust", value="sju"),
-    Case("csv_number_too_large", edit(3, "gender", "99999999999999999999999"), ("too large for a code",),
-         row=3, column="gender", value="99999999999999999999999"),
-    Case("csv_label_instead_of_code", edit(2, "gender", "Kvinne"), ("wrong type", "label of code 2", "export.recode"),
-         row=2, column="gender", value="Kvinne"),
+    Case(
+        "csv_number_too_large",
+        edit(3, "gender", "99999999999999999999999"),
+        ("too large for a code",),
+        row=3,
+        column="gender",
+        value="99999999999999999999999",
+    ),
+    Case(
+        "csv_label_instead_of_code",
+        edit(2, "gender", "Kvinne"),
+        ("wrong type", "label of code 2", "export.recode"),
+        row=2,
+        column="gender",
+        value="Kvinne",
+    ),
     Case("csv_float_code", edit(4, "gad7_2", "1.5"), ("wrong type",), row=4, column="gad7_2", value="1.5"),
     Case("csv_bad_timestamp", edit(6, "submitted", "i går"), ("not a date-time",), row=6, column="submitted"),
-    Case("csv_empty_id", edit(9, "respondent_id", ""), ("respondent id is empty",), row=9,
-         column="respondent_id"),
-    Case("csv_duplicate_ids_error", lambda t: _csv(fixture_frame(), t / "dup.csv"), ("duplicated respondent id",),
-         row=6, column="respondent_id", value="105", cleaning={"duplicate_ids": "error"}),
-    Case("csv_nobody_kept", all_outside_target, ("no respondent is left", "of 11 data rows", "rule 'target_group' excluded the last 8")),
+    Case(
+        "csv_empty_id",
+        edit(9, "respondent_id", ""),
+        ("respondent id is empty",),
+        row=9,
+        column="respondent_id",
+    ),
+    Case(
+        "csv_duplicate_ids_error",
+        lambda t: _csv(fixture_frame(), t / "dup.csv"),
+        ("duplicated respondent id",),
+        row=6,
+        column="respondent_id",
+        value="105",
+        cleaning={"duplicate_ids": "error"},
+    ),
+    Case(
+        "csv_nobody_kept",
+        all_outside_target,
+        ("no respondent is left", "of 11 data rows", "rule 'target_group' excluded the last 8"),
+    ),
     # --- Excel
-    Case("xlsx_garbage", lambda t: _bytes(t / "g.xlsx", b"\x00\x01garbage" * 10), ("cannot read Excel file",)),
-    Case("xlsx_csv_renamed", lambda t: _csv(fixture_frame(), t / "renamed.xlsx"),
-         ("not an Excel .xlsx workbook", "CSV")),
+    Case(
+        "xlsx_garbage", lambda t: _bytes(t / "g.xlsx", b"\x00\x01garbage" * 10), ("cannot read Excel file",)
+    ),
+    Case(
+        "xlsx_csv_renamed",
+        lambda t: _csv(fixture_frame(), t / "renamed.xlsx"),
+        ("not an Excel .xlsx workbook", "CSV"),
+    ),
     Case("xlsx_zip_not_workbook", zip_not_workbook, ("cannot read Excel file",)),
-    Case("xlsx_data_on_second_sheet", xlsx_data_on_second_sheet, ("sheet read is empty", "'Data'", "export.sheet"),
-         sheet="Info"),
-    Case("xlsx_cover_sheet_first", xlsx_cover_sheet, ("missing required column", "'Data'", "export.sheet"),
-         sheet="Forside", row=0),
-    Case("xlsx_sheet_not_found", xlsx_cover_sheet, ("'Svar' is not in the workbook", "'Forside', 'Data'"),
-         codebook={"sheet": "Svar"}),
-    Case("xlsx_sheet_index_out_of_range", xlsx_cover_sheet, ("export.sheet 5 does not exist",),
-         codebook={"sheet": 5}),
+    Case(
+        "xlsx_data_on_second_sheet",
+        xlsx_data_on_second_sheet,
+        ("sheet read is empty", "'Data'", "export.sheet"),
+        sheet="Info",
+    ),
+    Case(
+        "xlsx_cover_sheet_first",
+        xlsx_cover_sheet,
+        ("missing required column", "'Data'", "export.sheet"),
+        sheet="Forside",
+        row=0,
+    ),
+    Case(
+        "xlsx_sheet_not_found",
+        xlsx_cover_sheet,
+        ("'Svar' is not in the workbook", "'Forside', 'Data'"),
+        codebook={"sheet": "Svar"},
+    ),
+    Case(
+        "xlsx_sheet_index_out_of_range",
+        xlsx_cover_sheet,
+        ("export.sheet 5 does not exist",),
+        codebook={"sheet": 5},
+    ),
     Case("xlsx_header_only", xlsx_header_only, ("header but no data rows",), sheet="Data"),
-    Case("xlsx_unknown_code", xlsx_edit(5, "gad7_1", 7), ("unknown code",), row=5, column="gad7_1", value="7",
-         sheet="Data"),
-    Case("xlsx_huge_number", xlsx_edit(2, "trust", 1e20), ("too large for a code",), row=2, column="trust",
-         sheet="Data"),
-    Case("xlsx_text_in_code", xlsx_edit(8, "gender", "#N/A"), ("wrong type",), row=8, column="gender",
-         value="#N/A", sheet="Data"),
+    Case(
+        "xlsx_unknown_code",
+        xlsx_edit(5, "gad7_1", 7),
+        ("unknown code",),
+        row=5,
+        column="gad7_1",
+        value="7",
+        sheet="Data",
+    ),
+    Case(
+        "xlsx_huge_number",
+        xlsx_edit(2, "trust", 1e20),
+        ("too large for a code",),
+        row=2,
+        column="trust",
+        sheet="Data",
+    ),
+    Case(
+        "xlsx_text_in_code",
+        xlsx_edit(8, "gender", "#N/A"),
+        ("wrong type",),
+        row=8,
+        column="gender",
+        value="#N/A",
+        sheet="Data",
+    ),
     Case("xlsx_header_on_row_3", xlsx_header_on_row_3, ("first row is empty", "row 3"), row=0, sheet="Data"),
-    Case("xlsx_empty_header_cell", xlsx_empty_header_cell, ("empty column name", "column C"), row=0,
-         sheet="Data"),
+    Case(
+        "xlsx_empty_header_cell",
+        xlsx_empty_header_cell,
+        ("empty column name", "column C"),
+        row=0,
+        sheet="Data",
+    ),
     # --- SPSS
-    Case("sav_garbage", lambda t: _bytes(t / "g.sav", b"$FL2" + b"\x00garbage" * 20), ("cannot read SPSS file",)),
+    Case(
+        "sav_garbage",
+        lambda t: _bytes(t / "g.sav", b"$FL2" + b"\x00garbage" * 20),
+        ("cannot read SPSS file",),
+    ),
     Case("sav_csv_renamed", lambda t: _csv(fixture_frame(), t / "renamed.sav"), ("not an SPSS .sav file",)),
     Case("sav_truncated", sav_truncated, ("cannot read SPSS file",)),
-    Case("sav_label_contradicts_codebook", sav_label_mismatch,
-         ("value label contradicts the codebook", "'Kvinne'", "'Mann'"), column="gender", value="1"),
+    Case(
+        "sav_label_contradicts_codebook",
+        sav_label_mismatch,
+        ("value label contradicts the codebook", "'Kvinne'", "'Mann'"),
+        column="gender",
+        value="1",
+    ),
     Case("sav_zero_cases", sav_zero_rows, ("header but no data rows",)),
-    Case("sav_unknown_code", sav_edit(3, "trust", 42.0), ("unknown code",), row=3, column="trust", value="42.0"),
-    Case("sav_fractional_code", sav_edit(1, "gender", 1.5), ("wrong type",), row=1, column="gender", value="1.5"),
+    Case(
+        "sav_unknown_code", sav_edit(3, "trust", 42.0), ("unknown code",), row=3, column="trust", value="42.0"
+    ),
+    Case(
+        "sav_fractional_code",
+        sav_edit(1, "gender", 1.5),
+        ("wrong type",),
+        row=1,
+        column="gender",
+        value="1.5",
+    ),
     Case("sav_missing_column", sav_missing_column, ("missing required column",), row=0, column="trust"),
 ]
 
@@ -348,9 +505,17 @@ def _setup(tmp_path: Path, case: Case) -> tuple[list[str], Path, Path]:
         codebook = tmp_path / "codebook.yaml"
         codebook.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     # a partial config, deep-merged over config/config.yaml by the CLI
-    cfg = {"surveys": {"mini": {"export": str(export), "codebook": str(codebook), "exclusions": None,
-                                "target_group": {"column": "direct_contact", "keep": [1]}}},
-           "cleaning": {"pseudonym_key": "test-key-123", **case.cleaning}}
+    cfg = {
+        "surveys": {
+            "mini": {
+                "export": str(export),
+                "codebook": str(codebook),
+                "exclusions": None,
+                "target_group": {"column": "direct_contact", "keep": [1]},
+            }
+        },
+        "cleaning": {"pseudonym_key": "test-key-123", **case.cleaning},
+    }
     config = tmp_path / "my_wave.yaml"
     config.write_text(yaml.safe_dump(cfg, allow_unicode=True), encoding="utf-8")
     outdir = tmp_path / "out"
@@ -387,15 +552,23 @@ def test_malformed_export_is_one_located_message(tmp_path, capsys, case):
     assert not outdir.exists()
 
 
-@pytest.mark.parametrize("case_id", ["csv_unclosed_quote_large", "xlsx_data_on_second_sheet",
-                                     "sav_label_contradicts_codebook", "csv_nobody_kept"])
+@pytest.mark.parametrize(
+    "case_id",
+    [
+        "csv_unclosed_quote_large",
+        "xlsx_data_on_second_sheet",
+        "sav_label_contradicts_codebook",
+        "csv_nobody_kept",
+    ],
+)
 def test_malformed_through_python_m_mhsurvey(tmp_path, case_id):
     """The real entry point (``python -m mhsurvey``): exit 2, no traceback, nothing written."""
     case = next(c for c in CASES if c.id == case_id)
     argv, export, outdir = _setup(tmp_path, case)
     env = {**os.environ, "PYTHONPATH": str(REPO / "workflow")}
-    proc = subprocess.run([sys.executable, "-m", "mhsurvey", *argv], capture_output=True, text=True, env=env,
-                          cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mhsurvey", *argv], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     assert str(export) in proc.stderr and case.says[0] in proc.stderr
@@ -415,7 +588,6 @@ def test_internal_error_is_exit_1_not_0(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err
     assert "internal error" in err and "ZeroDivisionError" in err and "Traceback" not in err
     assert not outdir.exists()
-
 
 
 def test_unwritable_output_folder_is_exit_2_and_changes_nothing(tmp_path, capsys, monkeypatch):

@@ -28,8 +28,11 @@ def old_outputs(tmp_path, mini_codebook, mini_settings):
     """A complete earlier run in tmp_path/out, and a different new result to write over it."""
     out = tmp_path / "out"
     paths = {k: out / v for k, v in CLEAN_OUTPUTS.items()}
-    write_clean_result(clean_survey(write_csv_variant(tmp_path / "old.csv"), mini_codebook, mini_settings),
-                       mini_codebook, paths)
+    write_clean_result(
+        clean_survey(write_csv_variant(tmp_path / "old.csv"), mini_codebook, mini_settings),
+        mini_codebook,
+        paths,
+    )
     df = fixture_frame()
     df.loc[0, "gad7_1"] = "3"
     new_export = tmp_path / "new.csv"
@@ -124,20 +127,38 @@ def test_atomic_outputs_mapping_and_missing_output(tmp_path):
 
 @pytest.mark.parametrize(
     "value, expected",
-    [("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"), ("+47 99 88 77 66", "'+47 99 88 77 66"),
-     ("-kjempebra", "'-kjempebra"), ("@SUM(A1)", "'@SUM(A1)"), ("\t=1+1", "'\t=1+1"), ("-", "'-"),
-     ("-1+1", "'-1+1"), ("-3", "-3"), ("+1.5", "+1.5"), ("-2e3", "-2e3"), (" =1", " =1"), ("a=b", "a=b"),
-     ("", ""), (-3, -3), (None, None)],
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+47 99 88 77 66", "'+47 99 88 77 66"),
+        ("-kjempebra", "'-kjempebra"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1+1", "'\t=1+1"),
+        ("-", "'-"),
+        ("-1+1", "'-1+1"),
+        ("-3", "-3"),
+        ("+1.5", "+1.5"),
+        ("-2e3", "-2e3"),
+        (" =1", " =1"),
+        ("a=b", "a=b"),
+        ("", ""),
+        (-3, -3),
+        (None, None),
+    ],
 )
 def test_neutralise_formula(value, expected):
     assert neutralise_formula(value) == expected
 
 
 def test_neutralise_formulas_touches_text_columns_only():
-    df = pd.DataFrame({
-        "n": pd.array([-1, 2, None], dtype="Int64"), "f": [-1.5, 0.0, 2.0], "i": [-3, -4, 5],
-        "t": ["=1+1", "-2", None], "s": pd.array(["@x", "ok", None], dtype="string"),
-    })
+    df = pd.DataFrame(
+        {
+            "n": pd.array([-1, 2, None], dtype="Int64"),
+            "f": [-1.5, 0.0, 2.0],
+            "i": [-3, -4, 5],
+            "t": ["=1+1", "-2", None],
+            "s": pd.array(["@x", "ok", None], dtype="string"),
+        }
+    )
     out = neutralise_formulas(df)
     for c in ("n", "f", "i"):
         pd.testing.assert_series_equal(out[c], df[c])
@@ -159,11 +180,15 @@ def test_clean_outputs_are_spreadsheet_safe(tmp_path, mini_codebook, mini_settin
     out = tmp_path / "out"
     write_clean_result(result, mini_codebook, {k: out / v for k, v in CLEAN_OUTPUTS.items()})
     comments = pd.read_csv(out / "restricted" / "comments.csv", dtype=str)
-    assert "'=HYPERLINK(\"http://evil.invalid\",\"klikk\")" in set(comments["text"])
+    assert '\'=HYPERLINK("http://evil.invalid","klikk")' in set(comments["text"])
     assert "'-ble dyttet" in set(comments["text"])
     excl = pd.read_csv(out / "exclusions.csv", dtype=str).set_index("raw_row")
     assert excl.loc["11", "detail"] == "'@trakk samtykket"
     # codes and numbers are untouched
-    pd.testing.assert_frame_equal(pd.read_csv(out / "responses.csv", dtype={"rid": "string"}).astype(
-        {c: "Int64" for c in result.responses.columns if c != "rid"}), result.responses)
+    pd.testing.assert_frame_equal(
+        pd.read_csv(out / "responses.csv", dtype={"rid": "string"}).astype(
+            {c: "Int64" for c in result.responses.columns if c != "rid"}
+        ),
+        result.responses,
+    )
     assert not any(str(v).startswith("'") for v in pd.read_csv(out / "flags.csv", dtype=str).stack())

@@ -23,13 +23,17 @@ from mhsurvey.codedeps import code_inputs, import_closure, imported_names
 REPO = Path(__file__).resolve().parents[1]
 SRC = REPO / "workflow"
 SCRIPTS = sorted(p.relative_to(REPO).as_posix() for p in (SRC / "scripts").glob("*.py"))
-ANALYSIS_SCRIPTS = ["workflow/scripts/clean.py", "workflow/scripts/score.py",
-                    "workflow/scripts/reliability.py", "workflow/scripts/estimates.py"]
+ANALYSIS_SCRIPTS = [
+    "workflow/scripts/clean.py",
+    "workflow/scripts/score.py",
+    "workflow/scripts/reliability.py",
+    "workflow/scripts/estimates.py",
+]
 
 # Run in a fresh interpreter: execute the script's import statements, then, until nothing new is
 # loaded, every import statement (module level or inside functions) of every first-party module
 # loaded so far, in that module's namespace; print the files of all loaded first-party modules.
-REFERENCE = textwrap.dedent(r'''
+REFERENCE = textwrap.dedent(r"""
     import ast, json, sys
     from pathlib import Path
 
@@ -50,14 +54,19 @@ REFERENCE = textwrap.dedent(r'''
             done.add(name)
             run_imports(sys.modules[name].__file__, vars(sys.modules[name]))
     print(json.dumps(sorted(str(Path(sys.modules[m].__file__).resolve()) for m in first_party())))
-''')
+""")
 
 
 def python_closure(script: str) -> list[str]:
     """Repo-relative files of the first-party modules the interpreter loads for ``script``."""
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    proc = subprocess.run([sys.executable, "-c", REFERENCE, str(REPO / script), "mhsurvey,mhsim"],
-                          capture_output=True, text=True, env=env, cwd=REPO)
+    proc = subprocess.run(
+        [sys.executable, "-c", REFERENCE, str(REPO / script), "mhsurvey,mhsim"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO,
+    )
     assert proc.returncode == 0, proc.stderr
     return sorted(Path(p).relative_to(REPO).as_posix() for p in json.loads(proc.stdout))
 
@@ -71,13 +80,16 @@ def test_code_inputs_are_the_real_import_closure(script):
     assert all(p.startswith("workflow/schemas/") for p in computed if not p.endswith(".py"))
 
 
-@pytest.mark.parametrize("script, schemas", [
-    ("workflow/scripts/clean.py", {"codebook"}),
-    ("workflow/scripts/score.py", {"codebook", "config", "scoring"}),
-    ("workflow/scripts/reliability.py", {"codebook", "config", "scoring"}),
-    ("workflow/scripts/estimates.py", {"codebook", "config", "estimates"}),
-    ("workflow/scripts/simulate.py", {"codebook", "config", "scoring", "simulation", "simulation_items"}),
-])
+@pytest.mark.parametrize(
+    "script, schemas",
+    [
+        ("workflow/scripts/clean.py", {"codebook"}),
+        ("workflow/scripts/score.py", {"codebook", "config", "scoring"}),
+        ("workflow/scripts/reliability.py", {"codebook", "config", "scoring"}),
+        ("workflow/scripts/estimates.py", {"codebook", "config", "estimates"}),
+        ("workflow/scripts/simulate.py", {"codebook", "config", "scoring", "simulation", "simulation_items"}),
+    ],
+)
 def test_code_inputs_list_the_schemas_validated_against(script, schemas):
     found = {Path(p).name.removesuffix(".schema.yaml") for p in code_inputs(script, REPO) if "/schemas/" in p}
     assert schemas <= found
@@ -91,10 +103,16 @@ def test_known_closures():
     assert "workflow/mhsurvey/rounding.py" in est and "workflow/mhsurvey/routing.py" in est
     assert "workflow/mhsurvey/clean.py" not in est
     score = code_inputs("workflow/scripts/score.py", REPO)
-    assert {f"workflow/mhsurvey/scoring/{m}.py" for m in ("__init__", "derived", "instruments", "items",
-                                                          "logic", "rules", "tables")} <= set(score)
+    assert {
+        f"workflow/mhsurvey/scoring/{m}.py"
+        for m in ("__init__", "derived", "instruments", "items", "logic", "rules", "tables")
+    } <= set(score)
     clean = code_inputs("workflow/scripts/clean.py", REPO)
-    assert {"workflow/mhsurvey/io.py", "workflow/mhsurvey/dictionary.py", "workflow/mhsurvey/__init__.py"} <= set(clean)
+    assert {
+        "workflow/mhsurvey/io.py",
+        "workflow/mhsurvey/dictionary.py",
+        "workflow/mhsurvey/__init__.py",
+    } <= set(clean)
 
 
 def test_relative_and_function_level_imports(tmp_path):
@@ -110,15 +128,28 @@ def test_relative_and_function_level_imports(tmp_path):
     script = tmp_path / "script.py"
     script.write_text("import os\nfrom mhsurvey import a\n")
     names = [p.relative_to(tmp_path / "src").as_posix() for p in import_closure(script, tmp_path / "src")]
-    assert names == ["mhsurvey/__init__.py", "mhsurvey/a.py", "mhsurvey/b.py", "mhsurvey/d.py",
-                     "mhsurvey/sub/__init__.py", "mhsurvey/sub/c.py"]
+    assert names == [
+        "mhsurvey/__init__.py",
+        "mhsurvey/a.py",
+        "mhsurvey/b.py",
+        "mhsurvey/d.py",
+        "mhsurvey/sub/__init__.py",
+        "mhsurvey/sub/c.py",
+    ]
 
 
 def test_imported_names_resolves_relative_levels():
     tree = ast.parse("from . import x\nfrom ..y import z\nfrom .w import *\nimport mhsurvey.scoring.rules")
     assert imported_names(tree, "mhsurvey.sub.mod", False) == {
-        "mhsurvey", "mhsurvey.sub", "mhsurvey.sub.x", "mhsurvey.y", "mhsurvey.y.z", "mhsurvey.sub.w",
-        "mhsurvey.scoring", "mhsurvey.scoring.rules"}
+        "mhsurvey",
+        "mhsurvey.sub",
+        "mhsurvey.sub.x",
+        "mhsurvey.y",
+        "mhsurvey.y.z",
+        "mhsurvey.sub.w",
+        "mhsurvey.scoring",
+        "mhsurvey.scoring.rules",
+    }
     assert imported_names(ast.parse("from .x import y"), None, False) == set()
 
 
@@ -131,6 +162,8 @@ def test_mhsurvey_modules_never_import_mhsim():
     offenders = []
     for path in sorted((SRC / "mhsurvey").rglob("*.py")):
         module = ".".join(path.relative_to(SRC).with_suffix("").parts).removesuffix(".__init__")
-        names = imported_names(ast.parse(path.read_text(encoding="utf-8")), module, path.name == "__init__.py")
+        names = imported_names(
+            ast.parse(path.read_text(encoding="utf-8")), module, path.name == "__init__.py"
+        )
         offenders += [(path.name, n) for n in names if n.split(".")[0] == "mhsim"]
     assert offenders == []

@@ -47,15 +47,21 @@ def test_z_array_is_bit_identical_to_proportions_ztest():
             assert np.isnan(z[i]) and np.isnan(p[i])
             continue
         tested += 1
-        z_sm, p_sm = proportions_ztest(np.array([x_g[i], x_t[i] - x_g[i]]), np.array([n_g[i], n_t[i] - n_g[i]]))
+        z_sm, p_sm = proportions_ztest(
+            np.array([x_g[i], x_t[i] - x_g[i]]), np.array([n_g[i], n_t[i] - n_g[i]])
+        )
         assert z[i] == z_sm and p[i] == p_sm  # same operations, same bits
         assert abs(z[i] - z_ref) <= 1e-12 * max(1.0, abs(z_ref)) and abs(p[i] - p_ref) <= 1e-12
     assert tested > 120
 
 
 def test_z_array_degenerate_cases_are_nan():
-    z, p = z_test_vs_rest_array(np.array([0, 5, 0, 10]), np.array([0, 10, 10, 10]),
-                                np.array([5, 5, 0, 20]), np.array([20, 10, 20, 20]))
+    z, p = z_test_vs_rest_array(
+        np.array([0, 5, 0, 10]),
+        np.array([0, 10, 10, 10]),
+        np.array([5, 5, 0, 20]),
+        np.array([20, 10, 20, 20]),
+    )
     assert np.isnan(z).all() and np.isnan(p).all()  # empty level, empty rest, share 0, share 1
 
 
@@ -118,6 +124,10 @@ def test_chi_square_is_bit_identical_to_chi2_contingency():
             assert np.isnan(res.statistic)
             continue
         ref = chi2_contingency(kept, correction=False)
-        assert (res.statistic, res.dof, res.p_value) == (float(ref.statistic), float(ref.dof), float(ref.pvalue))
+        assert (res.statistic, res.dof, res.p_value) == (
+            float(ref.statistic),
+            float(ref.dof),
+            float(ref.pvalue),
+        )
         assert res.min_expected == ref.expected_freq.min()
         assert res.share_expected_lt5 == (ref.expected_freq < 5).mean()

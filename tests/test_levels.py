@@ -26,11 +26,19 @@ def test_every_named_level_of_the_scoring_config_is_a_row(table):
     assert list(table.columns) == list(LEVEL_COLUMNS)
     bands = table[table["column"] == "dass_stress_band"]
     assert list(bands["code"]) == ["normal", "mild", "moderate", "severe", "extremely_severe"]
-    assert list(bands["label_no"]) == ["Innenfor normalområdet", "Mild", "Moderat", "Alvorlig", "Svært alvorlig"]
+    assert list(bands["label_no"]) == [
+        "Innenfor normalområdet",
+        "Mild",
+        "Moderat",
+        "Alvorlig",
+        "Svært alvorlig",
+    ]
     assert list(bands["label_en"]) == ["Normal", "Mild", "Moderate", "Severe", "Extremely severe"]
     assert list(bands["order"]) == [1, 2, 3, 4, 5]
     trust = table[table["column"] == "trust_category"].set_index("code")
-    assert trust.loc["high", "label_no"] == "Høy tillit (8-10)" and trust.loc["low", "label_en"] == "Low trust"
+    assert (
+        trust.loc["high", "label_no"] == "Høy tillit (8-10)" and trust.loc["low", "label_en"] == "Low trust"
+    )
     tenure = table[table["column"] == "tenure_group"]
     assert list(tenure["code"]) == ["1", "2", "3", "4", "5"]
     assert tenure["label_no"].iloc[0] == "Inntil 4 år" and tenure["label_en"].iloc[4] == "More than 20 years"
@@ -58,10 +66,19 @@ def test_round_trip_through_the_csv_and_the_stage04_reader(table, tmp_path):
     labels = derived_labels(read_levels(path))
     # the same labels the scoring config gives (the old direct parse of config/scoring.yaml)
     ins, der = RULES["instruments"], RULES["derived"]
-    assert labels.values["no"]["dass_stress_band"] == {b["name"]: b["label_no"] for b in ins["dass_stress"]["bands"]}
-    assert labels.values["en"]["trust_category"] == {c["name"]: c["label_en"] for c in ins["trust"]["categories"]}
-    assert labels.values["no"]["leader"] == {"1": "Leder-/veiledningsansvar", "0": "Uten leder-/veiledningsansvar"}
-    assert labels.values["no"]["condition_anxiety"] == {str(k): v for k, v in der["conditions"]["value_labels"].items()}
+    assert labels.values["no"]["dass_stress_band"] == {
+        b["name"]: b["label_no"] for b in ins["dass_stress"]["bands"]
+    }
+    assert labels.values["en"]["trust_category"] == {
+        c["name"]: c["label_en"] for c in ins["trust"]["categories"]
+    }
+    assert labels.values["no"]["leader"] == {
+        "1": "Leder-/veiledningsansvar",
+        "0": "Uten leder-/veiledningsansvar",
+    }
+    assert labels.values["no"]["condition_anxiety"] == {
+        str(k): v for k, v in der["conditions"]["value_labels"].items()
+    }
     assert labels.names["no"]["condition_anxiety"] == "Angst"
     assert labels.names["en"]["tenure_group"] == "Tenure"
     assert derived_labels(None).values == {"no": {}, "en": {}}
@@ -83,7 +100,6 @@ def test_reader_names_the_bad_row(table, tmp_path):
         read_levels(tmp_path / "c.csv")
 
 
-
 # --------------------------------------------------------------------------- English labels next to Norwegian ones
 
 
@@ -93,7 +109,9 @@ def test_sensitivity_levels_are_labelled_in_both_languages():
     from mhsurvey.scoring import sensitivity_table
 
     sens = sensitivity_table(random_responses(60, seed=5), codebook(), RULES)
-    band = sens[(sens["classification"] == "dass_stress_band") & (sens["level"] == "extremely_severe")].iloc[0]
+    band = sens[(sens["classification"] == "dass_stress_band") & (sens["level"] == "extremely_severe")].iloc[
+        0
+    ]
     assert (band["level_label_no"], band["level_label_en"]) == ("Svært alvorlig", "Extremely severe")
     trust = sens[(sens["classification"] == "trust_category") & (sens["level"] == "medium")].iloc[0]
     assert (trust["level_label_no"], trust["level_label_en"]) == ("Middels tillit (5-7)", "Medium trust")

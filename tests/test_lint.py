@@ -16,9 +16,19 @@ def test_ruff_clean():
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_ruff_format_applied():
+    """`ruff format` has been applied (and stays applied): no file would be reformatted."""
+    proc = subprocess.run(
+        [str(BIN / "ruff"), "format", "--check", "."], cwd=REPO, capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def test_snakemake_lint_clean():
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    proc = subprocess.run([str(BIN / "snakemake"), "--lint"], cwd=REPO, capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [str(BIN / "snakemake"), "--lint"], cwd=REPO, capture_output=True, text=True, env=env
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Lints for" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
 
@@ -27,11 +37,16 @@ def test_generator_workflow_lint_clean_and_separate():
     """The generator's own Snakefile is lint-clean; the analysis Snakefile has no simulate rule."""
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     sim = ["-s", "workflow/simulate.smk"]
-    proc = subprocess.run([str(BIN / "snakemake"), *sim, "--lint"], cwd=REPO, capture_output=True, text=True, env=env)
+    proc = subprocess.run(
+        [str(BIN / "snakemake"), *sim, "--lint"], cwd=REPO, capture_output=True, text=True, env=env
+    )
     assert proc.returncode == 0 and "Lints for" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
-    main = subprocess.run([str(BIN / "snakemake"), "--list-rules"], cwd=REPO, capture_output=True, text=True, env=env)
-    generator = subprocess.run([str(BIN / "snakemake"), *sim, "--list-rules"], cwd=REPO, capture_output=True,
-                               text=True, env=env)
+    main = subprocess.run(
+        [str(BIN / "snakemake"), "--list-rules"], cwd=REPO, capture_output=True, text=True, env=env
+    )
+    generator = subprocess.run(
+        [str(BIN / "snakemake"), *sim, "--list-rules"], cwd=REPO, capture_output=True, text=True, env=env
+    )
     assert main.returncode == 0 and generator.returncode == 0, main.stderr + generator.stderr
     main_rules, generator_rules = set(main.stdout.split()), set(generator.stdout.split())
     assert {"clean", "score", "reliability", "estimates", "all"} <= main_rules

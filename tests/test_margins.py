@@ -81,8 +81,14 @@ def test_methods_table_rows():
 
 
 def test_margins_table_layout_and_marks():
-    t = margins_table([300, 1600], [0.2, 0.5], {"report": 2.0, "confidence_0.95": 1.959963984540054},
-                      survey="current", report_row_n=1600, survey_n=1726)
+    t = margins_table(
+        [300, 1600],
+        [0.2, 0.5],
+        {"report": 2.0, "confidence_0.95": 1.959963984540054},
+        survey="current",
+        report_row_n=1600,
+        survey_n=1726,
+    )
     assert len(t) == 3 * 2 * 2
     assert set(t["row_kind"]) == {"table", "report_row", "survey_n"}
     assert set(t.loc[t["row_kind"] == "report_row", "n"]) == {1600}
@@ -98,8 +104,14 @@ def test_configured_table_reproduces_the_report():
     s = load_settings(REPO / "config" / "estimates.yaml")
     assert s.report_z == 2.0
     for survey, (lo_exp, hi_exp) in {"current": (1.1, 2.5), "former": (2.5, 5.8)}.items():
-        t = margins_table(s.margins.n, s.margins.p, {"report": s.report_z}, survey=survey,
-                          report_row_n=s.margins.report_row_n[survey], decimals=s.margins.decimals)
+        t = margins_table(
+            s.margins.n,
+            s.margins.p,
+            {"report": s.report_z},
+            survey=survey,
+            report_row_n=s.margins.report_row_n[survey],
+            decimals=s.margins.decimals,
+        )
         row = t[t["row_kind"] == "report_row"]
         assert (row["moe_pp_display"].min(), row["moe_pp_display"].max()) == (lo_exp, hi_exp)
     t = margins_table(s.margins.n, s.margins.p, {"report": s.report_z})

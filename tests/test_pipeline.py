@@ -29,16 +29,32 @@ EXCLUDED = {
 }
 # Rows of every table of the default build (the embedded synthetic exports are fixed).
 ROWS = {
-    "current": {"01_clean/responses.csv": 1726, "01_clean/exclusions.csv": 35, "01_clean/flags.csv": 8,
-                "01_clean/restricted/comments.csv": 2038, "02_scores/scores.csv": 1726,
-                "02_scores/sensitivity.csv": 78, "03_reliability/reliability.csv": 9,
-                "03_reliability/item_statistics.csv": 70, "04_estimates/estimates.csv": 794,
-                "04_estimates/subgroup_tests.csv": 38015, "04_estimates/margins_table.csv": 440},
-    "former": {"01_clean/responses.csv": 323, "01_clean/exclusions.csv": 6, "01_clean/flags.csv": 3,
-               "01_clean/restricted/comments.csv": 370, "02_scores/scores.csv": 323,
-               "02_scores/sensitivity.csv": 78, "03_reliability/reliability.csv": 9,
-               "03_reliability/item_statistics.csv": 70, "04_estimates/estimates.csv": 797,
-               "04_estimates/subgroup_tests.csv": 38159, "04_estimates/margins_table.csv": 440},
+    "current": {
+        "01_clean/responses.csv": 1726,
+        "01_clean/exclusions.csv": 35,
+        "01_clean/flags.csv": 8,
+        "01_clean/restricted/comments.csv": 2038,
+        "02_scores/scores.csv": 1726,
+        "02_scores/sensitivity.csv": 78,
+        "03_reliability/reliability.csv": 9,
+        "03_reliability/item_statistics.csv": 70,
+        "04_estimates/estimates.csv": 794,
+        "04_estimates/subgroup_tests.csv": 38015,
+        "04_estimates/margins_table.csv": 440,
+    },
+    "former": {
+        "01_clean/responses.csv": 323,
+        "01_clean/exclusions.csv": 6,
+        "01_clean/flags.csv": 3,
+        "01_clean/restricted/comments.csv": 370,
+        "02_scores/scores.csv": 323,
+        "02_scores/sensitivity.csv": 78,
+        "03_reliability/reliability.csv": 9,
+        "03_reliability/item_statistics.csv": 70,
+        "04_estimates/estimates.csv": 797,
+        "04_estimates/subgroup_tests.csv": 38159,
+        "04_estimates/margins_table.csv": 440,
+    },
 }
 
 
@@ -60,11 +76,16 @@ def test_cleaning_keeps_the_report_samples(built, survey, kept):
 
 @pytest.mark.parametrize("survey", ["current", "former"])
 def test_row_counts_of_every_table(built, survey):
-    got = {name: len(pd.read_csv(built / "results" / survey / name, low_memory=False)) for name in ROWS[survey]}
+    got = {
+        name: len(pd.read_csv(built / "results" / survey / name, low_memory=False)) for name in ROWS[survey]
+    }
     assert got == ROWS[survey]
-    written = {p.relative_to(built / "results" / survey).as_posix()
-               for stage in ("01_clean", "02_scores", "03_reliability", "04_estimates")
-               for p in (built / "results" / survey / stage).rglob("*.csv") if not p.name.endswith(".dictionary.csv")}
+    written = {
+        p.relative_to(built / "results" / survey).as_posix()
+        for stage in ("01_clean", "02_scores", "03_reliability", "04_estimates")
+        for p in (built / "results" / survey / stage).rglob("*.csv")
+        if not p.name.endswith(".dictionary.csv")
+    }
     assert written == set(ROWS[survey])  # every table of stages 01-04 is counted
 
 
@@ -95,12 +116,25 @@ def test_routed_bases_match_the_report(built, survey, exposed, followed_up):
 PUBLISHED_ALPHA = {"dass_stress": 0.83, "sss8": 0.83, "cfq": 0.84, "gad7": 0.90, "phq9": 0.89, "wsas": 0.92}
 # Headline prevalences (%) printed in the report (chapter 3 and Vedlegg 2), by classification and level.
 PUBLISHED_PREVALENCE = {
-    "current": {("sss8", "case"): 36, ("cfq", "case"): 56, ("gad7", "case"): 19, ("phq9", "case"): 12,
-                ("itq_ptsd", "case"): 9, ("itq_cptsd", "case"): 12},
-    "former": {("dass_stress_band", "normal"): 75, ("dass_stress_band", "mild"): 11,
-               ("dass_stress_band", "moderate"): 10, ("dass_stress_band", "severe"): 3,
-               ("dass_stress_band", "extremely_severe"): 1, ("sss8", "case"): 27, ("cfq", "case"): 42,
-               ("gad7", "case"): 12, ("phq9", "case"): 7},
+    "current": {
+        ("sss8", "case"): 36,
+        ("cfq", "case"): 56,
+        ("gad7", "case"): 19,
+        ("phq9", "case"): 12,
+        ("itq_ptsd", "case"): 9,
+        ("itq_cptsd", "case"): 12,
+    },
+    "former": {
+        ("dass_stress_band", "normal"): 75,
+        ("dass_stress_band", "mild"): 11,
+        ("dass_stress_band", "moderate"): 10,
+        ("dass_stress_band", "severe"): 3,
+        ("dass_stress_band", "extremely_severe"): 1,
+        ("sss8", "case"): 27,
+        ("cfq", "case"): 42,
+        ("gad7", "case"): 12,
+        ("phq9", "case"): 7,
+    },
 }
 
 
@@ -129,7 +163,9 @@ def test_subgroup_tests_reconcile_with_estimates(built, survey):
     key = ["variable", "category"]
     merged = tests.drop_duplicates(key).merge(est.drop_duplicates(key), on=key, suffixes=("", "_est"))
     assert len(merged) == len(tests.drop_duplicates(key))  # every tested category has an estimate
-    assert (merged["total_n"] == merged["base_n"]).all() and (merged["total_count"] == merged["count_est"]).all()
+    assert (merged["total_n"] == merged["base_n"]).all() and (
+        merged["total_count"] == merged["count_est"]
+    ).all()
     assert (tests["n"] + tests["rest_n"] == tests["total_n"]).all()  # a level and its rest make the total
     assert ((tests["small_n"] == 1) == (tests["n"] < 30)).all()
     assert not ((tests["small_n"] == 1) & (tests["tested"] == 1)).any()  # no test on n < 30
@@ -146,12 +182,20 @@ def test_editing_a_module_reruns_exactly_the_rules_that_import_it(built, tmp_pat
         (work / name).symlink_to(REPO / name)
     shutil.copytree(built / "results", work / "results")
     shutil.copytree(built / ".snakemake" / "metadata", work / ".snakemake" / "metadata")
-    env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
-           "PYTHONPATH": str(work / "workflow")}
+    env = {
+        **os.environ,
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYTHONPATH": str(work / "workflow"),
+    }
 
     def dry_run() -> dict[str, int]:
-        proc = subprocess.run([str(BIN / "snakemake"), "-n", "--rerun-triggers", "code"], cwd=work,
-                              capture_output=True, text=True, env=env)
+        proc = subprocess.run(
+            [str(BIN / "snakemake"), "-n", "--rerun-triggers", "code"],
+            cwd=work,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
         out = proc.stdout + proc.stderr
         if "Nothing to be done" in out:
@@ -164,8 +208,11 @@ def test_editing_a_module_reruns_exactly_the_rules_that_import_it(built, tmp_pat
     os.utime(module)  # newer but the same content: Snakemake compares the recorded checksum
     assert dry_run() == {}
     module.write_text(module.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
-    users = {rule for rule in ("clean", "score", "reliability", "estimates")
-             if "workflow/mhsurvey/rounding.py" in code_inputs(f"workflow/scripts/{rule}.py", REPO)}
+    users = {
+        rule
+        for rule in ("clean", "score", "reliability", "estimates")
+        if "workflow/mhsurvey/rounding.py" in code_inputs(f"workflow/scripts/{rule}.py", REPO)
+    }
     assert "estimates" in users
     assert dry_run() == {**{rule: 2 for rule in users}, "all": 1}
 

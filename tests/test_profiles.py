@@ -22,8 +22,18 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = Path(sys.executable).parent / "snakemake"
-DEFAULT_RULES = {"clean", "score", "reliability", "estimates", "figures", "audit", "report_html", "report_pdf",
-                 "manifest", "all"}
+DEFAULT_RULES = {
+    "clean",
+    "score",
+    "reliability",
+    "estimates",
+    "figures",
+    "audit",
+    "report_html",
+    "report_pdf",
+    "manifest",
+    "all",
+}
 # Fixed resources declared in workflow/rules/*.smk (rule -> (mem_mb, runtime in minutes)).
 FIXED = {"figures": (2000, 30), "manifest": (1000, 15)}
 
@@ -41,10 +51,14 @@ def scratch(tmp_path_factory) -> Path:
 
 def dry_run(work: Path, profile: str) -> list[dict]:
     """Jobs planned by `snakemake -n --profile <profile>`: rule, input files and resources of each."""
-    env = {**os.environ, "PATH": f"{SNAKEMAKE.parent}{os.pathsep}{os.environ.get('PATH', '')}",
-           "PYTHONPATH": str(REPO / "workflow")}
-    proc = subprocess.run([str(SNAKEMAKE), "-n", "--profile", profile], cwd=work, capture_output=True, text=True,
-                          env=env)
+    env = {
+        **os.environ,
+        "PATH": f"{SNAKEMAKE.parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PYTHONPATH": str(REPO / "workflow"),
+    }
+    proc = subprocess.run(
+        [str(SNAKEMAKE), "-n", "--profile", profile], cwd=work, capture_output=True, text=True, env=env
+    )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     jobs: list[dict] = []
     for line in (proc.stdout + proc.stderr).splitlines():
@@ -52,9 +66,9 @@ def dry_run(work: Path, profile: str) -> list[dict]:
         if m:
             jobs.append({"rule": m.group(1), "input": [], "resources": {}})
         elif jobs and line.strip().startswith("input: "):
-            jobs[-1]["input"] = [s.strip() for s in line.strip()[len("input: "):].split(",")]
+            jobs[-1]["input"] = [s.strip() for s in line.strip()[len("input: ") :].split(",")]
         elif jobs and line.strip().startswith("resources: "):
-            pairs = (p.split("=", 1) for p in line.strip()[len("resources: "):].split(", "))
+            pairs = (p.split("=", 1) for p in line.strip()[len("resources: ") :].split(", "))
             jobs[-1]["resources"] = {k: v for k, v in pairs}
     return jobs
 

@@ -29,8 +29,12 @@ from mhsurvey.reliability import (
     standardized_alpha,
 )
 
-TOY = np.array([[1, 2, 2], [2, 2, 3], [3, 3, 3], [4, 4, 5], [5, 4, 5]], dtype=float)  # docs/methods.md §3.5 (1)
-HAND = np.array([[1, 2, 3], [2, 2, 4], [3, 4, 4], [4, 5, 5], [2, 3, 2]], dtype=float)  # docs/methods.md §3.5 (7)
+TOY = np.array(
+    [[1, 2, 2], [2, 2, 3], [3, 3, 3], [4, 4, 5], [5, 4, 5]], dtype=float
+)  # docs/methods.md §3.5 (1)
+HAND = np.array(
+    [[1, 2, 3], [2, 2, 4], [3, 4, 4], [4, 5, 5], [2, 3, 2]], dtype=float
+)  # docs/methods.md §3.5 (7)
 
 
 def population_corr(loadings: list[float]) -> np.ndarray:
@@ -61,7 +65,9 @@ def test_pingouin_wide_missing_documented_values():
     x = data.to_numpy(dtype=float)
     assert cronbach_alpha(x, "pairwise") == pytest.approx(0.732660835214447, abs=1e-9)
     assert cronbach_alpha(x, "listwise") == pytest.approx(0.8016949152542373, abs=1e-9)
-    assert cronbach_alpha(data.fillna(data.median()).to_numpy(float)) == pytest.approx(0.7380191693290734, abs=1e-9)
+    assert cronbach_alpha(data.fillna(data.median()).to_numpy(float)) == pytest.approx(
+        0.7380191693290734, abs=1e-9
+    )
     # Feldt: pingouin takes n = all 12 rows, before its listwise deletion, for both policies
     a = cronbach_alpha(x, "pairwise")
     assert tuple(np.round(feldt_ci(a, x.shape[0], x.shape[1]), 3)) == (0.435, 0.909)
@@ -91,7 +97,9 @@ def test_alpha_matches_pingouin_on_random_data():
     x[rng.random(x.shape) < 0.05] = np.nan
     df = pd.DataFrame(x)
     for policy in ("listwise", "pairwise"):
-        assert cronbach_alpha(x, policy) == pytest.approx(pg.cronbach_alpha(df, nan_policy=policy)[0], abs=1e-12)
+        assert cronbach_alpha(x, policy) == pytest.approx(
+            pg.cronbach_alpha(df, nan_policy=policy)[0], abs=1e-12
+        )
 
 
 def test_standardized_alpha_population_congeneric():
@@ -105,11 +113,21 @@ def test_standardized_alpha_population_congeneric():
 # --------------------------------------------------------------------------- Feldt
 
 
-@pytest.mark.parametrize("alpha, n, k, level, expected, tol", [
-    (0.74, 100, 4, 0.95, (0.6455, 0.8143), 5e-5),  # docs/methods.md §3.5 (5)
-    (0.79, 41, 26, 0.90, (0.7047, 0.8616), 5e-5),  # Feldt et al. 1987 example (psychometric::alpha.CI)
-    (0.913, 873, 20, 0.95, (0.9044024, 0.9211588), 5e-8),  # docs/methods.md §3.5 (5) (Evans, feldt1.return)
-])
+@pytest.mark.parametrize(
+    "alpha, n, k, level, expected, tol",
+    [
+        (0.74, 100, 4, 0.95, (0.6455, 0.8143), 5e-5),  # docs/methods.md §3.5 (5)
+        (0.79, 41, 26, 0.90, (0.7047, 0.8616), 5e-5),  # Feldt et al. 1987 example (psychometric::alpha.CI)
+        (
+            0.913,
+            873,
+            20,
+            0.95,
+            (0.9044024, 0.9211588),
+            5e-8,
+        ),  # docs/methods.md §3.5 (5) (Evans, feldt1.return)
+    ],
+)
 def test_feldt_published_values(alpha, n, k, level, expected, tol):
     lo, hi = feldt_ci(alpha, n, k, level)
     assert lo == pytest.approx(expected[0], abs=tol)
@@ -170,8 +188,12 @@ def test_item_statistics_against_direct_computation():
     st = item_statistics(HAND, ["a", "b", "c"])
     for i in range(3):
         rest = np.delete(HAND, i, axis=1)
-        assert st.loc[i, "item_rest_r"] == pytest.approx(np.corrcoef(HAND[:, i], rest.sum(axis=1))[0, 1], abs=1e-12)
-        assert st.loc[i, "alpha_if_deleted"] == pytest.approx(pg.cronbach_alpha(pd.DataFrame(rest))[0], abs=1e-12)
+        assert st.loc[i, "item_rest_r"] == pytest.approx(
+            np.corrcoef(HAND[:, i], rest.sum(axis=1))[0, 1], abs=1e-12
+        )
+        assert st.loc[i, "alpha_if_deleted"] == pytest.approx(
+            pg.cronbach_alpha(pd.DataFrame(rest))[0], abs=1e-12
+        )
     assert st["mean"].tolist() == pytest.approx(HAND.mean(axis=0).tolist())
     assert st["sd"].tolist() == pytest.approx(HAND.std(axis=0, ddof=1).tolist())
     assert st["n"].tolist() == [5, 5, 5]
@@ -208,8 +230,9 @@ def test_reliability_table(tables):
     # SSS-8 alpha is the same on 1-5 or 0-4 codes; CFQ bimodal is KR-20 on the 0/1 recode
     cfq = sample[cb.instrument_items("cfq")].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     cfq[cfq == 99] = np.nan
-    kr20 = pg.cronbach_alpha(pd.DataFrame(np.where(np.isnan(cfq), np.nan, (cfq >= 2).astype(float))),
-                             nan_policy="listwise")[0]
+    kr20 = pg.cronbach_alpha(
+        pd.DataFrame(np.where(np.isnan(cfq), np.nan, (cfq >= 2).astype(float))), nan_policy="listwise"
+    )[0]
     assert rel.set_index("scale").loc["cfq_bimodal", "alpha"] == pytest.approx(kr20, abs=1e-12)
 
 
@@ -242,7 +265,9 @@ def test_published_alpha_ids_exist():
 
     repo = Path(__file__).resolve().parents[1]
     rules = load_scoring_rules(repo / "config" / "scoring.yaml")
-    published = pd.concat([pd.read_csv(p, dtype=str) for p in sorted((repo / "data" / "published").glob("*.csv"))])
+    published = pd.concat(
+        [pd.read_csv(p, dtype=str) for p in sorted((repo / "data" / "published").glob("*.csv"))]
+    )
     alpha_rows = published[published["measure"] == "alpha"].set_index("id")
     ids = [s["published_id"] for s in rules["reliability"]["scales"] if "published_id" in s]
     assert len(ids) == 6 and set(ids) <= set(alpha_rows.index)

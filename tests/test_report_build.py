@@ -85,9 +85,16 @@ def test_figure_and_table_numbers_run_in_order(page):
 def test_text_is_complete_and_marked_synthetic(page):
     c, html = page
     text = " ".join(c.text)
-    for heading in ("Sammendrag", "Om prosjektet", "Forekomsten av hendelser", "Psykiske belastningsreaksjoner",
-                    "Funn fra kvalitative dybdeintervjuer", "Forslag til tiltak",
-                    "Statistiske resultater for tidligere ansatte", "Vedlegg 3: Feilmarginer"):
+    for heading in (
+        "Sammendrag",
+        "Om prosjektet",
+        "Forekomsten av hendelser",
+        "Psykiske belastningsreaksjoner",
+        "Funn fra kvalitative dybdeintervjuer",
+        "Forslag til tiltak",
+        "Statistiske resultater for tidligere ansatte",
+        "Vedlegg 3: Feilmarginer",
+    ):
         assert heading in text, heading
     assert 'class="synthetic-banner"' in html and "Syntetiske data" in text
     for bad in ("{{", "{%", " nan ", "None", "Traceback"):
@@ -101,9 +108,17 @@ def test_pdf_has_headings_and_letters(built):
     assert pdf.stat().st_size > 100_000
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) not installed; .ci/run installs it")
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    for heading in ("Sammendrag", "Forekomsten av hendelser", "Følelsesmessige reaksjoner", "Sikkerhetsnivå",
-                    "Tidligere ansatte", "Syntetiske data"):
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    for heading in (
+        "Sammendrag",
+        "Forekomsten av hendelser",
+        "Følelsesmessige reaksjoner",
+        "Sikkerhetsnivå",
+        "Tidligere ansatte",
+        "Syntetiske data",
+    ):
         assert heading in text, heading
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) >= 40

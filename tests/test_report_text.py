@@ -23,7 +23,7 @@ VOCAB = vocabulary_from_config(CFG["phrasing"])
         (1726, 0, "no", f"1{THIN}726"),
         (1234567, 0, "no", f"1{THIN}234{THIN}567"),
         (999, 0, "no", "999"),
-        (0.835, 2, "no", "0,84"),   # half up on the printed decimal (binary 0.8349999...)
+        (0.835, 2, "no", "0,84"),  # half up on the printed decimal (binary 0.8349999...)
         (2.45, 1, "no", "2,5"),
         (-7.5, 0, "no", "\u22128"),
         (1726, 0, "en", "1,726"),
@@ -50,12 +50,12 @@ def test_format_percent_and_points():
     "pct, expected",
     [
         (50.0, "halvparten"),
-        (51.0, "halvparten"),              # |p - 50| <= exact (1.0)
+        (51.0, "halvparten"),  # |p - 50| <= exact (1.0)
         (51.01, "litt over halvparten"),
-        (54.0, "litt over halvparten"),    # <= near (4.0)
-        (54.01, "omtrent halvparten"),     # beyond near, 50 still the nearest anchor
+        (54.0, "litt over halvparten"),  # <= near (4.0)
+        (54.01, "omtrent halvparten"),  # beyond near, 50 still the nearest anchor
         (46.0, "nesten halvparten"),
-        (45.0, "omtrent halvparten"),      # tie 40/50: the named fraction wins
+        (45.0, "omtrent halvparten"),  # tie 40/50: the named fraction wins
         (66.0, "to tredjedeler"),
         (64.0, "nesten to tredjedeler"),
         (33.3, "en tredjedel"),
@@ -93,11 +93,34 @@ def _rows(levels: list[dict]) -> pd.DataFrame:
 
 
 def test_one_significant_one_not():
-    rows = _rows([
-        {"level": "1", "level_label_no": "Region nord", "n": 200, "pct": 30.0, "rest_pct": 20.2, "significant": 1},
-        {"level": "2", "level_label_no": "Region sør", "n": 300, "pct": 22.0, "rest_pct": 21.0, "significant": 0},
-        {"level": "3", "level_label_no": "Region øst", "n": 600, "pct": 19.0, "rest_pct": 23.0, "significant": 0},
-    ])
+    rows = _rows(
+        [
+            {
+                "level": "1",
+                "level_label_no": "Region nord",
+                "n": 200,
+                "pct": 30.0,
+                "rest_pct": 20.2,
+                "significant": 1,
+            },
+            {
+                "level": "2",
+                "level_label_no": "Region sør",
+                "n": 300,
+                "pct": 22.0,
+                "rest_pct": 21.0,
+                "significant": 0,
+            },
+            {
+                "level": "3",
+                "level_label_no": "Region øst",
+                "n": 600,
+                "pct": 19.0,
+                "rest_pct": 23.0,
+                "significant": 0,
+            },
+        ]
+    )
     assert subgroup_paragraph(rows, _settings()) == [
         f"Andelen er signifikant høyere i gruppen «Region nord» (30{THIN}%) enn blant de øvrige "
         f"(20{THIN}%), en forskjell på 10 prosentpoeng."
@@ -105,12 +128,36 @@ def test_one_significant_one_not():
 
 
 def test_lower_and_small_group_and_none():
-    rows = _rows([
-        {"level": "1", "level_label_no": "Inntil 4 år", "n": 241, "pct": 14.5, "rest_pct": 28.4, "significant": 1},
-        {"level": "2", "level_label_no": "5-10 år", "n": 432, "pct": 30.0, "rest_pct": 22.0, "significant": 0},
-        {"level": "3", "level_label_no": "Liten gruppe", "n": 12, "pct": 80.0, "rest_pct": 20.0, "small_n": 1,
-         "tested": 0, "significant": 0},
-    ])
+    rows = _rows(
+        [
+            {
+                "level": "1",
+                "level_label_no": "Inntil 4 år",
+                "n": 241,
+                "pct": 14.5,
+                "rest_pct": 28.4,
+                "significant": 1,
+            },
+            {
+                "level": "2",
+                "level_label_no": "5-10 år",
+                "n": 432,
+                "pct": 30.0,
+                "rest_pct": 22.0,
+                "significant": 0,
+            },
+            {
+                "level": "3",
+                "level_label_no": "Liten gruppe",
+                "n": 12,
+                "pct": 80.0,
+                "rest_pct": 20.0,
+                "small_n": 1,
+                "tested": 0,
+                "significant": 0,
+            },
+        ]
+    )
     out = subgroup_paragraph(rows, _settings())
     assert out[0] == (
         f"Andelen er signifikant lavere i gruppen «Inntil 4 år» (15{THIN}%) enn blant de øvrige "
@@ -119,10 +166,12 @@ def test_lower_and_small_group_and_none():
     assert out[1] == "Grupper med færre enn 30 svar er ikke testet: Liten gruppe (n\u00a0=\u00a012)."
     assert len(out) == 2  # the small group's 80 % is never described as a difference
 
-    none = _rows([
-        {"level": "1", "level_label_no": "Mann", "n": 900, "pct": 18.0, "rest_pct": 19.3},
-        {"level": "2", "level_label_no": "Kvinne", "n": 790, "pct": 19.3, "rest_pct": 18.0},
-    ])
+    none = _rows(
+        [
+            {"level": "1", "level_label_no": "Mann", "n": 900, "pct": 18.0, "rest_pct": 19.3},
+            {"level": "2", "level_label_no": "Kvinne", "n": 790, "pct": 19.3, "rest_pct": 18.0},
+        ]
+    )
     assert subgroup_paragraph(none, _settings("fdr_bh")) == [
         "Ingen av forskjellene mellom gruppene er statistisk signifikante "
         f"(Benjamini–Hochberg-korrigert for multiple tester, signifikansnivå 5{THIN}%)."
@@ -130,10 +179,26 @@ def test_lower_and_small_group_and_none():
 
 
 def test_two_levels_are_one_comparison():
-    rows = _rows([
-        {"level": "1", "level_label_no": "Mann", "n": 929, "pct": 82.0, "rest_pct": 56.4, "significant": 1},
-        {"level": "2", "level_label_no": "Kvinne", "n": 792, "pct": 56.3, "rest_pct": 81.9, "significant": 1},
-    ])
+    rows = _rows(
+        [
+            {
+                "level": "1",
+                "level_label_no": "Mann",
+                "n": 929,
+                "pct": 82.0,
+                "rest_pct": 56.4,
+                "significant": 1,
+            },
+            {
+                "level": "2",
+                "level_label_no": "Kvinne",
+                "n": 792,
+                "pct": 56.3,
+                "rest_pct": 81.9,
+                "significant": 1,
+            },
+        ]
+    )
     assert subgroup_paragraph(rows, _settings()) == [
         f"Andelen er signifikant høyere i gruppen «Mann» (82{THIN}%) enn i gruppen «Kvinne» (56{THIN}%), "
         "en forskjell på 26 prosentpoeng."
@@ -141,11 +206,21 @@ def test_two_levels_are_one_comparison():
 
 
 def test_flagged_significant_small_group_is_not_described():
-    rows = _rows([
-        {"level": "1", "level_label_no": "KRUS", "n": 10, "pct": 90.0, "rest_pct": 20.0, "small_n": 1, "significant": 1},
-        {"level": "2", "level_label_no": "Øst", "n": 600, "pct": 21.0, "rest_pct": 20.0},
-        {"level": "3", "level_label_no": "Sør", "n": 300, "pct": 19.0, "rest_pct": 21.0},
-    ])
+    rows = _rows(
+        [
+            {
+                "level": "1",
+                "level_label_no": "KRUS",
+                "n": 10,
+                "pct": 90.0,
+                "rest_pct": 20.0,
+                "small_n": 1,
+                "significant": 1,
+            },
+            {"level": "2", "level_label_no": "Øst", "n": 600, "pct": 21.0, "rest_pct": 20.0},
+            {"level": "3", "level_label_no": "Sør", "n": 300, "pct": 19.0, "rest_pct": 21.0},
+        ]
+    )
     out = subgroup_paragraph(rows, _settings())
     assert out[0].startswith("Ingen av forskjellene")
     assert "KRUS (n\u00a0=\u00a010)" in out[1]

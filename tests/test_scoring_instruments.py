@@ -39,8 +39,14 @@ def variant(rows: list[dict], cls: str, rule: str, fi: str | None = None, policy
 
 
 def test_dass_worked_examples():
-    df = score([{"dass_stress": [1] * 7}, {"dass_stress": [2, 1, 1, 1, 1, 1, 1]},
-                {"dass_stress": [2, 1, 2, 1, 2, 1, 1]}, {"dass_stress": [3, 2, 3, 2, 3, 2, 3]}])
+    df = score(
+        [
+            {"dass_stress": [1] * 7},
+            {"dass_stress": [2, 1, 1, 1, 1, 1, 1]},
+            {"dass_stress": [2, 1, 2, 1, 2, 1, 1]},
+            {"dass_stress": [3, 2, 3, 2, 3, 2, 3]},
+        ]
+    )
     assert col(df, "dass_stress_sum") == [14, 16, 20, 36]
     assert col(df, "dass_stress_band") == ["normal", "mild", "moderate", "extremely_severe"]
     assert col(df, "dass_stress_modplus") == [0, 0, 1, 1]
@@ -48,23 +54,40 @@ def test_dass_worked_examples():
 
 
 def rows_dass_missing() -> list[dict]:
-    return [{"dass_stress": [1, 1, 1, 1, 0, 0, None]}, {"dass_stress": [1, 1, 1, 1, 1, 0, None]},
-            {"dass_stress": [2, 2, 1, 1, 1, 1, None]}, {"dass_stress": [1, 1, 1, 1, 1, None, None]}]
+    return [
+        {"dass_stress": [1, 1, 1, 1, 0, 0, None]},
+        {"dass_stress": [1, 1, 1, 1, 1, 0, None]},
+        {"dass_stress": [2, 2, 1, 1, 1, 1, None]},
+        {"dass_stress": [1, 1, 1, 1, 1, None, None]},
+    ]
 
 
 def test_dass_band_boundaries_and_missing():
     # raw 9 -> 18 (mild, upper edge); raw 13 -> 26 (severe); raw 17 -> 34 (extremely severe)
-    df = score([{"dass_stress": [3, 3, 3, 0, 0, 0, 0]}, {"dass_stress": [3, 3, 3, 3, 1, 0, 0]},
-                {"dass_stress": [3, 3, 3, 3, 3, 2, 0]},
-                # one missing, observed raw 4 -> bounds 8..14, all 'normal' -> determined by bounds
-                {"dass_stress": [1, 1, 1, 1, 0, 0, None]},
-                # one missing, observed raw 5 -> bounds 10..16 (normal/mild) -> prorated 5/6*7*2=11.67 normal
-                {"dass_stress": [1, 1, 1, 1, 1, 0, None]},
-                # one missing, observed raw 8 -> bounds 16..22 (mild/moderate) -> prorated 8/6*7*2=18.67 mild
-                {"dass_stress": [2, 2, 1, 1, 1, 1, None]},
-                # two missing: not prorated; bounds 10..22 open -> NA
-                {"dass_stress": [1, 1, 1, 1, 1, None, None]}])
-    assert col(df, "dass_stress_band") == ["mild", "severe", "extremely_severe", "normal", "normal", "mild", None]
+    df = score(
+        [
+            {"dass_stress": [3, 3, 3, 0, 0, 0, 0]},
+            {"dass_stress": [3, 3, 3, 3, 1, 0, 0]},
+            {"dass_stress": [3, 3, 3, 3, 3, 2, 0]},
+            # one missing, observed raw 4 -> bounds 8..14, all 'normal' -> determined by bounds
+            {"dass_stress": [1, 1, 1, 1, 0, 0, None]},
+            # one missing, observed raw 5 -> bounds 10..16 (normal/mild) -> prorated 5/6*7*2=11.67 normal
+            {"dass_stress": [1, 1, 1, 1, 1, 0, None]},
+            # one missing, observed raw 8 -> bounds 16..22 (mild/moderate) -> prorated 8/6*7*2=18.67 mild
+            {"dass_stress": [2, 2, 1, 1, 1, 1, None]},
+            # two missing: not prorated; bounds 10..22 open -> NA
+            {"dass_stress": [1, 1, 1, 1, 1, None, None]},
+        ]
+    )
+    assert col(df, "dass_stress_band") == [
+        "mild",
+        "severe",
+        "extremely_severe",
+        "normal",
+        "normal",
+        "mild",
+        None,
+    ]
     assert df["dass_stress_sum"].iloc[5] == pytest.approx(2 * 7 * 8 / 6)
     assert pd.isna(df["dass_stress_sum"].iloc[6])
     bounds_only = dict(RULES, missing={"policy": BOUNDS_ONLY})
@@ -75,8 +98,14 @@ def test_dass_band_boundaries_and_missing():
 
 
 def test_gad7_worked_examples_and_boundaries():
-    rows = [{"gad7": [3, 0, 1, 2, 0, 0, 1]}, {"gad7": [1, 1, 1, 1, 1, 1, 2]}, {"gad7": [1, 1, 1, 2, 1, 1, 2]},
-            {"gad7": [2, 2, 2, 2, 1, 1, 0]}, {"gad7": [0] * 7}, {"gad7": [3] * 7}]
+    rows = [
+        {"gad7": [3, 0, 1, 2, 0, 0, 1]},
+        {"gad7": [1, 1, 1, 1, 1, 1, 2]},
+        {"gad7": [1, 1, 1, 2, 1, 1, 2]},
+        {"gad7": [2, 2, 2, 2, 1, 1, 0]},
+        {"gad7": [0] * 7},
+        {"gad7": [3] * 7},
+    ]
     df = score(rows)
     assert col(df, "gad7_sum") == [7, 8, 9, 10, 0, 21]  # awell-score: [3,0,1,2,0,0,1] -> 7; extremes 0, 21
     assert col(df, "gad7_case_report") == [0, 0, 1, 1, 0, 1]  # "> 8"
@@ -155,9 +184,12 @@ def test_phq9_missing_data():
 
 
 def test_cfq_worked_examples():
-    rows = [{"cfq": [2, 2, 1, 1, 2, 1, 1, 1, 0, 1, 1]}, {"cfq": [2, 2, 2, 1, 2, 1, 1, 1, 0, 1, 1]},
-            {"cfq": [3, 3, 2, 2, 3, 2, 1, 2, 1, 1, 2]},
-            {"cfq": [2, 2, 2, None, 1, 1, 1, 1, 1, 1, None]}]
+    rows = [
+        {"cfq": [2, 2, 1, 1, 2, 1, 1, 1, 0, 1, 1]},
+        {"cfq": [2, 2, 2, 1, 2, 1, 1, 1, 0, 1, 1]},
+        {"cfq": [3, 3, 2, 2, 3, 2, 1, 2, 1, 1, 2]},
+        {"cfq": [2, 2, 2, None, 1, 1, 1, 1, 1, 1, None]},
+    ]
     df = score(rows)
     assert col(df, "cfq_likert_sum")[:3] == [13, 14, 22]
     assert col(df, "cfq_sum")[:3] == [3, 4, 8]
@@ -172,13 +204,16 @@ def test_cfq_worked_examples():
 def test_cfq_likert_proration_formula():
     # docs/methods.md §6.6: observed 12 over 9 items, prorated 12 x 11/9 = 14.67 (when 2 missing are allowed)
     from mhsurvey.scoring.instruments import sum_score
+
     prep = prepare(responses([{"cfq": [2, 2, 2, None, 1, 1, 1, 1, 1, 1, None]}]), CB, RULES)
     assert sum_score(prep.cfq, 2)[0] == pytest.approx(12 * 11 / 9)
 
 
 def test_cfq_bimodal_bounds_decide_with_missing():
-    rows = [{"cfq": [3, 3, 3, 3, None, None, 0, 0, 0, 0, 0]},  # 4 endorsed already -> case
-            {"cfq": [1, 1, 1, 1, 1, 1, 1, 1, 1, None, None]}]  # 0 endorsed + 2 missing < 4 -> no
+    rows = [
+        {"cfq": [3, 3, 3, 3, None, None, 0, 0, 0, 0, 0]},  # 4 endorsed already -> case
+        {"cfq": [1, 1, 1, 1, 1, 1, 1, 1, 1, None, None]},
+    ]  # 0 endorsed + 2 missing < 4 -> no
     assert col(score(rows), "cfq_case_report") == [1, 0]
 
 
@@ -196,7 +231,10 @@ def test_sss8_worked_examples_on_fielded_codes():
 
 
 def test_sss8_boundary_11_vs_12():
-    rows = [{"sss8": [v + 1 for v in [1, 2, 1, 2, 0, 0, 3, 2]]}, {"sss8": [v + 1 for v in [1, 2, 1, 2, 0, 0, 3, 3]]}]
+    rows = [
+        {"sss8": [v + 1 for v in [1, 2, 1, 2, 0, 0, 3, 2]]},
+        {"sss8": [v + 1 for v in [1, 2, 1, 2, 0, 0, 3, 3]]},
+    ]
     assert col(score(rows), "sss8_case_report") == [0, 1]
 
 
@@ -221,7 +259,9 @@ def test_itq_clusters_and_sums_cases_abc():
     assert col(df, "wsas_sum") == [12, 25, 30]
 
 
-@pytest.mark.parametrize("fi, a_ptsd", [("F1", 1), ("F2", 1), ("F3", 0), ("F4", 1), ("F5", 0), ("F6", 0), ("F7", 1)])
+@pytest.mark.parametrize(
+    "fi, a_ptsd", [("F1", 1), ("F2", 1), ("F3", 0), ("F4", 1), ("F5", 0), ("F6", 0), ("F7", 1)]
+)
 def test_itq_case_a_depends_on_impairment_rule(fi, a_ptsd):
     # docs/methods.md §6.9 case A: PTSD if FI holds; F1 Y, F2 Y, F3 N, F4 Y, F5 N, F6 N (F7: W1 = 4 >= 4)
     for rule in ("report", "standard"):
@@ -276,8 +316,12 @@ def test_itq_missing_items_three_valued():
 
 
 def test_wsas_worked_examples():
-    rows = [{"wsas": [2, 2, 2, 2, 2]}, {"wsas": [4, 4, 4, 4, 4]}, {"wsas": [8, 6, 5, 4, 3]},
-            {"wsas": [None, 3, 4, 2, 5]}]
+    rows = [
+        {"wsas": [2, 2, 2, 2, 2]},
+        {"wsas": [4, 4, 4, 4, 4]},
+        {"wsas": [8, 6, 5, 4, 3]},
+        {"wsas": [None, 3, 4, 2, 5]},
+    ]
     df = score(rows)
     assert col(df, "wsas_sum") == [10, 20, 26, pytest.approx(17.5)]  # NHS proration 3.5 x 5
     assert col(df, "wsas_case_report") == [0, 1, 1, 0]  # >= 20 (report)
@@ -285,16 +329,22 @@ def test_wsas_worked_examples():
     assert variant(rows, "wsas", "mundt_ge10") == [1, 1, 1, 1]
     # any item >= 5 (F3): only rows 3 and 4 (W5 = 5)
     from mhsurvey.scoring.instruments import fi_flag
+
     prep = prepare(responses(rows), CB, RULES)
     assert [int(v) for v in fi_flag(prep, RULES, "F3", "bounds_then_prorate")] == [0, 0, 1, 1]
 
 
 def test_wsas_camcops_missing_rule():
     import copy
+
     r = copy.deepcopy(RULES)
     r["instruments"]["wsas"]["missing_rule"] = "camcops"
-    rows = [{"wsas": [None, 3, 4, 2, 5]}, {"wsas": [None, 5, 5, 5, 5]}, {"wsas": [3, None, 4, 2, 5]},
-            {"wsas": [None, None, 4, 2, 5]}]
+    rows = [
+        {"wsas": [None, 3, 4, 2, 5]},
+        {"wsas": [None, 5, 5, 5, 5]},
+        {"wsas": [3, None, 4, 2, 5]},
+        {"wsas": [None, None, 4, 2, 5]},
+    ]
     df = score(rows, r)
     # CamCOPS: only the work item missing -> sum of items 2-5 (14, 20); any other gap -> no total
     assert col(df, "wsas_sum") == [14, 20, None, None]

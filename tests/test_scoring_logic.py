@@ -111,7 +111,8 @@ def test_to_int01_keeps_na():
 def item_rows(k: int, hi: int, max_missing: int):
     """Strategy: a row of k items in 0..hi with at most max_missing None cells."""
     return st.lists(st.one_of(st.none(), st.integers(0, hi)), min_size=k, max_size=k).filter(
-        lambda r: sum(v is None for v in r) <= max_missing)
+        lambda r: sum(v is None for v in r) <= max_missing
+    )
 
 
 @settings(max_examples=150, deadline=None)
@@ -159,8 +160,15 @@ def test_any_item_rule_matches_every_completion(row, t):
     assert got == expected(classes)
 
 
-PHQ_ALG = {"core_items": ["phq9_1", "phq9_2"], "symptom_min_code": 2, "any_level_items": ["phq9_9"],
-           "any_level_min_code": 1, "mds_min_symptoms": 5, "ods_min_symptoms": 2, "ods_max_symptoms": 4}
+PHQ_ALG = {
+    "core_items": ["phq9_1", "phq9_2"],
+    "symptom_min_code": 2,
+    "any_level_items": ["phq9_9"],
+    "any_level_min_code": 1,
+    "mds_min_symptoms": 5,
+    "ods_min_symptoms": 2,
+    "ods_max_symptoms": 4,
+}
 PHQ_COLS = tuple(f"phq9_{i}" for i in range(1, 10))
 
 
@@ -185,14 +193,25 @@ def test_phq9_algorithm_matches_every_completion(row, which):
 
 def test_decide_over_grid_non_monotone_predicate():
     # ODS is not monotone: core 1, other 1..5 reachable -> both outcomes possible
-    out = decide_over_grid([(np.array([1]), np.array([1])), (np.array([1]), np.array([5]))],
-                           lambda c, o: (c >= 1) & (2 <= c + o) & (c + o <= 4), [2, 7])
+    out = decide_over_grid(
+        [(np.array([1]), np.array([1])), (np.array([1]), np.array([5]))],
+        lambda c, o: (c >= 1) & (2 <= c + o) & (c + o <= 4),
+        [2, 7],
+    )
     assert vals(out) == [None]
 
 
-ITQ_CFG = {"endorse_min_code": 2, "clusters": {
-    "re": ["itq_p1", "itq_p2"], "av": ["itq_p3", "itq_p4"], "th": ["itq_p5", "itq_p6"],
-    "ad": ["itq_c1", "itq_c2"], "nsc": ["itq_c3", "itq_c4"], "dr": ["itq_c5", "itq_c6"]}}
+ITQ_CFG = {
+    "endorse_min_code": 2,
+    "clusters": {
+        "re": ["itq_p1", "itq_p2"],
+        "av": ["itq_p3", "itq_p4"],
+        "th": ["itq_p5", "itq_p6"],
+        "ad": ["itq_c1", "itq_c2"],
+        "nsc": ["itq_c3", "itq_c4"],
+        "dr": ["itq_c5", "itq_c6"],
+    },
+}
 WSAS_CFG = {"missing_rule": "nhs", "work_item": "wsas_1", "prorate_max_missing": 1}
 F1 = {"kind": "any_item", "min_item": 2, "items": [f"wsas_{i}" for i in range(1, 6)]}
 F5 = {"kind": "total", "min_total": 20}
@@ -200,8 +219,10 @@ F5 = {"kind": "total", "min_total": 20}
 
 def itq_reference(p: list[int], c: list[int], w: list[int], fi_rule: dict, style: str) -> tuple[bool, bool]:
     """ITQ diagnoses on complete items, written from the manual text (comorbidityguidelines.org.au)."""
+
     def e(v):
         return v >= 2
+
     re_, av, th = e(p[0]) or e(p[1]), e(p[2]) or e(p[3]), e(p[4]) or e(p[5])
     ad, nsc, dr = e(c[0]) or e(c[1]), e(c[2]) or e(c[3]), e(c[4]) or e(c[5])
     fi = max(w) >= fi_rule["min_item"] if fi_rule["kind"] == "any_item" else sum(w) >= fi_rule["min_total"]

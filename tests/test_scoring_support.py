@@ -28,15 +28,31 @@ def _scale_codes(lo: int, hi: int) -> list[dict[str, Any]]:
 
 def _scale(qid: str, instrument: str, items: list[str], values: str) -> dict[str, Any]:
     return {
-        "id": qid, "type": "scale", "text_no": qid, "text_en": qid, "instrument": instrument,
-        "values": values, "items": [{"id": i, "no": i, "en": i} for i in items],
+        "id": qid,
+        "type": "scale",
+        "text_no": qid,
+        "text_en": qid,
+        "instrument": instrument,
+        "values": values,
+        "items": [{"id": i, "no": i, "en": i} for i in items],
     }
 
 
 INCIDENT_OPTIONS = [
-    "looks", "threat_self_work", "threat_family_work", "threat_self_leisure", "threat_family_leisure",
-    "harass_work", "harass_online", "exploit", "violence_work", "violence_leisure", "sexual", "other",
-    "none", "no_answer",
+    "looks",
+    "threat_self_work",
+    "threat_family_work",
+    "threat_self_leisure",
+    "threat_family_leisure",
+    "harass_work",
+    "harass_online",
+    "exploit",
+    "violence_work",
+    "violence_leisure",
+    "sexual",
+    "other",
+    "none",
+    "no_answer",
 ]
 
 ITEMS = {
@@ -49,30 +65,65 @@ ITEMS = {
     "itq_dso": [f"itq_c{i}" for i in range(1, 7)],
     "wsas": [f"wsas_{i}" for i in range(1, 6)],
 }
-VALUES = {"dass_stress": "s03", "sss8": "s15", "cfq": "s03", "gad7": "s03", "phq9": "s03",
-          "itq_ptsd": "s04", "itq_dso": "s04", "wsas": "s08"}
+VALUES = {
+    "dass_stress": "s03",
+    "sss8": "s15",
+    "cfq": "s03",
+    "gad7": "s03",
+    "phq9": "s03",
+    "itq_ptsd": "s04",
+    "itq_dso": "s04",
+    "wsas": "s08",
+}
 
 
 def codebook_dict() -> dict[str, Any]:
     """The fixture codebook as parsed YAML."""
     questions: list[dict[str, Any]] = [
-        {"id": "tenure", "type": "single", "text_no": "Ansiennitet", "text_en": "Tenure", "breakdown": "tenure",
-         "codes": [{"code": c, "no": f"t{c}", "en": f"t{c}"} for c in range(1, 8)]},
-        {"id": "leader_role", "type": "single", "text_no": "Leder", "text_en": "Leader", "breakdown": "leader_role",
-         "codes": [{"code": 1, "no": "Ja", "en": "Yes"}, {"code": 2, "no": "Nei", "en": "No"}]},
-        {"id": "incidents", "type": "multi", "text_no": "Hendelser", "text_en": "Incidents",
-         "options": [{"id": o, "no": o, "en": o, **({"exclusive": True} if o in ("none", "no_answer") else {})}
-                     for o in INCIDENT_OPTIONS]},
+        {
+            "id": "tenure",
+            "type": "single",
+            "text_no": "Ansiennitet",
+            "text_en": "Tenure",
+            "breakdown": "tenure",
+            "codes": [{"code": c, "no": f"t{c}", "en": f"t{c}"} for c in range(1, 8)],
+        },
+        {
+            "id": "leader_role",
+            "type": "single",
+            "text_no": "Leder",
+            "text_en": "Leader",
+            "breakdown": "leader_role",
+            "codes": [{"code": 1, "no": "Ja", "en": "Yes"}, {"code": 2, "no": "Nei", "en": "No"}],
+        },
+        {
+            "id": "incidents",
+            "type": "multi",
+            "text_no": "Hendelser",
+            "text_en": "Incidents",
+            "options": [
+                {"id": o, "no": o, "en": o, **({"exclusive": True} if o in ("none", "no_answer") else {})}
+                for o in INCIDENT_OPTIONS
+            ],
+        },
     ]
     for inst, items in ITEMS.items():
         questions.append(_scale(inst, inst, items, VALUES[inst]))
-    questions.append({
-        "id": "trust", "type": "numeric", "text_no": "Tillit", "text_en": "Trust",
-        "min": 0, "max": 10,
-        "codes": [{"code": 98, "no": "Vet ikke", "en": "Don't know", "nonsubstantive": True}, REFUSE],
-    })
+    questions.append(
+        {
+            "id": "trust",
+            "type": "numeric",
+            "text_no": "Tillit",
+            "text_en": "Trust",
+            "min": 0,
+            "max": 10,
+            "codes": [{"code": 98, "no": "Vet ikke", "en": "Don't know", "nonsubstantive": True}, REFUSE],
+        }
+    )
     return {
-        "survey": "current", "title_no": "Test", "title_en": "Test",
+        "survey": "current",
+        "title_no": "Test",
+        "title_en": "Test",
         "export": {"id_column": "respondent_id"},
         "value_sets": {
             "s03": {"codes": _scale_codes(0, 3)},
@@ -131,11 +182,22 @@ def random_responses(n: int, seed: int, missing: float = 0.03) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     f = rng.standard_normal(n)
     rows: list[dict[str, Any]] = []
-    ranges = {"dass_stress": (0, 3), "sss8": (1, 5), "cfq": (0, 3), "gad7": (0, 3), "phq9": (0, 3),
-              "itq_ptsd": (0, 4), "itq_dso": (0, 4), "wsas": (0, 8)}
+    ranges = {
+        "dass_stress": (0, 3),
+        "sss8": (1, 5),
+        "cfq": (0, 3),
+        "gad7": (0, 3),
+        "phq9": (0, 3),
+        "itq_ptsd": (0, 4),
+        "itq_dso": (0, 4),
+        "wsas": (0, 8),
+    }
     for j in range(n):
-        row: dict[str, Any] = {"tenure": int(rng.integers(1, 8)), "leader_role": int(rng.integers(1, 3)),
-                               "trust": int(rng.integers(0, 11)) if rng.random() > 0.05 else 98}
+        row: dict[str, Any] = {
+            "tenure": int(rng.integers(1, 8)),
+            "leader_role": int(rng.integers(1, 3)),
+            "trust": int(rng.integers(0, 11)) if rng.random() > 0.05 else 98,
+        }
         ticks = rng.random(len(INCIDENT_OPTIONS) - 2) < 0.3
         for o, t in zip(INCIDENT_OPTIONS[:-2], ticks, strict=True):
             row[f"incidents_{o}"] = int(t)

@@ -26,14 +26,43 @@ RULES = rules()
 CB = codebook()
 
 ISSUE_COLUMNS = [
-    "dass_stress_sum", "sss8_sum", "cfq_sum", "cfq_likert_sum", "gad7_sum", "phq9_sum", "itq_ptsd_sum",
-    "itq_dso_sum", "wsas_sum", "dass_stress_n_valid", "sss8_n_valid", "cfq_n_valid", "gad7_n_valid",
-    "phq9_n_valid", "itq_ptsd_n_valid", "itq_dso_n_valid", "wsas_n_valid", "dass_stress_band",
-    "itq_re", "itq_av", "itq_th", "itq_ad", "itq_nsc", "itq_dr", "functional_impairment", "trust_category",
-    "incidents_threat_any", "incidents_violence_any", "incidents_harass_any", "exposed_serious",
-    "tenure_group", "leader",
-] + [f"{n}_case_{r}" for n in ("sss8", "cfq", "gad7", "phq9", "wsas", "itq_ptsd", "itq_cptsd")
-     for r in ("report", "standard")]
+    "dass_stress_sum",
+    "sss8_sum",
+    "cfq_sum",
+    "cfq_likert_sum",
+    "gad7_sum",
+    "phq9_sum",
+    "itq_ptsd_sum",
+    "itq_dso_sum",
+    "wsas_sum",
+    "dass_stress_n_valid",
+    "sss8_n_valid",
+    "cfq_n_valid",
+    "gad7_n_valid",
+    "phq9_n_valid",
+    "itq_ptsd_n_valid",
+    "itq_dso_n_valid",
+    "wsas_n_valid",
+    "dass_stress_band",
+    "itq_re",
+    "itq_av",
+    "itq_th",
+    "itq_ad",
+    "itq_nsc",
+    "itq_dr",
+    "functional_impairment",
+    "trust_category",
+    "incidents_threat_any",
+    "incidents_violence_any",
+    "incidents_harass_any",
+    "exposed_serious",
+    "tenure_group",
+    "leader",
+] + [
+    f"{n}_case_{r}"
+    for n in ("sss8", "cfq", "gad7", "phq9", "wsas", "itq_ptsd", "itq_cptsd")
+    for r in ("report", "standard")
+]
 
 
 @pytest.fixture(scope="module")
@@ -54,19 +83,37 @@ def test_shipped_config_holds_the_decided_defaults():
     ins = r["instruments"]
     assert r["missing"]["policy"] == "bounds_then_prorate"
     assert r["functional_impairment"]["default"] == "F5"
-    assert r["functional_impairment"]["options"]["F5"] == {**r["functional_impairment"]["options"]["F5"],
-                                                           "kind": "total", "min_total": 20}
+    assert r["functional_impairment"]["options"]["F5"] == {
+        **r["functional_impairment"]["options"]["F5"],
+        "kind": "total",
+        "min_total": 20,
+    }
     assert sorted(r["functional_impairment"]["options"]) == [f"F{i}" for i in range(1, 8)]
-    assert ins["sss8"]["rules"]["report"]["metric"] == "scored" and ins["sss8"]["rules"]["report"]["min_total"] == 12
+    assert (
+        ins["sss8"]["rules"]["report"]["metric"] == "scored"
+        and ins["sss8"]["rules"]["report"]["min_total"] == 12
+    )
     assert ins["sss8"]["code_offset"] == 1
-    assert ins["gad7"]["rules"]["report"]["min_total"] == 9 and ins["gad7"]["rules"]["standard"]["min_total"] == 10
+    assert (
+        ins["gad7"]["rules"]["report"]["min_total"] == 9
+        and ins["gad7"]["rules"]["standard"]["min_total"] == 10
+    )
     phq = ins["phq9"]["rules"]
     assert (phq["report"]["min_total"], phq["report"]["require_fi"]) == (15, True)
     assert phq["standard"]["min_total"] == 10 and not phq["standard"].get("require_fi", False)
-    assert ins["cfq"]["rules"]["report"]["min_total"] == 4 and ins["cfq"]["rules"]["literal_over4"]["min_total"] == 5
+    assert (
+        ins["cfq"]["rules"]["report"]["min_total"] == 4
+        and ins["cfq"]["rules"]["literal_over4"]["min_total"] == 5
+    )
     assert ins["cfq"]["rules"]["standard"]["min_total"] == 4
-    assert ins["itq"]["rules"]["report"]["style"] == "report" and ins["itq"]["rules"]["standard"]["style"] == "manual"
-    assert ins["wsas"]["rules"]["report"]["min_total"] == 20 and ins["wsas"]["rules"]["standard"]["min_total"] == 21
+    assert (
+        ins["itq"]["rules"]["report"]["style"] == "report"
+        and ins["itq"]["rules"]["standard"]["style"] == "manual"
+    )
+    assert (
+        ins["wsas"]["rules"]["report"]["min_total"] == 20
+        and ins["wsas"]["rules"]["standard"]["min_total"] == 21
+    )
     assert ins["dass_stress"]["modplus_min_total"] == 19
     assert [b["min_total"] for b in ins["dass_stress"]["bands"]] == [0, 15, 19, 26, 34]
     assert [(c["min"], c["max"]) for c in ins["trust"]["categories"]] == [(0, 4), (5, 7), (8, 10)]
@@ -78,17 +125,26 @@ def _broken(mutate) -> dict:
     return r
 
 
-@pytest.mark.parametrize("mutate, fragment", [
-    (lambda r: r["instruments"]["gad7"].update(threshold=9), "threshold"),
-    (lambda r: r["instruments"]["gad7"]["rules"].pop("standard"), "standard"),
-    (lambda r: r["functional_impairment"].update(default="F9"), "F9"),
-    (lambda r: r["missing"].update(policy="impute"), "policy"),
-    (lambda r: r["functional_impairment"]["options"]["F1"].update(min_total=3), "F1"),
-    (lambda r: r["instruments"]["dass_stress"]["bands"][1].update(min_total=40), "bands"),
-    (lambda r: r["derived"]["conditions"]["columns"]["condition_ptsd"].update(source="ptsd"), "condition_ptsd"),
-    (lambda r: r["derived"]["incidents"]["merged"]["exposed_serious"].update(include=["nope"]), "exposed_serious"),
-    (lambda r: r["reliability"].update(seed="x"), "seed"),
-])
+@pytest.mark.parametrize(
+    "mutate, fragment",
+    [
+        (lambda r: r["instruments"]["gad7"].update(threshold=9), "threshold"),
+        (lambda r: r["instruments"]["gad7"]["rules"].pop("standard"), "standard"),
+        (lambda r: r["functional_impairment"].update(default="F9"), "F9"),
+        (lambda r: r["missing"].update(policy="impute"), "policy"),
+        (lambda r: r["functional_impairment"]["options"]["F1"].update(min_total=3), "F1"),
+        (lambda r: r["instruments"]["dass_stress"]["bands"][1].update(min_total=40), "bands"),
+        (
+            lambda r: r["derived"]["conditions"]["columns"]["condition_ptsd"].update(source="ptsd"),
+            "condition_ptsd",
+        ),
+        (
+            lambda r: r["derived"]["incidents"]["merged"]["exposed_serious"].update(include=["nope"]),
+            "exposed_serious",
+        ),
+        (lambda r: r["reliability"].update(seed="x"), "seed"),
+    ],
+)
 def test_invalid_rules_are_rejected_naming_the_key(mutate, fragment):
     with pytest.raises(ConfigError, match=fragment):
         validate_rules(_broken(mutate), "test-rules")
@@ -106,7 +162,13 @@ def test_scores_layout(sample, scores):
     for c in flags:
         assert str(scores[c].dtype) == "Int64"
         assert set(scores[c].dropna().unique()) <= {0, 1}
-    assert set(scores["dass_stress_band"].dropna()) <= {"normal", "mild", "moderate", "severe", "extremely_severe"}
+    assert set(scores["dass_stress_band"].dropna()) <= {
+        "normal",
+        "mild",
+        "moderate",
+        "severe",
+        "extremely_severe",
+    }
     assert set(scores["trust_category"].dropna()) <= {"low", "medium", "high"}
 
 
@@ -146,6 +208,7 @@ def test_undefined_code_stops_with_location():
 
 def _incidents(**ticked: int) -> dict:
     from test_scoring_support import INCIDENT_OPTIONS
+
     return {f"incidents_{o}": ticked.get(o, 0) for o in INCIDENT_OPTIONS}
 
 
@@ -160,8 +223,10 @@ def test_merged_incident_categories():
         _incidents(looks=1, threat_self_work=1, violence_work=1, harass_work=1),
     ]
     df = score_responses(responses(rows), CB, RULES)
-    got = {c: [None if pd.isna(v) else int(v) for v in df[c]]
-           for c in ("incidents_threat_any", "incidents_violence_any", "incidents_harass_any", "exposed_serious")}
+    got = {
+        c: [None if pd.isna(v) else int(v) for v in df[c]]
+        for c in ("incidents_threat_any", "incidents_violence_any", "incidents_harass_any", "exposed_serious")
+    }
     assert got["incidents_threat_any"] == [1, 0, 0, 0, None, None, 1]
     assert got["incidents_violence_any"] == [0, 1, 0, 0, None, None, 1]
     assert got["incidents_harass_any"] == [0, 0, 1, 0, None, None, 1]
@@ -169,7 +234,9 @@ def test_merged_incident_categories():
 
 
 def test_tenure_groups_and_leader():
-    df = score_responses(responses([{"tenure": t, "leader_role": 1 + (t % 2)} for t in range(1, 8)] + [{}]), CB, RULES)
+    df = score_responses(
+        responses([{"tenure": t, "leader_role": 1 + (t % 2)} for t in range(1, 8)] + [{}]), CB, RULES
+    )
     assert [None if pd.isna(v) else int(v) for v in df["tenure_group"]] == [1, 1, 1, 2, 3, 4, 5, None]
     assert [None if pd.isna(v) else int(v) for v in df["tenure_5plus"]] == [0, 0, 0, 1, 1, 1, 1, None]
     assert [None if pd.isna(v) else int(v) for v in df["leader"]] == [0, 1, 0, 1, 0, 1, 0, None]
@@ -191,8 +258,16 @@ def test_sensitivity_covers_every_rule_and_option(sens):
         rep = sens[(sens["classification"] == cls) & (sens["variant"] == "report")]
         assert sorted(rep["fi_option"]) == fi_opts
     assert sorted(sens.loc[sens["classification"] == "functional_impairment", "variant"]) == fi_opts
-    for cls, key in (("sss8", "sss8"), ("cfq", "cfq"), ("gad7", "gad7"), ("wsas", "wsas"), ("itq_ptsd", "itq")):
-        assert set(RULES["instruments"][key]["rules"]) <= set(sens.loc[sens["classification"] == cls, "variant"])
+    for cls, key in (
+        ("sss8", "sss8"),
+        ("cfq", "cfq"),
+        ("gad7", "gad7"),
+        ("wsas", "wsas"),
+        ("itq_ptsd", "itq"),
+    ):
+        assert set(RULES["instruments"][key]["rules"]) <= set(
+            sens.loc[sens["classification"] == cls, "variant"]
+        )
     assert list(sens.columns) == [d.column for d in sensitivity_docs()]
     assert (sens["n_determined"] + sens["n_undetermined"] == sens["n_respondents"]).all()
     assert (sens["n_prorated"] <= sens["n_determined"]).all()
@@ -201,8 +276,13 @@ def test_sensitivity_covers_every_rule_and_option(sens):
 def test_sensitivity_matches_scores_columns(sens, scores):
     stored = sens[(sens["scores_column"] != "") & (sens["level"] == "case")]
     assert sorted(stored["scores_column"]) == sorted(
-        [f"{i}_case_{r}" for i in ("cfq", "gad7", "itq_cptsd", "itq_ptsd", "phq9", "sss8", "wsas")
-         for r in ("report", "standard")] + ["dass_stress_modplus", "functional_impairment"])
+        [
+            f"{i}_case_{r}"
+            for i in ("cfq", "gad7", "itq_cptsd", "itq_ptsd", "phq9", "sss8", "wsas")
+            for r in ("report", "standard")
+        ]
+        + ["dass_stress_modplus", "functional_impairment"]
+    )
     for row in stored.itertuples():
         s = scores[row.scores_column].dropna()
         assert row.n_determined == len(s), row.scores_column
@@ -214,7 +294,9 @@ def test_sensitivity_matches_scores_columns(sens, scores):
     for row in bands.itertuples():
         assert row.n_cases == counts.get(row.level, 0)
     headline = sens[(sens["headline"] == 1) & (sens["level"] == "case")]
-    assert set(headline["scores_column"]) >= {f"{c}_case_report" for c in ("sss8", "cfq", "gad7", "phq9", "wsas")}
+    assert set(headline["scores_column"]) >= {
+        f"{c}_case_report" for c in ("sss8", "cfq", "gad7", "phq9", "wsas")
+    }
 
 
 def test_sensitivity_prorated_counts_are_exact():

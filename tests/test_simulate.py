@@ -44,29 +44,80 @@ SIM = {s: REPO / f"config/simulation/{s}.yaml" for s in ("current", "former")}
 # ----------------------------------------------------------------------------- small codebook
 
 MINI = {
-    "survey": "mini", "title_no": "Mini", "title_en": "Mini",
-    "export": {"id_column": "respondent_id", "submitted_column": "submitted", "status_column": "status",
-               "complete_values": ["completed"], "drop_columns": ["email"]},
+    "survey": "mini",
+    "title_no": "Mini",
+    "title_en": "Mini",
+    "export": {
+        "id_column": "respondent_id",
+        "submitted_column": "submitted",
+        "status_column": "status",
+        "complete_values": ["completed"],
+        "drop_columns": ["email"],
+    },
     "value_sets": {
         "yes_no": {"codes": [{"code": 1, "no": "Ja", "en": "Yes"}, {"code": 2, "no": "Nei", "en": "No"}]},
-        "gender": {"codes": [{"code": 1, "no": "Mann", "en": "Man"}, {"code": 2, "no": "Kvinne", "en": "Woman"},
-                             {"code": 99, "no": "Ønsker ikke svare", "en": "No answer", "nonsubstantive": True}]},
+        "gender": {
+            "codes": [
+                {"code": 1, "no": "Mann", "en": "Man"},
+                {"code": 2, "no": "Kvinne", "en": "Woman"},
+                {"code": 99, "no": "Ønsker ikke svare", "en": "No answer", "nonsubstantive": True},
+            ]
+        },
         "form": {"codes": [{"code": c, "no": f"f{c}", "en": f"f{c}"} for c in (1, 2, 3)]},
         "tenure": {"codes": [{"code": c, "no": f"t{c}", "en": f"t{c}"} for c in range(1, 8)]},
         "sat": {"codes": [{"code": c, "no": f"s{c}", "en": f"s{c}"} for c in (1, 2, 3)]},
     },
     "questions": [
         {"id": "direct_contact", "type": "single", "text_no": "d", "text_en": "d", "values": "yes_no"},
-        {"id": "gender", "type": "single", "text_no": "g", "text_en": "g", "values": "gender", "breakdown": "gender"},
-        {"id": "form", "type": "single", "text_no": "f", "text_en": "f", "values": "form", "breakdown": "form"},
-        {"id": "security", "type": "single", "text_no": "s", "text_en": "s", "values": "sat", "routing": "form == 2",
-         "breakdown": "security"},
-        {"id": "tenure", "type": "single", "text_no": "t", "text_en": "t", "values": "tenure", "breakdown": "tenure"},
-        {"id": "leader_role", "type": "single", "text_no": "l", "text_en": "l", "values": "yes_no",
-         "breakdown": "leader_role"},
+        {
+            "id": "gender",
+            "type": "single",
+            "text_no": "g",
+            "text_en": "g",
+            "values": "gender",
+            "breakdown": "gender",
+        },
+        {
+            "id": "form",
+            "type": "single",
+            "text_no": "f",
+            "text_en": "f",
+            "values": "form",
+            "breakdown": "form",
+        },
+        {
+            "id": "security",
+            "type": "single",
+            "text_no": "s",
+            "text_en": "s",
+            "values": "sat",
+            "routing": "form == 2",
+            "breakdown": "security",
+        },
+        {
+            "id": "tenure",
+            "type": "single",
+            "text_no": "t",
+            "text_en": "t",
+            "values": "tenure",
+            "breakdown": "tenure",
+        },
+        {
+            "id": "leader_role",
+            "type": "single",
+            "text_no": "l",
+            "text_en": "l",
+            "values": "yes_no",
+            "breakdown": "leader_role",
+        },
         {"id": "followup_missing", "type": "single", "text_no": "m", "text_en": "m", "values": "yes_no"},
-        {"id": "followup_missing_text", "type": "text", "text_no": "mt", "text_en": "mt",
-         "routing": "followup_missing == 1"},
+        {
+            "id": "followup_missing_text",
+            "type": "text",
+            "text_no": "mt",
+            "text_en": "mt",
+            "routing": "followup_missing == 1",
+        },
     ],
 }
 
@@ -83,13 +134,25 @@ def published():
 
 def _pub(rows):
     """A Published table from (id, pct, n) tuples."""
-    cols = ["id", "survey", "section", "source", "measure", "item", "subgroup_var", "subgroup_level", "category",
-            "pct", "n"]
+    cols = [
+        "id",
+        "survey",
+        "section",
+        "source",
+        "measure",
+        "item",
+        "subgroup_var",
+        "subgroup_level",
+        "category",
+        "pct",
+        "n",
+    ]
     df = pd.DataFrame([[i, "x", "", "", "m", "", "", "", "", p, n] for i, p, n in rows], columns=cols)
     return Published(df.set_index("id"))
 
 
 # ----------------------------------------------------------------------------- targets
+
 
 def test_largest_remainder_known_answers():
     assert largest_remainder([54, 46], 1726).tolist() == [932, 794]  # 932.04 / 793.96
@@ -115,6 +178,7 @@ def test_published_values_ranges_and_assumptions():
 
 
 # ----------------------------------------------------------------------------- latent model
+
 
 def test_thresholds_and_shifts():
     assert thresholds_from_shares([50, 50]).tolist() == [0.0]
@@ -142,8 +206,16 @@ def test_rank_assign_exact_counts_by_rank():
 
 
 def test_model_json_roundtrip():
-    sc = ScaleModel("gad7", ["a", "b"], [[0, 1], [0, 1]], [[60.0, 40.0], [50.0, 50.0]], [0.7, 0.7], 0.8,
-                    {"gender": {1: 0.1, 2: -0.12}}, {"a": "published", "b": "assumed"})
+    sc = ScaleModel(
+        "gad7",
+        ["a", "b"],
+        [[0, 1], [0, 1]],
+        [[60.0, 40.0], [50.0, 50.0]],
+        [0.7, 0.7],
+        0.8,
+        {"gender": {1: 0.1, 2: -0.12}},
+        {"a": "published", "b": "assumed"},
+    )
     m = SurveyModel("current", {"gad7": sc}, {"seed": 1})
     back = SurveyModel.from_json(yaml.safe_load(m.dumps()))
     assert back.scales["gad7"] == sc and back.meta == {"seed": 1}
@@ -151,21 +223,27 @@ def test_model_json_roundtrip():
 
 
 def test_shift_vector_is_additive():
-    sc = ScaleModel("x", ["a"], [[0, 1]], [[50, 50]], [0.5], 0.5,
-                    {"gender": {1: 0.2, 2: -0.3}, "form": {2: 0.1}})
+    sc = ScaleModel(
+        "x", ["a"], [[0, 1]], [[50, 50]], [0.5], 0.5, {"gender": {1: 0.2, 2: -0.3}, "form": {2: 0.1}}
+    )
     bg = pd.DataFrame({"gender": [1, 2, 2, np.nan], "form": [2, 1, 2, 2]})
     assert sc.shift_vector(bg) == pytest.approx([0.3, -0.3, -0.2, 0.1])
 
 
 # ----------------------------------------------------------------------------- rules
 
+
 @pytest.fixture(scope="module")
 def report_rules():
     items = {
-        "dass_stress": [f"dass_s{i}" for i in range(1, 8)], "sss8": [f"sss8_{i}" for i in range(1, 9)],
-        "cfq": [f"cfq_{i}" for i in range(1, 12)], "gad7": [f"gad7_{i}" for i in range(1, 8)],
-        "phq9": [f"phq9_{i}" for i in range(1, 10)], "itq_ptsd": [f"itq_p{i}" for i in range(1, 7)],
-        "itq_dso": [f"itq_c{i}" for i in range(1, 7)], "wsas": [f"wsas_{i}" for i in range(1, 6)],
+        "dass_stress": [f"dass_s{i}" for i in range(1, 8)],
+        "sss8": [f"sss8_{i}" for i in range(1, 9)],
+        "cfq": [f"cfq_{i}" for i in range(1, 12)],
+        "gad7": [f"gad7_{i}" for i in range(1, 8)],
+        "phq9": [f"phq9_{i}" for i in range(1, 10)],
+        "itq_ptsd": [f"itq_p{i}" for i in range(1, 7)],
+        "itq_dso": [f"itq_c{i}" for i in range(1, 7)],
+        "wsas": [f"wsas_{i}" for i in range(1, 6)],
     }
     return rules_from_scoring(load_scoring_rules(REPO / "config/scoring.yaml"), items)
 
@@ -174,7 +252,12 @@ def test_report_rules_worked_examples(report_rules):
     """Worked examples of the scoring specification (docs/methods.md §6: DASS §6.3, GAD-7 §6.4, PHQ-9 §6.5, CFQ §6.6, SSS-8 §6.7, WSAS §6.10)."""
     rules, imp = report_rules
     dass = np.array([[1] * 7, [2, 1, 1, 1, 1, 1, 1], [2, 1, 2, 1, 2, 1, 1], [3, 2, 3, 2, 3, 2, 3]])
-    assert rules["dass_stress"].classify(dass).tolist() == [0, 1, 2, 4]  # 14 normal, 16 mild, 20 moderate, 36 extreme
+    assert rules["dass_stress"].classify(dass).tolist() == [
+        0,
+        1,
+        2,
+        4,
+    ]  # 14 normal, 16 mild, 20 moderate, 36 extreme
     gad = np.array([[3, 0, 1, 2, 0, 0, 1], [1, 1, 1, 1, 1, 1, 2], [1, 1, 1, 2, 1, 1, 2]])
     assert rules["gad7"].classify(gad).tolist() == [0, 0, 1]  # 7, 8, 9 with "> 8"
     sss = np.array([[0, 1, 0, 1, 0, 0, 1, 1], [1, 2, 1, 2, 0, 0, 3, 3]]) + 1  # fielded 1-5
@@ -205,12 +288,14 @@ def test_cronbach_alpha_hand_vector_and_pingouin():
 
 # ----------------------------------------------------------------------------- polish
 
+
 def _toy_items(n=600, k=6, lam=0.6, seed=5):
     rng = np.random.default_rng(seed)
     f = rng.standard_normal(n)
     z = lam * f[:, None] + np.sqrt(1 - lam * lam) * rng.standard_normal((n, k))
-    return np.column_stack([rank_assign(z[:, i], largest_remainder([40, 35, 15, 10], n), [0, 1, 2, 3])
-                            for i in range(k)])
+    return np.column_stack(
+        [rank_assign(z[:, i], largest_remainder([40, 35, 15, 10], n), [0, 1, 2, 3]) for i in range(k)]
+    )
 
 
 def test_polish_keeps_marginals_and_hits_targets():
@@ -218,8 +303,10 @@ def test_polish_keeps_marginals_and_hits_targets():
     rule = Rule("sum_cutoff", cutoff=9)
     before = class_shares(rule.classify(x), 2)[1]
     group = np.arange(len(x)) % 3 == 0
-    targets = [ShareTarget("total", (1,), before + 4.0, 0.5, 0.4),
-               ShareTarget("group", (1,), before + 8.0, 2.0, 1.5, group)]
+    targets = [
+        ShareTarget("total", (1,), before + 4.0, 0.5, 0.4),
+        ShareTarget("group", (1,), before + 8.0, 2.0, 1.5, group),
+    ]
     alpha_target = cronbach_alpha(x) + 0.03
     res = polish(x, rule, targets, alpha_target, 0.004, 0.003, np.random.default_rng(1), max_batches=5000)
     for i in range(x.shape[1]):  # every item keeps its multiset of values
@@ -241,11 +328,22 @@ def test_nonsubstantive_mask_counts():
 
 # ----------------------------------------------------------------------------- calibration pieces
 
+
 def _scale_targets(items, shares, alpha=0.85, checks=()):
     return ScaleTargets(
-        name="toy", alpha=alpha, alpha_source="x", alpha_assumed=False, gamma=0.8, calibrate_gamma=False,
-        items=tuple(ItemSpec(n, tuple(range(len(s))), tuple(s), ("x",) * len(s), "shifted") for n, s in zip(items, shares, strict=True)),
-        classes=(), item_checks=tuple(checks))
+        name="toy",
+        alpha=alpha,
+        alpha_source="x",
+        alpha_assumed=False,
+        gamma=0.8,
+        calibrate_gamma=False,
+        items=tuple(
+            ItemSpec(n, tuple(range(len(s))), tuple(s), ("x",) * len(s), "shifted")
+            for n, s in zip(items, shares, strict=True)
+        ),
+        classes=(),
+        item_checks=tuple(checks),
+    )
 
 
 def test_solve_loading_hits_alpha():
@@ -255,7 +353,9 @@ def test_solve_loading_hits_alpha():
     model = SurveyModel("t", {"toy": scale})
     rng = np.random.default_rng(4)
     bg = pd.DataFrame({"gender": rng.integers(1, 3, 8000)})
-    pop = Population(bg, draw_latent(8000, model, rng), {"toy": Rule("sum_cutoff", cutoff=9)}, Rule("sum_cutoff"))
+    pop = Population(
+        bg, draw_latent(8000, model, rng), {"toy": Rule("sum_cutoff", cutoff=9)}, Rule("sum_cutoff")
+    )
     lam = solve_loading(pop, scale, 0.88)
     assert 0.05 < lam < 0.98
     assert cronbach_alpha(pop.items(scale)) == pytest.approx(0.88, abs=1e-3)
@@ -265,8 +365,11 @@ def test_solve_loading_hits_alpha():
 
 def test_assumed_marginals_hit_text_shares_and_ranges():
     base = [[21, 44, 23, 11], [26, 47, 23, 4], [40, 42, 15, 4]]
-    st = _scale_targets(["a", "b", "c"], base, checks=[
-        ItemCheck(("a",), (2, 3), 49.0, 49.0, "x"), ItemCheck(("b", "c"), (2, 3), 30.0, 40.0, "y")])
+    st = _scale_targets(
+        ["a", "b", "c"],
+        base,
+        checks=[ItemCheck(("a",), (2, 3), 49.0, 49.0, "x"), ItemCheck(("b", "c"), (2, 3), 30.0, 40.0, "y")],
+    )
     m = assumed_marginals(st, d=-0.5, s=1.0)
     assert sum(m[0][2:]) == pytest.approx(49.0)
     assert 30.0 <= sum(m[1][2:]) <= 40.0 and 30.0 <= sum(m[2][2:]) <= 40.0
@@ -276,17 +379,39 @@ def test_assumed_marginals_hit_text_shares_and_ranges():
 # ----------------------------------------------------------------------------- background
 
 BG_SPEC = {
-    "gender": {"shares": [{"code": 1, "source": "g1"}, {"code": 2, "source": "g2"}],
-               "nonsubstantive": [{"code": 99, "n": 3}]},
-    "form": {"shares": [{"code": 1, "value": 13, "assumed": "t"}, {"code": 2, "value": 85, "assumed": "t"},
-                        {"code": 3, "value": 2, "assumed": "t"}]},
-    "security": {"asked_if": {"column": "form", "codes": [2]},
-                 "shares": [{"code": 1, "value": 10, "assumed": "t"}, {"code": 2, "value": 60, "assumed": "t"},
-                            {"code": 3, "value": 30, "assumed": "t"}]},
-    "tenure": {"shares": [{"code": c, "value": v, "assumed": "t"} for c, v in zip(range(1, 8), [1, 4, 9, 25, 21, 14, 26], strict=True)]},
-    "leader_role": {"shares": [{"code": 1, "value": 20, "assumed": "t"}, {"code": 2, "value": 80, "assumed": "t"}],
-                    "conditional": {"column": "tenure", "given_code": 1,
-                                    "shares": [{"code": 6, "source": "l6"}, {"code": 7, "source": "l7"}]}},
+    "gender": {
+        "shares": [{"code": 1, "source": "g1"}, {"code": 2, "source": "g2"}],
+        "nonsubstantive": [{"code": 99, "n": 3}],
+    },
+    "form": {
+        "shares": [
+            {"code": 1, "value": 13, "assumed": "t"},
+            {"code": 2, "value": 85, "assumed": "t"},
+            {"code": 3, "value": 2, "assumed": "t"},
+        ]
+    },
+    "security": {
+        "asked_if": {"column": "form", "codes": [2]},
+        "shares": [
+            {"code": 1, "value": 10, "assumed": "t"},
+            {"code": 2, "value": 60, "assumed": "t"},
+            {"code": 3, "value": 30, "assumed": "t"},
+        ],
+    },
+    "tenure": {
+        "shares": [
+            {"code": c, "value": v, "assumed": "t"}
+            for c, v in zip(range(1, 8), [1, 4, 9, 25, 21, 14, 26], strict=True)
+        ]
+    },
+    "leader_role": {
+        "shares": [{"code": 1, "value": 20, "assumed": "t"}, {"code": 2, "value": 80, "assumed": "t"}],
+        "conditional": {
+            "column": "tenure",
+            "given_code": 1,
+            "shares": [{"code": 6, "source": "l6"}, {"code": 7, "source": "l7"}],
+        },
+    },
 }
 
 
@@ -298,12 +423,19 @@ def test_background_exact_margins_nesting_and_leader_tenure(mini):
     assert bg["form"].value_counts().sort_index().tolist() == largest_remainder([13, 85, 2], 1726).tolist()
     prison = bg["form"] == 2
     assert bg.loc[~prison, "security"].isna().all() and bg.loc[prison, "security"].notna().all()
-    assert bg.loc[prison, "security"].value_counts().sort_index().tolist() == \
-        largest_remainder([10, 60, 30], int(prison.sum())).tolist()
-    assert bg["tenure"].value_counts().sort_index().tolist() == largest_remainder([1, 4, 9, 25, 21, 14, 26], 1726).tolist()
+    assert (
+        bg.loc[prison, "security"].value_counts().sort_index().tolist()
+        == largest_remainder([10, 60, 30], int(prison.sum())).tolist()
+    )
+    assert (
+        bg["tenure"].value_counts().sort_index().tolist()
+        == largest_remainder([1, 4, 9, 25, 21, 14, 26], 1726).tolist()
+    )
     leaders = bg[bg["leader_role"] == 1]
     assert len(leaders) == 345  # 20 % of 1726
-    assert (leaders["tenure"] == 6).sum() == 62 and (leaders["tenure"] == 7).sum() == 110  # 18 % / 32 % of 345
+    assert (leaders["tenure"] == 6).sum() == 62 and (
+        leaders["tenure"] == 7
+    ).sum() == 110  # 18 % / 32 % of 345
     share_long = (bg.loc[bg["tenure"] >= 6, "leader_role"] == 1).mean()
     share_short = (bg.loc[bg["tenure"] <= 3, "leader_role"] == 1).mean()
     assert share_long > share_short  # leaders more common with longer tenure
@@ -322,6 +454,7 @@ def test_background_rejects_unknown_column_and_code(mini):
 
 # ----------------------------------------------------------------------------- comments
 
+
 def test_comments_are_invented_norwegian_text_of_realistic_length(mini):
     rng = np.random.default_rng(0)
     texts = [make_comment(t, rng) for t in BANKS for _ in range(30)]
@@ -329,7 +462,13 @@ def test_comments_are_invented_norwegian_text_of_realistic_length(mini):
     assert any(ch in "".join(texts) for ch in "æøå")
     codes = pd.DataFrame({c.name: np.nan for c in mini.columns}, index=range(50))
     target = np.arange(50) < 45
-    spec = {"followup_missing_text": {"topic": "followup", "gate": "followup_missing", "n": {"value": 12, "assumed": "t"}}}
+    spec = {
+        "followup_missing_text": {
+            "topic": "followup",
+            "gate": "followup_missing",
+            "n": {"value": 12, "assumed": "t"},
+        }
+    }
     out, text, rep = generate_comments(codes, mini, spec, _pub([]), target, np.random.default_rng(1))
     assert rep == {"followup_missing_text": 12}
     assert (out["followup_missing"] == 1).sum() == 12 and (out["followup_missing"] == 2).sum() == 38
@@ -339,15 +478,94 @@ def test_comments_are_invented_norwegian_text_of_realistic_length(mini):
 
 # ----------------------------------------------------------------------------- export quirks
 
+
 def test_count_quirks_on_a_hand_made_export(mini):
     cols = ["respondent_id", "submitted", "status", "email"] + [c.name for c in mini.all_columns]
     rows = [
-        ["1", "2023-02-01T10:00:00", "completed", "r1@example.invalid", "1", "1", "2", "1", "3", "1", "1", "Savner mer."],
-        ["2", "2023-02-01T11:00:00", "completed", "r2@example.invalid", "1", "99", "1", "2", "4", "2", "2", None],  # violation
-        ["3", "2023-02-02T09:00:00", "completed", "r3@example.invalid", "2", "2", "2", "1", "5", "2", "2", None],  # outside
-        ["4", "2023-02-02T12:00:00", "partial", "r4@example.invalid", "1", "1", None, None, None, None, None, None],
-        ["5", "2023-02-03T08:00:00", "completed", "r5@example.invalid", "1", "1", "2", "3", "6", "1", "1", "Tidligere."],
-        ["5", "2023-02-04T08:00:00", "completed", "r5@example.invalid", "1", "1", "2", "3", "6", "1", "2", None],
+        [
+            "1",
+            "2023-02-01T10:00:00",
+            "completed",
+            "r1@example.invalid",
+            "1",
+            "1",
+            "2",
+            "1",
+            "3",
+            "1",
+            "1",
+            "Savner mer.",
+        ],
+        [
+            "2",
+            "2023-02-01T11:00:00",
+            "completed",
+            "r2@example.invalid",
+            "1",
+            "99",
+            "1",
+            "2",
+            "4",
+            "2",
+            "2",
+            None,
+        ],  # violation
+        [
+            "3",
+            "2023-02-02T09:00:00",
+            "completed",
+            "r3@example.invalid",
+            "2",
+            "2",
+            "2",
+            "1",
+            "5",
+            "2",
+            "2",
+            None,
+        ],  # outside
+        [
+            "4",
+            "2023-02-02T12:00:00",
+            "partial",
+            "r4@example.invalid",
+            "1",
+            "1",
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+        ],
+        [
+            "5",
+            "2023-02-03T08:00:00",
+            "completed",
+            "r5@example.invalid",
+            "1",
+            "1",
+            "2",
+            "3",
+            "6",
+            "1",
+            "1",
+            "Tidligere.",
+        ],
+        [
+            "5",
+            "2023-02-04T08:00:00",
+            "completed",
+            "r5@example.invalid",
+            "1",
+            "1",
+            "2",
+            "3",
+            "6",
+            "1",
+            "2",
+            None,
+        ],
     ]
     frame = pd.DataFrame(rows, columns=cols)
     q = count_quirks(frame, mini, "direct_contact", 2)
@@ -360,6 +578,7 @@ def test_count_quirks_on_a_hand_made_export(mini):
 
 
 # ----------------------------------------------------------------------------- configuration
+
 
 @pytest.mark.parametrize("survey", ["current", "former"])
 def test_simulation_configs_valid_and_every_source_exists(survey, published):
@@ -397,5 +616,11 @@ def test_schema_rejects_unsourced_value_and_unknown_key():
 def test_published_alpha_and_prevalence_values_are_those_of_the_report(published):
     """Spot checks that the config resolves to the report's numbers (docs/methods.md §3.5, report ch. 3)."""
     assert published.pct("meth_phq9_alpha") == 0.89 and published.pct("meth_wsas_alpha") == 0.92
-    assert published.pct("cur_itq_ptsd_prev_total_inside") == 9 and published.pct("cur_itq_cptsd_prev_total_inside") == 12
-    assert published.pct("fmr_itq_ptsd_prev_total_inside") == 7 and published.pct("fmr_itq_cptsd_prev_total_inside") == 8
+    assert (
+        published.pct("cur_itq_ptsd_prev_total_inside") == 9
+        and published.pct("cur_itq_cptsd_prev_total_inside") == 12
+    )
+    assert (
+        published.pct("fmr_itq_ptsd_prev_total_inside") == 7
+        and published.pct("fmr_itq_cptsd_prev_total_inside") == 8
+    )

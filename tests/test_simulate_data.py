@@ -24,9 +24,14 @@ N_ANALYSED = {"current": 1726, "former": 323}  # the report's analysed samples (
 
 
 def _inputs(survey: str):
-    return load_inputs(REPO / f"config/simulation/{survey}.yaml", REPO / f"config/codebook/{survey}.yaml",
-                       REPO / "config/scoring.yaml", PUBLISHED, model=DATA / f"{survey}_model.json",
-                       items_spec=REPO / f"config/simulation/{survey}_items.yaml")
+    return load_inputs(
+        REPO / f"config/simulation/{survey}.yaml",
+        REPO / f"config/codebook/{survey}.yaml",
+        REPO / "config/scoring.yaml",
+        PUBLISHED,
+        model=DATA / f"{survey}_model.json",
+        items_spec=REPO / f"config/simulation/{survey}_items.yaml",
+    )
 
 
 @pytest.fixture(scope="module", params=SURVEYS)
@@ -79,15 +84,17 @@ def test_export_layout(survey, inputs):
     header = text.split("\n", 1)[0].split(inp.cfg["export"]["delimiter"])
     expected = ["respondent_id", "submitted", "status", "email"] + [c.name for c in inp.codebook.all_columns]
     assert header == expected
-    df = pd.read_csv(DATA / f"{survey}_export.csv", sep=inp.cfg["export"]["delimiter"], dtype=str,
-                     keep_default_na=False)
+    df = pd.read_csv(
+        DATA / f"{survey}_export.csv", sep=inp.cfg["export"]["delimiter"], dtype=str, keep_default_na=False
+    )
     assert df["email"].str.fullmatch(r"r\d+@example\.invalid").all()
     assert set(df["status"]) == {"completed", "partial"}
     t = pd.to_datetime(df["submitted"])
     assert t.min() >= pd.Timestamp("2023-01-31") and t.max() < pd.Timestamp("2023-03-18")
     prison = df["form"] == "2"
     assert (df.loc[~prison & (df["status"] == "completed"), "security"] != "").sum() == sum(
-        v["n"] for v in inp.cfg["quirks"]["routing_violations"] if v["column"] == "security")
+        v["n"] for v in inp.cfg["quirks"]["routing_violations"] if v["column"] == "security"
+    )
 
 
 def test_cleaning_keeps_exactly_the_report_samples(survey, checked, inputs):
@@ -105,8 +112,10 @@ def test_instrument_checks_of_the_issue(survey, checked):
     table, summary = checked[survey]
     counted = table[table["counted"]]
     instruments = counted[~counted["target_id"].str.startswith("chapter2:")]
-    expected = {"current": {"sample": 1, "composition": 30, "item_distribution": 188, "alpha": 6, "prevalence": 19},
-                "former": {"sample": 1, "composition": 22, "item_distribution": 277, "alpha": 6, "prevalence": 18}}
+    expected = {
+        "current": {"sample": 1, "composition": 30, "item_distribution": 188, "alpha": 6, "prevalence": 19},
+        "former": {"sample": 1, "composition": 22, "item_distribution": 277, "alpha": 6, "prevalence": 18},
+    }
     for check, n in expected[survey].items():
         rows = instruments[instruments["check"] == check]
         assert len(rows) == n, check
@@ -116,7 +125,15 @@ def test_instrument_checks_of_the_issue(survey, checked):
     assert len(alphas) == 6 and (alphas["diff"].abs() <= 0.02).all()
     prev = instruments[instruments["check"] == "prevalence"]
     assert set(prev["target_id"].str.split(":").str[0]) == {
-        "dass_stress", "sss8", "cfq", "gad7", "phq9", "itq_ptsd", "itq_dso", "wsas"}
+        "dass_stress",
+        "sss8",
+        "cfq",
+        "gad7",
+        "phq9",
+        "itq_ptsd",
+        "itq_dso",
+        "wsas",
+    }
     assert (prev["diff"].abs() <= 2.0).all()
 
 
@@ -132,8 +149,9 @@ def test_subgroups_within_their_margin_of_error(checked):
 def test_committed_calibration_table_is_current(survey, checked):
     table, _ = checked[survey]
     committed = pd.read_csv(DATA / f"{survey}_calibration.csv", keep_default_na=False, na_values=[""])
-    recomputed = pd.read_csv(pd.io.common.StringIO(table.to_csv(index=False)), keep_default_na=False,
-                             na_values=[""])
+    recomputed = pd.read_csv(
+        pd.io.common.StringIO(table.to_csv(index=False)), keep_default_na=False, na_values=[""]
+    )
     pd.testing.assert_frame_equal(committed, recomputed, check_exact=False, rtol=1e-12)
 
 
@@ -141,7 +159,9 @@ def test_marker(survey, inputs):
     marker = json.loads((DATA / "synthetic.json").read_text(encoding="utf-8"))
     assert marker["synthetic"] is True and marker["label_no"] == "Syntetiske data"
     assert marker["label_en"] == "Synthetic data" and marker["generator_version"] == GENERATOR_VERSION
-    assert "published aggregates" in marker["statement_en"] or "aggregates published" in marker["statement_en"]
+    assert (
+        "published aggregates" in marker["statement_en"] or "aggregates published" in marker["statement_en"]
+    )
     entry = marker["surveys"][survey]
     export = DATA / f"{survey}_export.csv"
     assert entry["export"] == export.name and entry["sha256"] == file_sha256(export)
@@ -157,8 +177,9 @@ def test_marker(survey, inputs):
 def test_nonsubstantive_answers_in_documented_numbers(survey, inputs):
     """The configured "Ønsker ikke svare" (99) answers on the instruments are all among the analysed."""
     inp = inputs[survey]
-    df = pd.read_csv(DATA / f"{survey}_export.csv", sep=inp.cfg["export"]["delimiter"], dtype=str,
-                     keep_default_na=False)
+    df = pd.read_csv(
+        DATA / f"{survey}_export.csv", sep=inp.cfg["export"]["delimiter"], dtype=str, keep_default_na=False
+    )
     kept = df[kept_rows(df, "direct_contact", 2)]
     not_kept = df[~kept_rows(df, "direct_contact", 2) & (df["status"] == "completed")]
     for name, spec in inp.cfg["instruments"].items():

@@ -94,7 +94,9 @@ def test_chi_square_matches_scipy_and_drops_empty_lines():
     t = np.array([[10, 0, 5, 3], [0, 0, 0, 0], [7, 0, 9, 12], [4, 0, 8, 2]])
     res = chi_square(t)
     ref = chi2_contingency(t[[0, 2, 3]][:, [0, 2, 3]], correction=False)
-    assert (res.statistic, res.dof, res.p_value) == pytest.approx((ref.statistic, ref.dof, ref.pvalue), abs=1e-12)
+    assert (res.statistic, res.dof, res.p_value) == pytest.approx(
+        (ref.statistic, ref.dof, ref.pvalue), abs=1e-12
+    )
     assert np.isnan(chi_square(np.array([[5, 5], [0, 0]])).statistic)
 
 
@@ -133,7 +135,9 @@ def _entries(shape, groups, col_totals):
             ents.update({("col", j): [(i, j) for i in range(g)] for j in range(k)})
     ents.update({("merged", i, m): [(i, j) for j in s] for i in range(g) for m, s in enumerate(groups)})
     if col_totals and g > 1:
-        ents.update({("merged_total", m): [(i, j) for i in range(g) for j in s] for m, s in enumerate(groups)})
+        ents.update(
+            {("merged_total", m): [(i, j) for i in range(g) for j in s] for m, s in enumerate(groups)}
+        )
     ents[("grand",)] = [(i, j) for i in range(g) for j in range(k)]
     return ents
 
@@ -216,27 +220,59 @@ def test_suppression_nothing_to_do_and_unprotectable():
 # --------------------------------------------------------------------------- the subgroup table
 
 CODEBOOK = {
-    "survey": "sub", "title_no": "T", "title_en": "T", "export": {"id_column": "id"},
+    "survey": "sub",
+    "title_no": "T",
+    "title_en": "T",
+    "export": {"id_column": "id"},
     "questions": [
-        {"id": "gender", "type": "single", "text_no": "Kjønn", "text_en": "Gender", "breakdown": "gender",
-         "codes": [{"code": 1, "no": "Mann", "en": "Man"}, {"code": 2, "no": "Kvinne", "en": "Woman"},
-                   {"code": 99, "no": "Ønsker ikke svare", "en": "No answer", "nonsubstantive": True}]},
-        {"id": "region", "type": "single", "text_no": "Region", "text_en": "Region", "breakdown": "region",
-         "codes": [{"code": 1, "no": "KRUS", "en": "KRUS"}, {"code": 3, "no": "Nord", "en": "North"},
-                   {"code": 7, "no": "Øst", "en": "East"}]},
-        {"id": "safety", "type": "grid", "text_no": "Trygg", "text_en": "Safe",
-         "codes": [{"code": c, "no": f"k{c}", "en": f"c{c}"} for c in (1, 2, 3, 4, 5)],
-         "items": [{"id": "work", "no": "Trygg på jobb", "en": "Safe at work"}]},
+        {
+            "id": "gender",
+            "type": "single",
+            "text_no": "Kjønn",
+            "text_en": "Gender",
+            "breakdown": "gender",
+            "codes": [
+                {"code": 1, "no": "Mann", "en": "Man"},
+                {"code": 2, "no": "Kvinne", "en": "Woman"},
+                {"code": 99, "no": "Ønsker ikke svare", "en": "No answer", "nonsubstantive": True},
+            ],
+        },
+        {
+            "id": "region",
+            "type": "single",
+            "text_no": "Region",
+            "text_en": "Region",
+            "breakdown": "region",
+            "codes": [
+                {"code": 1, "no": "KRUS", "en": "KRUS"},
+                {"code": 3, "no": "Nord", "en": "North"},
+                {"code": 7, "no": "Øst", "en": "East"},
+            ],
+        },
+        {
+            "id": "safety",
+            "type": "grid",
+            "text_no": "Trygg",
+            "text_en": "Safe",
+            "codes": [{"code": c, "no": f"k{c}", "en": f"c{c}"} for c in (1, 2, 3, 4, 5)],
+            "items": [{"id": "work", "no": "Trygg på jobb", "en": "Safe at work"}],
+        },
     ],
 }
 SETTINGS = {
-    "confidence_level": 0.95, "report_z": 2.0,
+    "confidence_level": 0.95,
+    "report_z": 2.0,
     "base": {"include_nonsubstantive": True, "include_nonsubstantive_levels": False},
     "significance": {"alpha": 0.05, "adjust": "holm", "min_n": 30, "min_expected": 0, "chi2_min_expected": 0},
     "suppression": {"enabled": False, "min_count": 1, "max_count": 4},
     "margins_table": {"n": [100], "p": [0.5]},
-    "merged_categories": [{"id": "agree", "no": "Helt eller delvis enig", "columns": ["safety_*"], "codes": [1, 2]}],
-    "breakdowns": [{"id": "gender", "codebook_breakdown": "gender"}, {"id": "region", "codebook_breakdown": "region"}],
+    "merged_categories": [
+        {"id": "agree", "no": "Helt eller delvis enig", "columns": ["safety_*"], "codes": [1, 2]}
+    ],
+    "breakdowns": [
+        {"id": "gender", "codebook_breakdown": "gender"},
+        {"id": "region", "codebook_breakdown": "region"},
+    ],
 }
 
 
@@ -256,11 +292,14 @@ def _responses(small_cells: bool = False):
         safety[:3] = [3, 3, 3]
         safety[120:122] = [3, 3]
     gender = [(1 if i % 2 else 2) if i % 50 else 99 for i in range(300)]
-    return pd.DataFrame({
-        "rid": pd.array([f"p{i:03d}" for i in range(300)], dtype="string"),
-        "gender": pd.array(gender, dtype="Int64"), "region": pd.array(region, dtype="Int64"),
-        "safety_work": pd.array(safety, dtype="Int64"),
-    })
+    return pd.DataFrame(
+        {
+            "rid": pd.array([f"p{i:03d}" for i in range(300)], dtype="string"),
+            "gender": pd.array(gender, dtype="Int64"),
+            "region": pd.array(region, dtype="Int64"),
+            "safety_work": pd.array(safety, dtype="Int64"),
+        }
+    )
 
 
 def _run(settings, small_cells: bool = False, full: bool = False):
@@ -277,8 +316,9 @@ def test_coverage_and_flag_check():
     _, sub, outcomes, bds = _run(_settings(), full=True)
     assert check_subgroup_table(sub, outcomes, bds, 30) == []
     # every outcome category x every breakdown, except an outcome crossed with itself
-    assert len(sub) == sum(len(o.categories) * len(b.levels) for o in outcomes for b in bds
-                           if b.column != o.variable)
+    assert len(sub) == sum(
+        len(o.categories) * len(b.levels) for o in outcomes for b in bds if b.column != o.variable
+    )
     dropped = sub[~((sub["variable"] == "safety_work") & (sub["breakdown"] == "gender"))]
     assert any("safety_work=agree by gender" in p for p in check_subgroup_table(dropped, outcomes, bds, 30))
     flipped = sub.copy()
@@ -288,11 +328,19 @@ def test_coverage_and_flag_check():
 
 def test_subgroup_rows_flags_and_tests():
     _, sub = _run(_settings())
-    agree = sub[(sub["variable"] == "safety_work") & (sub["category"] == "agree") & (sub["breakdown"] == "region")]
+    agree = sub[
+        (sub["variable"] == "safety_work") & (sub["category"] == "agree") & (sub["breakdown"] == "region")
+    ]
     agree = agree.set_index("level")
     # KRUS: n = 20 < 30 -> shown (100 %), flagged, not tested, never significant
     krus = agree.loc["1"]
-    assert (krus["n"], krus["count"], krus["small_n"], krus["tested"], krus["significant"]) == (20, 20, 1, 0, 0)
+    assert (krus["n"], krus["count"], krus["small_n"], krus["tested"], krus["significant"]) == (
+        20,
+        20,
+        1,
+        0,
+        0,
+    )
     assert krus["pct"] == 100.0 and np.isnan(krus["z"]) and np.isnan(krus["p_value"])
     # totals: agree = 20 + 80 + 54 = 154 of 300
     assert (agree["total_count"] == 154).all() and (agree["total_n"] == 300).all()
@@ -310,13 +358,25 @@ def test_subgroup_rows_flags_and_tests():
     t = np.array([[20, 0, 0, 0], [80, 0, 0, 20], [0, 54, 126, 0]])
     assert agree["chi2"].iloc[0] == pytest.approx(chi2_contingency(t, correction=False).statistic, abs=1e-9)
     # gender 99 is not a level, but stays in the total and in "the rest"
-    g = sub[(sub["variable"] == "safety_work") & (sub["category"] == "agree") & (sub["breakdown"] == "gender")]
+    g = sub[
+        (sub["variable"] == "safety_work") & (sub["category"] == "agree") & (sub["breakdown"] == "gender")
+    ]
     assert set(g["level"]) == {"1", "2"} and (g["total_n"] == 300).all()
     assert (g["rest_n"] == 300 - g["n"]).all()
 
 
 def test_subgroup_adjustment_choice_drives_significance():
-    _, sub_none = _run(_settings(significance={"alpha": 0.05, "adjust": "none", "min_n": 30, "min_expected": 0, "chi2_min_expected": 0}))
+    _, sub_none = _run(
+        _settings(
+            significance={
+                "alpha": 0.05,
+                "adjust": "none",
+                "min_n": 30,
+                "min_expected": 0,
+                "chi2_min_expected": 0,
+            }
+        )
+    )
     _, sub_holm = _run(_settings())
     assert (sub_none["adjust_method"] == "none").all()
     tested = sub_none["tested"] == 1
@@ -326,7 +386,17 @@ def test_subgroup_adjustment_choice_drives_significance():
 
 
 def test_small_n_is_never_significant_whatever_the_threshold():
-    _, sub = _run(_settings(significance={"alpha": 0.05, "adjust": "none", "min_n": 101, "min_expected": 0, "chi2_min_expected": 0}))
+    _, sub = _run(
+        _settings(
+            significance={
+                "alpha": 0.05,
+                "adjust": "none",
+                "min_n": 101,
+                "min_expected": 0,
+                "chi2_min_expected": 0,
+            }
+        )
+    )
     assert (sub.loc[sub["small_n"] == 1, "significant"] == 0).all()
     assert (sub.loc[sub["n"] < 101, "small_n"] == 1).all()
     assert sub.loc[(sub["breakdown"] == "region") & (sub["level"] == "3"), "small_n"].eq(1).all()
@@ -365,10 +435,17 @@ def test_withheld_rules_known_answers():
     # n_g = 71: rest 29 < 30; n_g = 100: rest 0
     assert list(got) == ["n_zero", "subgroup_n", "subgroup_n", "", "", "rest_n", "rest_n", "rest_n"]
     # a rare category: x_T = 10 of 100 -> smallest E = min(n_g, rest) * .1 = 4 at n_g = 40 (< 5), 5 at 50
-    assert list(withheld_vs_rest(10, np.array([40, 50, 60]), 100, 30, 5)) == ["expected_count", "", "expected_count"]
+    assert list(withheld_vs_rest(10, np.array([40, 50, 60]), 100, 30, 5)) == [
+        "expected_count",
+        "",
+        "expected_count",
+    ]
     # the expected-count rule off: a category nobody (or everybody) chose has no variance
-    assert list(withheld_vs_rest(np.array([0, 100, 50]), np.array([40, 40, 40]), 100, 30, 0)) == \
-        ["no_variance", "no_variance", ""]
+    assert list(withheld_vs_rest(np.array([0, 100, 50]), np.array([40, 40, 40]), 100, 30, 0)) == [
+        "no_variance",
+        "no_variance",
+        "",
+    ]
 
 
 @pytest.mark.parametrize("n_g,x_t,n_t", [(40, 10, 100), (30, 3, 1000), (900, 2, 1000), (1721, 1700, 1725)])
@@ -385,11 +462,14 @@ def _big_and_tiny_rest():
     # of 4 and called it significantly lower (pooled z = -2.14, p = .032).
     region = [7] * 1721 + [3] * 4
     safety = [1] * 800 + [4] * 921 + [1] * 4
-    return pd.DataFrame({
-        "rid": pd.array([f"p{i:04d}" for i in range(1725)], dtype="string"),
-        "gender": pd.array([1 + i % 2 for i in range(1725)], dtype="Int64"),
-        "region": pd.array(region, dtype="Int64"), "safety_work": pd.array(safety, dtype="Int64"),
-    })
+    return pd.DataFrame(
+        {
+            "rid": pd.array([f"p{i:04d}" for i in range(1725)], dtype="string"),
+            "gender": pd.array([1 + i % 2 for i in range(1725)], dtype="Int64"),
+            "region": pd.array(region, dtype="Int64"),
+            "safety_work": pd.array(safety, dtype="Int64"),
+        }
+    )
 
 
 def _run_frame(settings, frame):
@@ -404,7 +484,9 @@ def _run_frame(settings, frame):
 def test_a_level_is_never_tested_against_a_tiny_rest():
     sig = {"alpha": 0.05, "adjust": "none", "min_n": 30, "min_expected": 0, "chi2_min_expected": 0}
     sub, outcomes, bds = _run_frame(_settings(significance=sig), _big_and_tiny_rest())
-    rows = sub[(sub["variable"] == "safety_work") & (sub["category"] == "agree") & (sub["breakdown"] == "region")]
+    rows = sub[
+        (sub["variable"] == "safety_work") & (sub["category"] == "agree") & (sub["breakdown"] == "region")
+    ]
     rows = rows.set_index("level")
     ost, nord, krus = rows.loc["7"], rows.loc["3"], rows.loc["1"]
     assert (ost["n"], ost["rest_n"], ost["small_n"]) == (1721, 4, 0)
@@ -429,7 +511,9 @@ def test_expected_counts_withhold_tests_and_shrink_the_holm_family():
     on, _, _ = _run_frame(_settings(significance={**base, "min_expected": 5}), frame)
 
     def pick(sub, cat):
-        r = sub[(sub["variable"] == "safety_work") & (sub["category"] == cat) & (sub["breakdown"] == "region")]
+        r = sub[
+            (sub["variable"] == "safety_work") & (sub["category"] == cat) & (sub["breakdown"] == "region")
+        ]
         return r.set_index("level")
 
     k3_off, k3_on = pick(off, "3"), pick(on, "3")
@@ -456,7 +540,9 @@ def test_omnibus_chi_square_withheld_on_small_expected_counts():
     strict, _, _ = _run_frame(_settings(significance={**base, "chi2_min_expected": 5}), _responses())
     loose, _, _ = _run_frame(_settings(significance={**base, "chi2_min_expected": 1}), _responses())
     sel = (strict["variable"] == "safety_work") & (strict["breakdown"] == "region")
-    assert (strict.loc[sel, "chi2_withheld"] == "expected_count").all() and strict.loc[sel, "chi2"].isna().all()
+    assert (strict.loc[sel, "chi2_withheld"] == "expected_count").all() and strict.loc[
+        sel, "chi2"
+    ].isna().all()
     assert (loose.loc[sel, "chi2_withheld"] == "").all()
     assert loose.loc[sel, "chi2"].iloc[0] == pytest.approx(chi.statistic, abs=1e-9)
 
@@ -464,8 +550,12 @@ def test_omnibus_chi_square_withheld_on_small_expected_counts():
 def test_a_named_level_without_respondents_is_shown_with_n_zero():
     frame = _responses()
     cb = parse_codebook(copy.deepcopy(CODEBOOK))
-    scores = pd.DataFrame({"rid": frame["rid"].astype(str), "flag": ["1" if i < 120 else "" for i in range(300)]})
-    settings = _settings(breakdowns=[{"id": "flag", "scores_column": "flag", "labels": {"1": "Ja", "0": "Nei"}}])
+    scores = pd.DataFrame(
+        {"rid": frame["rid"].astype(str), "flag": ["1" if i < 120 else "" for i in range(300)]}
+    )
+    settings = _settings(
+        breakdowns=[{"id": "flag", "scores_column": "flag", "labels": {"1": "Ja", "0": "Nei"}}]
+    )
     data = SurveyData(frame, scores, cb)
     outcomes = codebook_outcomes(cb, settings)
     est, totals = estimates_table(data, outcomes, settings, "sub")
@@ -485,7 +575,11 @@ def test_array_table_equals_the_per_row_statsmodels_reference():
     for _, fam in sub.groupby(["variable", "category", "breakdown"], sort=False):
         p_ref = np.full(len(fam), np.nan)
         for i, r in enumerate(fam.itertuples()):
-            lo, hi = proportion_confint(int(r.count), int(r.n), alpha=0.05, method="wilson") if r.n else (np.nan,) * 2
+            lo, hi = (
+                proportion_confint(int(r.count), int(r.n), alpha=0.05, method="wilson")
+                if r.n
+                else (np.nan,) * 2
+            )
             if r.n:
                 assert (r.wilson_low, r.wilson_high) == pytest.approx((100 * lo, 100 * hi), abs=1e-12)
             if r.tested:

@@ -40,8 +40,9 @@ def _eligible(frame: pd.DataFrame, spec: Mapping[str, Any]) -> np.ndarray:
     return np.isin(col, [float(c) for c in cond["codes"]])
 
 
-def _assign_exact(rng: np.random.Generator, codes: list[int], counts: np.ndarray, extra: list[tuple[int, int]],
-                  n: int) -> np.ndarray:
+def _assign_exact(
+    rng: np.random.Generator, codes: list[int], counts: np.ndarray, extra: list[tuple[int, int]], n: int
+) -> np.ndarray:
     """A random permutation of ``counts[k]`` copies of ``codes[k]`` plus ``extra`` (code, count)."""
     values = np.concatenate([np.repeat(codes, counts)] + [np.repeat([c], k) for c, k in extra]).astype(float)
     if len(values) != n:
@@ -50,8 +51,13 @@ def _assign_exact(rng: np.random.Generator, codes: list[int], counts: np.ndarray
 
 
 def _conditional_assign(
-    rng: np.random.Generator, frame: pd.DataFrame, eligible: np.ndarray, var: str, spec: Mapping[str, Any],
-    counts: dict[int, int], published: Published,
+    rng: np.random.Generator,
+    frame: pd.DataFrame,
+    eligible: np.ndarray,
+    var: str,
+    spec: Mapping[str, Any],
+    counts: dict[int, int],
+    published: Published,
 ) -> np.ndarray:
     """Assign ``var`` so that the distribution of ``conditional.column`` among ``given_code`` matches.
 
@@ -64,7 +70,9 @@ def _conditional_assign(
     given = int(cond["given_code"])
     n_given = counts[given]
     levels = sorted(int(v) for v in np.unique(other[eligible & ~np.isnan(other)]))
-    fixed = {int(s["code"]): resolve_value(s, published, f"background.{var}.conditional") for s in cond["shares"]}
+    fixed = {
+        int(s["code"]): resolve_value(s, published, f"background.{var}.conditional") for s in cond["shares"]
+    }
     free = [lv for lv in levels if lv not in fixed]
     level_n = {lv: int(((other == lv) & eligible).sum()) for lv in levels}
     rest_share = 100.0 - sum(fixed.values())
@@ -78,15 +86,21 @@ def _conditional_assign(
     for lv in levels:
         rows = np.flatnonzero((other == lv) & eligible)
         if per_level[lv] > len(rows):
-            raise ConfigError(f"background.{var}: {per_level[lv]} of level {lv} wanted, only {len(rows)} rows")
+            raise ConfigError(
+                f"background.{var}: {per_level[lv]} of level {lv} wanted, only {len(rows)} rows"
+            )
         chosen = rng.permutation(rows)
         out[chosen[: per_level[lv]]] = given
-        out[chosen[per_level[lv]:]] = remaining_codes[0]
+        out[chosen[per_level[lv] :]] = remaining_codes[0]
     return out
 
 
 def generate_background(
-    n: int, spec: Mapping[str, Any], published: Published, codebook: Codebook, rng: np.random.Generator,
+    n: int,
+    spec: Mapping[str, Any],
+    published: Published,
+    codebook: Codebook,
+    rng: np.random.Generator,
     nonsubstantive_scale: float = 1.0,
 ) -> pd.DataFrame:
     """Background table of ``n`` respondents with exactly integerised Vedlegg 1 margins.
@@ -104,8 +118,10 @@ def generate_background(
             raise ConfigError(f"background variable {var!r} is not a column of codebook {codebook.path}")
         codes, shares = variable_shares(var, vspec, published)
         valid = codebook.column(var).valid_codes()
-        extra = [(int(e["code"]), int(np.floor(int(e["n"]) * nonsubstantive_scale + 0.5)))
-                 for e in vspec.get("nonsubstantive", [])]
+        extra = [
+            (int(e["code"]), int(np.floor(int(e["n"]) * nonsubstantive_scale + 0.5)))
+            for e in vspec.get("nonsubstantive", [])
+        ]
         for c in codes + [c for c, _ in extra]:
             if c not in valid:
                 raise ConfigError(f"background.{var}: code {c} is not defined in the codebook")
@@ -115,7 +131,9 @@ def generate_background(
         counts = dict(zip(codes, largest_remainder(shares, n_sub), strict=True))
         if "conditional" in vspec:
             if extra:
-                raise ConfigError(f"background.{var}: nonsubstantive codes are not supported with conditional")
+                raise ConfigError(
+                    f"background.{var}: nonsubstantive codes are not supported with conditional"
+                )
             values = _conditional_assign(rng, frame, eligible, var, vspec, counts, published)
         else:
             values = np.full(n, np.nan)

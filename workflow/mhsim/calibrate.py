@@ -64,9 +64,13 @@ def initial_model(survey: str, targets: Mapping[str, ScaleTargets], start_loadin
     scales = {}
     for name, st in targets.items():
         scales[name] = ScaleModel(
-            name=name, items=st.item_names, codes=[list(i.codes) for i in st.items],
-            marginals=[list(i.shares) for i in st.items], loadings=[start_loading] * len(st.items),
-            gamma=st.gamma, shifts={},
+            name=name,
+            items=st.item_names,
+            codes=[list(i.codes) for i in st.items],
+            marginals=[list(i.shares) for i in st.items],
+            loadings=[start_loading] * len(st.items),
+            gamma=st.gamma,
+            shifts={},
             marginal_source={i.name: ("assumed" if i.assumed else "published") for i in st.items},
         )
     return SurveyModel(survey, scales)
@@ -148,8 +152,10 @@ def solve_loading(pop: Population, scale: ScaleModel, alpha: float) -> float:
 
     lo, hi = LAMBDA_BOUNDS
     if f(hi) < 0:
-        raise ConfigError(f"{scale.name}: alpha {alpha} cannot be reached (alpha(lambda={hi}) is lower); "
-                          "check the item distributions (docs/methods.md §4.6)")
+        raise ConfigError(
+            f"{scale.name}: alpha {alpha} cannot be reached (alpha(lambda={hi}) is lower); "
+            "check the item distributions (docs/methods.md §4.6)"
+        )
     if f(lo) > 0:
         return lo
     lam = brentq(f, lo, hi, xtol=1e-4)
@@ -161,7 +167,10 @@ SPREAD_PENALTY = 4.0  # weight of (log s)^2 against squared percentage-point err
 
 
 def solve_shift(
-    pop: Population, scale: ScaleModel, st: ScaleTargets, impaired: np.ndarray | None,
+    pop: Population,
+    scale: ScaleModel,
+    st: ScaleTargets,
+    impaired: np.ndarray | None,
     start: tuple[float, float] = (0.0, 1.0),
 ) -> tuple[float, float]:
     """Common location ``d`` and spread ``s`` of an assumed scale minimising the headline error.
@@ -177,12 +186,23 @@ def solve_shift(
     def err(p: np.ndarray) -> float:
         d, s = unpack(p)
         scale.marginals = assumed_marginals(st, d, s)
-        return _fit_error(st, rule, pop.classes(st.name, pop.items(scale), impaired)) + SPREAD_PENALTY * p[1] ** 2
+        return (
+            _fit_error(st, rule, pop.classes(st.name, pop.items(scale), impaired))
+            + SPREAD_PENALTY * p[1] ** 2
+        )
 
     x0 = np.array([start[0], np.log(start[1])])
-    res = minimize(err, x0, method="Nelder-Mead",
-                   options={"xatol": 2e-3, "fatol": 1e-3, "maxiter": 200, "initial_simplex": [
-                       x0, x0 + [0.3, 0.0], x0 + [0.0, 0.2]]})
+    res = minimize(
+        err,
+        x0,
+        method="Nelder-Mead",
+        options={
+            "xatol": 2e-3,
+            "fatol": 1e-3,
+            "maxiter": 200,
+            "initial_simplex": [x0, x0 + [0.3, 0.0], x0 + [0.0, 0.2]],
+        },
+    )
     d, s = unpack(res.x)
     scale.marginals = assumed_marginals(st, d, s)
     return d, s
@@ -214,12 +234,18 @@ def _probit(p_pct: float) -> float:
 
 
 def rake_shifts(
-    pop: Population, model: SurveyModel, targets: Mapping[str, ScaleTargets], variables: list[str], iterations: int,
+    pop: Population,
+    model: SurveyModel,
+    targets: Mapping[str, ScaleTargets],
+    variables: list[str],
+    iterations: int,
 ) -> None:
     """Probit raking of the subgroup shifts of every scale with subgroup targets (in place)."""
     bg = pop.background
     for _ in range(iterations):
-        impaired = pop.impairment.classify(pop.items(model.scales["wsas"])) if "wsas" in model.scales else None
+        impaired = (
+            pop.impairment.classify(pop.items(model.scales["wsas"])) if "wsas" in model.scales else None
+        )
         for name, st in targets.items():
             subs = [s for s in st.subgroups if s.cls == 1 and s.var in variables]
             total = _class1(st)
@@ -255,13 +281,20 @@ def fit_summary(pop: Population, model: SurveyModel, targets: Mapping[str, Scale
         x = pop.items(scale)
         rule = pop.rules[name]
         shares = class_shares(pop.classes(name, x, impaired if rule.impairment else None), rule.n_classes)
-        out[name] = {"alpha": round(cronbach_alpha(x), 4), "class_shares": [round(float(v), 2) for v in shares],
-                     "targets": {str(c.cls): c.value for c in targets[name].classes}}
+        out[name] = {
+            "alpha": round(cronbach_alpha(x), 4),
+            "class_shares": [round(float(v), 2) for v in shares],
+            "targets": {str(c.cls): c.value for c in targets[name].classes},
+        }
     return out
 
 
 def calibrate_model(
-    cfg: Mapping[str, Any], published: Published, codebook: Codebook, rules: Mapping[str, Rule], impairment: Rule,
+    cfg: Mapping[str, Any],
+    published: Published,
+    codebook: Codebook,
+    rules: Mapping[str, Rule],
+    impairment: Rule,
     version: str,
 ) -> SurveyModel:
     """Solve every model parameter of one survey (see the module docstring)."""
@@ -297,11 +330,15 @@ def calibrate_model(
         for name in order:
             if targets[name].calibrate_gamma:
                 solve_gamma(pop, model.scales[name], targets[name], impaired)
-        log.info("calibration round %d: %s", rnd + 1,
-                 {n: (round(s.loadings[0], 3), round(s.gamma, 3)) for n, s in model.scales.items()})
+        log.info(
+            "calibration round %d: %s",
+            rnd + 1,
+            {n: (round(s.loadings[0], 3), round(s.gamma, 3)) for n, s in model.scales.items()},
+        )
     model.meta = {
         "generator_version": version,
-        "calibration_seed": int(mcfg["calibration_seed"]), "calibration_n": n_cal,
+        "calibration_seed": int(mcfg["calibration_seed"]),
+        "calibration_n": n_cal,
         "assumed_location_spread": {k: [round(v[0], 4), round(v[1], 4)] for k, v in shifts_d.items()},
         "monte_carlo_fit": fit_summary(pop, model, targets),
     }

@@ -107,8 +107,12 @@ def _routed(codes: pd.DataFrame, expr: str | None) -> np.ndarray:
 
 
 def generate_comments(
-    codes: pd.DataFrame, codebook: Codebook, spec: Mapping[str, Any], published: Published,
-    target_rows: np.ndarray, rng: np.random.Generator,
+    codes: pd.DataFrame,
+    codebook: Codebook,
+    spec: Mapping[str, Any],
+    published: Published,
+    target_rows: np.ndarray,
+    rng: np.random.Generator,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Fill the free-text columns (and their yes/no gate questions when nobody else did).
 

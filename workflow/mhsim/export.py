@@ -72,7 +72,10 @@ def _break_off(frame: pd.DataFrame, rows: np.ndarray, codebook: Codebook, rng: n
 
 
 def _violations(
-    frame: pd.DataFrame, codebook: Codebook, spec: list[Mapping[str, Any]], eligible: np.ndarray,
+    frame: pd.DataFrame,
+    codebook: Codebook,
+    spec: list[Mapping[str, Any]],
+    eligible: np.ndarray,
     rng: np.random.Generator,
 ) -> tuple[dict[str, int], np.ndarray]:
     """Answer routed-away questions: ``n`` cells per column where the routing is false (in place).
@@ -89,7 +92,9 @@ def _violations(
         not_asked = ~routing_mask(codes, col.routing).to_numpy() & codes[name].isna().to_numpy() & eligible
         pool = np.flatnonzero(not_asked)
         if len(pool) < n:
-            raise ConfigError(f"quirks.routing_violations: only {len(pool)} rows can violate the routing of {name}")
+            raise ConfigError(
+                f"quirks.routing_violations: only {len(pool)} rows can violate the routing of {name}"
+            )
         rows = np.sort(rng.choice(pool, size=n, replace=False))
         valid = sorted(col.valid_codes() - col.nonsubstantive_codes())
         for r in rows:
@@ -111,7 +116,9 @@ def _alter_answers(row: pd.Series, codebook: Codebook, rng: np.random.Generator,
         v = int(row[col.name])
         if v in valid:
             pos = valid.index(v)
-            pos = pos + 1 if pos == 0 else pos - 1 if pos == len(valid) - 1 else pos + int(rng.choice([-1, 1]))
+            pos = (
+                pos + 1 if pos == 0 else pos - 1 if pos == len(valid) - 1 else pos + int(rng.choice([-1, 1]))
+            )
             row[col.name] = str(valid[pos])
     return row
 
@@ -146,8 +153,9 @@ def build_export(
     times = submission_times(n, exp["fielding_start"], exp["fielding_end"], rng_ids)
     status = np.where(role == ROLE_PARTIAL, STATUS_PARTIAL, STATUS_COMPLETE)
     _break_off(body, np.flatnonzero(role == ROLE_PARTIAL), codebook, rng)
-    violations, violators = _violations(body, codebook, list(q.get("routing_violations", [])),
-                                        role == ROLE_TARGET, rng)
+    violations, violators = _violations(
+        body, codebook, list(q.get("routing_violations", [])), role == ROLE_TARGET, rng
+    )
 
     # duplicated submissions: earlier complete copies of analysed respondents (not the violators')
     n_dup = int(q["duplicates"])
@@ -167,14 +175,18 @@ def build_export(
         times = np.concatenate([times, np.array(dup_times, dtype="datetime64[s]")])
         status = np.concatenate([status, [STATUS_COMPLETE] * n_dup])
 
-    meta = pd.DataFrame({
-        "respondent_id": [str(int(i)) for i in ids],
-        "submitted": [str(t) for t in times],
-        "status": status,
-        "email": [f"r{int(i)}@{exp['email_domain']}" for i in ids],
-    })
+    meta = pd.DataFrame(
+        {
+            "respondent_id": [str(int(i)) for i in ids],
+            "submitted": [str(t) for t in times],
+            "status": status,
+            "email": [f"r{int(i)}@{exp['email_domain']}" for i in ids],
+        }
+    )
     frame = pd.concat([meta, body.reset_index(drop=True)], axis=1)
-    frame = frame.iloc[np.lexsort((frame["respondent_id"].astype(int).to_numpy(), times))].reset_index(drop=True)
+    frame = frame.iloc[np.lexsort((frame["respondent_id"].astype(int).to_numpy(), times))].reset_index(
+        drop=True
+    )
     counts = {
         "rows": int(len(frame)),
         "analysed": int((role == ROLE_TARGET).sum()),
@@ -193,8 +205,15 @@ def write_export(frame: pd.DataFrame, path: str | Path, delimiter: str) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        frame.to_csv(tmp, sep=delimiter, index=False, encoding="utf-8", lineterminator="\n",
-                     quoting=csv.QUOTE_MINIMAL, na_rep="")
+        frame.to_csv(
+            tmp,
+            sep=delimiter,
+            index=False,
+            encoding="utf-8",
+            lineterminator="\n",
+            quoting=csv.QUOTE_MINIMAL,
+            na_rep="",
+        )
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -212,14 +231,18 @@ def kept_rows(frame: pd.DataFrame, target_column: str, outside_code: int) -> np.
     """Rows cleaning will keep: completed, inside the target group, latest submission of their id."""
     complete = (frame["status"] == STATUS_COMPLETE).to_numpy()
     inside = (pd.to_numeric(frame[target_column], errors="coerce") != float(outside_code)).to_numpy()
-    order = frame.assign(_row=np.arange(len(frame)))[complete].sort_values(["respondent_id", "submitted", "_row"])
+    order = frame.assign(_row=np.arange(len(frame)))[complete].sort_values(
+        ["respondent_id", "submitted", "_row"]
+    )
     latest = order.groupby("respondent_id", sort=False)["_row"].last().to_numpy()
     keep = np.zeros(len(frame), dtype=bool)
     keep[latest] = True
     return keep & complete & inside
 
 
-def count_quirks(frame: pd.DataFrame, codebook: Codebook, target_column: str, outside_code: int) -> dict[str, Any]:
+def count_quirks(
+    frame: pd.DataFrame, codebook: Codebook, target_column: str, outside_code: int
+) -> dict[str, Any]:
     """Quirks measured on an export (what ``synthetic.json`` documents and cleaning must catch).
 
     Partial = status not ``completed``; duplicated submissions = completed rows minus distinct ids
@@ -253,7 +276,10 @@ def count_quirks(frame: pd.DataFrame, codebook: Codebook, target_column: str, ou
         "outside_target_group": int(done.loc[outside, "respondent_id"].nunique()),
         "routing_violations": dict(sorted(viol.items())),
         "nonsubstantive_answers": dict(sorted(ns.items())),
-        "free_text_answers": {c.name: int(frame.loc[keep, c.name].notna().sum()) for c in codebook.text_columns
-                              if c.name in frame.columns},
+        "free_text_answers": {
+            c.name: int(frame.loc[keep, c.name].notna().sum())
+            for c in codebook.text_columns
+            if c.name in frame.columns
+        },
         "expected_analysed": int(keep.sum()),
     }

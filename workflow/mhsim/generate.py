@@ -35,8 +35,16 @@ GENERATOR_VERSION = "1.0.0"
 
 # Child-generator ids (never renumber: that would change every export).
 COMPONENTS = {
-    "background": 1, "outside": 2, "partial": 3, "latent": 4, "nonsubstantive": 5, "polish": 6,
-    "items": 7, "comments": 8, "quirks": 9, "export": 10,
+    "background": 1,
+    "outside": 2,
+    "partial": 3,
+    "latent": 4,
+    "nonsubstantive": 5,
+    "polish": 6,
+    "items": 7,
+    "comments": 8,
+    "quirks": 9,
+    "export": 10,
 }
 
 ROLE_TARGET, ROLE_OUTSIDE, ROLE_PARTIAL = "target", "outside", "partial"
@@ -88,7 +96,11 @@ def sample_sizes(
     n_partial = int(cfg["quirks"]["partial"])
     if n_respondents is not None and int(n_respondents) != n_resp:
         scale = int(n_respondents) / n_resp
-        n_target, n_partial, n_resp = int(scale * n_target + 0.5), int(scale * n_partial + 0.5), int(n_respondents)
+        n_target, n_partial, n_resp = (
+            int(scale * n_target + 0.5),
+            int(scale * n_partial + 0.5),
+            int(n_respondents),
+        )
     return n_target, n_resp - n_target, n_partial
 
 
@@ -98,14 +110,18 @@ def generate_survey(inp: SimulationInputs, seed: int, n_respondents: int | None 
     cfg, cb = inp.cfg, inp.codebook
     n_target, n_out, n_partial = sample_sizes(cfg, inp.published, n_respondents)
     s = cfg["sample"]
-    groups = [(ROLE_TARGET, n_target, "background"), (ROLE_OUTSIDE, n_out, "outside"),
-              (ROLE_PARTIAL, n_partial, "partial")]
+    groups = [
+        (ROLE_TARGET, n_target, "background"),
+        (ROLE_OUTSIDE, n_out, "outside"),
+        (ROLE_PARTIAL, n_partial, "partial"),
+    ]
     frames, roles = [], []
     for role, n, comp in groups:
         if n <= 0:
             continue
-        bg = generate_background(n, cfg["background"], inp.published, cb, child_rng(seed, comp),
-                                 nonsubstantive_scale=n / n_target)
+        bg = generate_background(
+            n, cfg["background"], inp.published, cb, child_rng(seed, comp), nonsubstantive_scale=n / n_target
+        )
         bg[s["target_column"]] = float(s["outside_code"] if role == ROLE_OUTSIDE else s["target_code"])
         frames.append(bg)
         roles += [role] * n
@@ -118,19 +134,35 @@ def generate_survey(inp: SimulationInputs, seed: int, n_respondents: int | None 
     targets: dict[str, ScaleTargets] = all_scale_targets(cfg, inp.published, cb)
     draws = draw_latent(n, inp.model, child_rng(seed, "latent"))
     z = float(cfg["checks"]["subgroup_z"])
-    ins = generate_instruments(inp.model, targets, inp.rules, inp.impairment, background, draws, parts, target_rows,
-                               cfg["polish"], z, child_rng(seed, "nonsubstantive"), child_rng(seed, "polish"))
+    ins = generate_instruments(
+        inp.model,
+        targets,
+        inp.rules,
+        inp.impairment,
+        background,
+        draws,
+        parts,
+        target_rows,
+        cfg["polish"],
+        z,
+        child_rng(seed, "nonsubstantive"),
+        child_rng(seed, "polish"),
+    )
     distress = distress_factor(inp.model, draws, background)
 
-    report: dict[str, Any] = {"polish": ins.report, "n": {"target": n_target, "outside": n_out, "partial": n_partial}}
+    report: dict[str, Any] = {
+        "polish": ins.report,
+        "n": {"target": n_target, "outside": n_out, "partial": n_partial},
+    }
     chapter2 = None
     if inp.items_spec is not None:
         bg_int = background.astype("Int64")
         # Partial submissions are dropped by cleaning, so they must not count in the calibration
         # population of the chapter-2 items (else routed bases such as n = 1206 drift by a few).
         bg_int.loc[role == ROLE_PARTIAL, s["target_column"]] = int(s["outside_code"])
-        chapter2 = generate_items(bg_int, distress, inp.items_spec, cb, child_rng(seed, "items"),
-                                            published=inp.published)
+        chapter2 = generate_items(
+            bg_int, distress, inp.items_spec, cb, child_rng(seed, "items"), published=inp.published
+        )
     else:
         report["chapter2_missing"] = "no chapter-2 spec (<survey>_items.yaml): chapter-2 columns left empty"
         log.warning(report["chapter2_missing"])
@@ -141,13 +173,16 @@ def generate_survey(inp: SimulationInputs, seed: int, n_respondents: int | None 
             columns[col.name] = background[col.name].to_numpy(dtype=float)
         elif col.name in ins.items.columns:
             values = ins.items[col.name].to_numpy(dtype=float)
-            columns[col.name] = np.where(ins.nonsubstantive[col.name].to_numpy(), float(NONSUBSTANTIVE_CODE), values)
+            columns[col.name] = np.where(
+                ins.nonsubstantive[col.name].to_numpy(), float(NONSUBSTANTIVE_CODE), values
+            )
         elif chapter2 is not None and col.name in chapter2.columns:
             columns[col.name] = chapter2[col.name].to_numpy(dtype=float, na_value=np.nan)
         else:
             columns[col.name] = np.full(n, np.nan)
     codes = pd.DataFrame(columns, index=pd.RangeIndex(n))
-    codes, text, comment_report = generate_comments(codes, cb, cfg["comments"], inp.published, target_rows,
-                                                    child_rng(seed, "comments"))
+    codes, text, comment_report = generate_comments(
+        codes, cb, cfg["comments"], inp.published, target_rows, child_rng(seed, "comments")
+    )
     report["comments"] = comment_report
     return GeneratedSurvey(codes=codes, text=text, role=role, distress=distress, report=report)

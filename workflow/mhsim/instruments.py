@@ -107,10 +107,14 @@ def _item_spec(name: str, spec: Mapping[str, Any], published: Published) -> Item
         raise ConfigError(f"instrument item {name}: base: distributions must say why (assumed: <reason>)")
     codes = tuple(int(e["code"]) for e in entries)
     shares = tuple(resolve_value(e, published, f"item {name} code {e['code']}") for e in entries)
-    return ItemSpec(name, codes, shares, tuple(source_label(e) for e in entries), str(spec.get("assumed", "")))
+    return ItemSpec(
+        name, codes, shares, tuple(source_label(e) for e in entries), str(spec.get("assumed", ""))
+    )
 
 
-def scale_targets(name: str, spec: Mapping[str, Any], published: Published, codebook: Codebook) -> ScaleTargets:
+def scale_targets(
+    name: str, spec: Mapping[str, Any], published: Published, codebook: Codebook
+) -> ScaleTargets:
     """Resolve the ``instruments.<name>`` block of the simulation config against the published rows.
 
     The item columns must be exactly the codebook's items of the instrument, in order, and every
@@ -119,37 +123,58 @@ def scale_targets(name: str, spec: Mapping[str, Any], published: Published, code
     items = tuple(_item_spec(k, v, published) for k, v in spec["items"].items())
     cb_items = codebook.instrument_items(name)
     if [i.name for i in items] != cb_items:
-        raise ConfigError(f"instruments.{name}: items {[i.name for i in items]} differ from the codebook's {cb_items}")
+        raise ConfigError(
+            f"instruments.{name}: items {[i.name for i in items]} differ from the codebook's {cb_items}"
+        )
     for it in items:
         col = codebook.column(it.name)
         substantive = sorted(col.valid_codes() - col.nonsubstantive_codes())
         if sorted(it.codes) != substantive:
-            raise ConfigError(f"instruments.{name}.{it.name}: codes {list(it.codes)} differ from the codebook's {substantive}")
+            raise ConfigError(
+                f"instruments.{name}.{it.name}: codes {list(it.codes)} differ from the codebook's {substantive}"
+            )
     alpha_spec = spec["alpha"]
-    classes = tuple(ClassTarget(int(c["class"]), resolve_value(c, published, f"{name} class"), source_label(c))
-                    for c in spec.get("classes", []))
+    classes = tuple(
+        ClassTarget(int(c["class"]), resolve_value(c, published, f"{name} class"), source_label(c))
+        for c in spec.get("classes", [])
+    )
     subgroups = tuple(
-        SubgroupTarget(str(s["var"]), tuple(int(c) for c in s["codes"]), int(s["class"]),
-                       resolve_value(s, published, f"{name} subgroup"), source_label(s))
+        SubgroupTarget(
+            str(s["var"]),
+            tuple(int(c) for c in s["codes"]),
+            int(s["class"]),
+            resolve_value(s, published, f"{name} subgroup"),
+            source_label(s),
+        )
         for s in spec.get("subgroups", [])
     )
     checks = []
     for c in spec.get("item_checks", []):
         lo, hi = published.pct_range(c["source"]) if "source" in c else (float(c["value"]),) * 2
-        checks.append(ItemCheck(tuple(c["items"]), tuple(int(x) for x in c["codes"]), lo, hi, source_label(c)))
+        checks.append(
+            ItemCheck(tuple(c["items"]), tuple(int(x) for x in c["codes"]), lo, hi, source_label(c))
+        )
     ns = spec.get("nonsubstantive", {})
     gamma_spec = spec["gamma"]
     return ScaleTargets(
-        name=name, alpha=resolve_value(alpha_spec, published, f"{name} alpha"), alpha_source=source_label(alpha_spec),
-        alpha_assumed="assumed" in alpha_spec, gamma=resolve_value(gamma_spec, published, f"{name} gamma"),
-        calibrate_gamma=bool(spec.get("calibrate_gamma", False)), items=items, classes=classes,
-        subgroups=subgroups, item_checks=tuple(checks),
+        name=name,
+        alpha=resolve_value(alpha_spec, published, f"{name} alpha"),
+        alpha_source=source_label(alpha_spec),
+        alpha_assumed="assumed" in alpha_spec,
+        gamma=resolve_value(gamma_spec, published, f"{name} gamma"),
+        calibrate_gamma=bool(spec.get("calibrate_gamma", False)),
+        items=items,
+        classes=classes,
+        subgroups=subgroups,
+        item_checks=tuple(checks),
         nonsubstantive_respondents=int(ns.get("respondents", 0)),
         nonsubstantive_items={k: int(v) for k, v in ns.get("items", {}).items()},
     )
 
 
-def all_scale_targets(cfg: Mapping[str, Any], published: Published, codebook: Codebook) -> dict[str, ScaleTargets]:
+def all_scale_targets(
+    cfg: Mapping[str, Any], published: Published, codebook: Codebook
+) -> dict[str, ScaleTargets]:
     """:func:`scale_targets` for every configured instrument (config order)."""
     return {name: scale_targets(name, spec, published, codebook) for name, spec in cfg["instruments"].items()}
 
@@ -198,7 +223,11 @@ def share_targets(
         if c.cls in seen:
             continue
         seen.add(c.cls)
-        out.append(ShareTarget(f"class{c.cls}", (c.cls,), c.value, float(pol["total_tol"]), float(pol["total_accept"])))
+        out.append(
+            ShareTarget(
+                f"class{c.cls}", (c.cls,), c.value, float(pol["total_tol"]), float(pol["total_accept"])
+            )
+        )
     frac = float(pol["subgroup_moe_fraction"])
     for s in st.subgroups:
         if rule.n_classes == 2 and s.cls != 1:
@@ -222,9 +251,18 @@ class InstrumentResult:
 
 
 def generate_instruments(
-    model: SurveyModel, targets: Mapping[str, ScaleTargets], rules: Mapping[str, Rule], impairment: Rule,
-    background: pd.DataFrame, draws: LatentDraws, parts: Sequence[np.ndarray], target_rows: np.ndarray,
-    pol: Mapping[str, Any], z: float, rng_missing: np.random.Generator, rng_polish: np.random.Generator,
+    model: SurveyModel,
+    targets: Mapping[str, ScaleTargets],
+    rules: Mapping[str, Rule],
+    impairment: Rule,
+    background: pd.DataFrame,
+    draws: LatentDraws,
+    parts: Sequence[np.ndarray],
+    target_rows: np.ndarray,
+    pol: Mapping[str, Any],
+    z: float,
+    rng_missing: np.random.Generator,
+    rng_polish: np.random.Generator,
 ) -> InstrumentResult:
     """Generate and polish all instruments for the respondents in ``background``.
 
@@ -241,8 +279,9 @@ def generate_instruments(
         st = targets[name]
         per_item = {st.item_names.index(k): v for k, v in st.nonsubstantive_items.items()}
         missing[name] = np.zeros((n, len(scale.items)), dtype=bool)
-        missing[name][analysed] = nonsubstantive_mask(len(scale.items), analysed, st.nonsubstantive_respondents,
-                                                      per_item, rng_missing)
+        missing[name][analysed] = nonsubstantive_mask(
+            len(scale.items), analysed, st.nonsubstantive_respondents, per_item, rng_missing
+        )
         z_lat = item_latents(scale, scale_factor(scale, draws, background), draws)
         codes[name] = assign_items(scale, z_lat, parts, missing[name])
     report: dict[str, Any] = {}
@@ -256,14 +295,27 @@ def generate_instruments(
             ok &= imp >= 0
         rows = np.flatnonzero(ok)
         tg = share_targets(st, rule, background, rows, pol, z)
-        res = polish(x[rows], rule, tg, st.alpha, float(pol["alpha_tol"]), float(pol["alpha_accept"]),
-                     rng_polish, None if imp is None else imp[rows], batch=int(pol["batch"]),
-                     max_batches=int(pol["max_batches"]), patience=int(pol["patience"]))
+        res = polish(
+            x[rows],
+            rule,
+            tg,
+            st.alpha,
+            float(pol["alpha_tol"]),
+            float(pol["alpha_accept"]),
+            rng_polish,
+            None if imp is None else imp[rows],
+            batch=int(pol["batch"]),
+            max_batches=int(pol["max_batches"]),
+            patience=int(pol["patience"]),
+        )
         x[rows] = res.x
-        report[name] = {"swaps": res.steps, "batches": res.batches,
-                        "objective_before": round(res.objective_before, 4),
-                        "objective_after": round(res.objective_after, 4),
-                        "alpha": round(cronbach_alpha(x[rows]), 4)}
+        report[name] = {
+            "swaps": res.steps,
+            "batches": res.batches,
+            "objective_before": round(res.objective_before, 4),
+            "objective_after": round(res.objective_after, 4),
+            "alpha": round(cronbach_alpha(x[rows]), 4),
+        }
         if name == "wsas":
             impaired = impairment.classify(x)
     cols = {}

@@ -107,9 +107,11 @@ class ScaleModel:
     def to_json(self) -> dict[str, Any]:
         """JSON-serialisable dict (integer keys as strings)."""
         return {
-            "items": self.items, "codes": self.codes,
+            "items": self.items,
+            "codes": self.codes,
             "marginals": [[float(v) for v in m] for m in self.marginals],
-            "loadings": [float(v) for v in self.loadings], "gamma": float(self.gamma),
+            "loadings": [float(v) for v in self.loadings],
+            "gamma": float(self.gamma),
             "shifts": {v: {str(c): float(b) for c, b in sorted(t.items())} for v, t in self.shifts.items()},
             "marginal_source": self.marginal_source,
         }
@@ -118,9 +120,12 @@ class ScaleModel:
     def from_json(cls, name: str, data: Mapping[str, Any]) -> ScaleModel:
         """Inverse of :meth:`to_json`."""
         return cls(
-            name=name, items=list(data["items"]), codes=[list(map(int, c)) for c in data["codes"]],
+            name=name,
+            items=list(data["items"]),
+            codes=[list(map(int, c)) for c in data["codes"]],
             marginals=[list(map(float, m)) for m in data["marginals"]],
-            loadings=list(map(float, data["loadings"])), gamma=float(data["gamma"]),
+            loadings=list(map(float, data["loadings"])),
+            gamma=float(data["gamma"]),
             shifts={v: {int(c): float(b) for c, b in t.items()} for v, t in data.get("shifts", {}).items()},
             marginal_source=dict(data.get("marginal_source", {})),
         )
@@ -136,15 +141,21 @@ class SurveyModel:
 
     def to_json(self) -> dict[str, Any]:
         """JSON-serialisable dict; scale order is kept in ``scale_order``."""
-        return {"survey": self.survey, "scale_order": list(self.scales),
-                "scales": {k: s.to_json() for k, s in self.scales.items()}, "meta": self.meta}
+        return {
+            "survey": self.survey,
+            "scale_order": list(self.scales),
+            "scales": {k: s.to_json() for k, s in self.scales.items()},
+            "meta": self.meta,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SurveyModel:
         """Inverse of :meth:`to_json`."""
-        return cls(survey=data["survey"],
-                   scales={k: ScaleModel.from_json(k, data["scales"][k]) for k in data["scale_order"]},
-                   meta=dict(data.get("meta", {})))
+        return cls(
+            survey=data["survey"],
+            scales={k: ScaleModel.from_json(k, data["scales"][k]) for k in data["scale_order"]},
+            meta=dict(data.get("meta", {})),
+        )
 
     def dumps(self) -> str:
         """Deterministic JSON text (sorted keys, floats rounded to 10 significant digits)."""
@@ -220,6 +231,8 @@ def distress_factor(model: SurveyModel, draws: LatentDraws, background: pd.DataF
     ``G = standardise(E + mean_s m_s)``: the common factor plus the average subgroup shift of the
     scales, standardised to mean 0 and SD 1 over the sample (standard normal overall).
     """
-    shift = np.mean([s.shift_vector(background) for s in model.scales.values()], axis=0) if model.scales else 0.0
+    shift = (
+        np.mean([s.shift_vector(background) for s in model.scales.values()], axis=0) if model.scales else 0.0
+    )
     g = draws.common + shift
     return (g - g.mean()) / g.std()

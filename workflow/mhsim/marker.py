@@ -33,8 +33,9 @@ STATEMENT_NO = (
 )
 
 
-def survey_entry(export: str, sim_config: str, codebook: str, calibration: str, scoring: str,
-                 published: Sequence[str]) -> dict[str, Any]:
+def survey_entry(
+    export: str, sim_config: str, codebook: str, calibration: str, scoring: str, published: Sequence[str]
+) -> dict[str, Any]:
     """Marker entry of one survey: export file, hash, seed, quirk counts and calibration verdicts."""
     inp = load_inputs(sim_config, codebook, scoring, published)
     table = pd.read_csv(calibration, encoding="utf-8")
@@ -51,8 +52,15 @@ def survey_entry(export: str, sim_config: str, codebook: str, calibration: str, 
     }
 
 
-def marker(surveys: Sequence[str], exports: Sequence[str], sim_configs: Sequence[str], codebooks: Sequence[str],
-           calibrations: Sequence[str], scoring: str, published: Sequence[str]) -> dict[str, Any]:
+def marker(
+    surveys: Sequence[str],
+    exports: Sequence[str],
+    sim_configs: Sequence[str],
+    codebooks: Sequence[str],
+    calibrations: Sequence[str],
+    scoring: str,
+    published: Sequence[str],
+) -> dict[str, Any]:
     """The marker document for all surveys (lists aligned with ``surveys``)."""
     return {
         "synthetic": True,

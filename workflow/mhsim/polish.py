@@ -55,9 +55,17 @@ def _alpha(s2: float, s1: float, v: float, m: int, k: int) -> float:
 
 
 def polish(
-    x: np.ndarray, rule: Rule, targets: Sequence[ShareTarget], alpha_target: float | None, alpha_tol: float,
-    alpha_accept: float, rng: np.random.Generator, impaired: np.ndarray | None = None,
-    batch: int = 256, max_batches: int = 4000, patience: int = 60,
+    x: np.ndarray,
+    rule: Rule,
+    targets: Sequence[ShareTarget],
+    alpha_target: float | None,
+    alpha_tol: float,
+    alpha_accept: float,
+    rng: np.random.Generator,
+    impaired: np.ndarray | None = None,
+    batch: int = 256,
+    max_batches: int = 4000,
+    patience: int = 60,
 ) -> PolishResult:
     """Swap values within item columns of ``x`` (complete rows, ``(m, k)``) towards the targets.
 

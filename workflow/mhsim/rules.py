@@ -102,8 +102,12 @@ def rules_from_scoring(
     out: dict[str, Rule] = {}
     d = ins["dass_stress"]
     mins = sorted(float(b["min_total"]) for b in d["bands"])
-    out["dass_stress"] = Rule("bands", multiplier=float(d.get("multiplier", 1)), cuts=tuple(mins[1:]),
-                              labels=tuple(b["name"] for b in d["bands"]))
+    out["dass_stress"] = Rule(
+        "bands",
+        multiplier=float(d.get("multiplier", 1)),
+        cuts=tuple(mins[1:]),
+        labels=tuple(b["name"] for b in d["bands"]),
+    )
     s8 = ins["sss8"]
     r = s8["rules"]["report"]
     offset = float(s8.get("code_offset", 0)) if r.get("metric", "scored") == "scored" else 0.0
@@ -117,8 +121,12 @@ def rules_from_scoring(
     for name in ("gad7", "phq9", "wsas"):
         cfg = ins[name]
         r = cfg["rules"]["report"]
-        out[name] = Rule("sum_cutoff", cutoff=_min_total(r), offset=float(cfg.get("code_offset", 0)),
-                         impairment=bool(r.get("require_fi", False)))
+        out[name] = Rule(
+            "sum_cutoff",
+            cutoff=_min_total(r),
+            offset=float(cfg.get("code_offset", 0)),
+            impairment=bool(r.get("require_fi", False)),
+        )
     itq = ins["itq"]
     r = itq["rules"]["report"]
     if r.get("style") != "report":
@@ -126,16 +134,23 @@ def rules_from_scoring(
     cl = itq["clusters"]
     for scale, names in (("itq_ptsd", ("re", "av", "th")), ("itq_dso", ("ad", "nsc", "dr"))):
         items = list(scale_items[scale])
-        out[scale] = Rule("clusters", item_min=float(itq["endorse_min_code"]),
-                          clusters=positions(items, [cl[n] for n in names]),
-                          impairment=bool(r.get("require_fi", False)))
+        out[scale] = Rule(
+            "clusters",
+            item_min=float(itq["endorse_min_code"]),
+            clusters=positions(items, [cl[n] for n in names]),
+            impairment=bool(r.get("require_fi", False)),
+        )
     fi = scoring["functional_impairment"]
     opt = fi["options"][fi["default"]]
     wsas_items = list(scale_items["wsas"])
     if opt["kind"] == "total":
-        imp = Rule("sum_cutoff", cutoff=float(opt["min_total"]), offset=float(ins["wsas"].get("code_offset", 0)))
+        imp = Rule(
+            "sum_cutoff", cutoff=float(opt["min_total"]), offset=float(ins["wsas"].get("code_offset", 0))
+        )
     elif opt["kind"] == "any_item":
-        imp = Rule("any_item", item_min=float(opt["min_item"]), clusters=positions(wsas_items, [opt["items"]]))
+        imp = Rule(
+            "any_item", item_min=float(opt["min_item"]), clusters=positions(wsas_items, [opt["items"]])
+        )
     else:
         raise ValueError(f"unsupported functional-impairment kind {opt['kind']!r}")
     return out, imp

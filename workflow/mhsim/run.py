@@ -38,8 +38,12 @@ def load_simulation_config(path: str | Path) -> dict[str, Any]:
 
 
 def load_inputs(
-    sim_config: str | Path, codebook: str | Path, scoring: str | Path, published: Sequence[str | Path],
-    model: str | Path | None = None, items_spec: str | Path | None = None,
+    sim_config: str | Path,
+    codebook: str | Path,
+    scoring: str | Path,
+    published: Sequence[str | Path],
+    model: str | Path | None = None,
+    items_spec: str | Path | None = None,
 ) -> SimulationInputs:
     """Parse and validate everything the generator needs (the model may be absent before calibration)."""
     cfg = load_simulation_config(sim_config)
@@ -55,7 +59,9 @@ def load_inputs(
     spec = None
     if items_spec is not None and Path(items_spec).exists():
         spec = load_yaml_validated(items_spec, ITEMS_SCHEMA)
-    return SimulationInputs(cfg, load_published(published), cb, rules, impairment, surv_model, spec, scoring_rules)
+    return SimulationInputs(
+        cfg, load_published(published), cb, rules, impairment, surv_model, spec, scoring_rules
+    )
 
 
 def calibrate(inp: SimulationInputs) -> SurveyModel:
@@ -104,8 +110,11 @@ def calibration(
     rows = composition_rows(responses, inp.cfg, inp.published, inp.codebook, n_target)
     rows += instrument_rows(responses, scores, targets, inp.cfg, inp.published, inp.codebook, scoring_rules)
     if inp.items_spec is not None:
-        rows += chapter2_rows(item_calibration(responses, inp.items_spec, _conditions(scores, scoring_rules),
-                                               published=inp.published))
+        rows += chapter2_rows(
+            item_calibration(
+                responses, inp.items_spec, _conditions(scores, scoring_rules), published=inp.published
+            )
+        )
     table = as_table(rows)
     summary = summarise(table, float(inp.cfg["checks"]["subgroup_min_share"]))
     summary["cleaning"] = {k: result.summary[k] for k in ("raw_rows", "kept", "excluded", "excluded_by_rule")}

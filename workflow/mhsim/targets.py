@@ -20,8 +20,19 @@ import pandas as pd
 
 from mhsurvey.errors import ConfigError
 
-PUBLISHED_COLUMNS = ("id", "survey", "section", "source", "measure", "item", "subgroup_var",
-                     "subgroup_level", "category", "pct", "n")
+PUBLISHED_COLUMNS = (
+    "id",
+    "survey",
+    "section",
+    "source",
+    "measure",
+    "item",
+    "subgroup_var",
+    "subgroup_level",
+    "category",
+    "pct",
+    "n",
+)
 
 
 @dataclass(frozen=True)

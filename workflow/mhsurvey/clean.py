@@ -88,8 +88,9 @@ def read_exclusion_list(path: str | Path, encoding: str = "auto") -> tuple[tuple
     ids = raw.frame["respondent_id"]
     if ids.map(_is_empty).any():
         row = ids.index[ids.map(_is_empty).to_numpy()][0]
-        raise InputDataError("exclusion list: respondent id is empty", file=str(path), row=int(row),
-                             column="respondent_id")
+        raise InputDataError(
+            "exclusion list: respondent id is empty", file=str(path), row=int(row), column="respondent_id"
+        )
     out: dict[str, str] = {}
     for rid, reason in zip(ids.map(_id_string), raw.frame["reason"], strict=True):
         out.setdefault(rid, "" if _is_empty(reason) else str(reason).strip())
@@ -170,7 +171,9 @@ def _is_empty(v: Any) -> bool:
     return isinstance(v, str) and v.strip() == ""
 
 
-def _recode_key(key: int | str | None, numeric: Mapping[int, int], labels: Mapping[str, int]) -> int | str | None:
+def _recode_key(
+    key: int | str | None, numeric: Mapping[int, int], labels: Mapping[str, int]
+) -> int | str | None:
     if key is None:
         return None
     if isinstance(key, int):
@@ -185,8 +188,9 @@ def _shown_codes(col: Column) -> str:
     return f"{min(valid)}..{max(valid)} and codes {sorted(col.nonsubstantive_codes())}"
 
 
-def _parse_codes(values: pd.Series, col: Column, raw_name: str, raw: RawExport | str,
-                 recode: Mapping[Any, int]) -> pd.Series:
+def _parse_codes(
+    values: pd.Series, col: Column, raw_name: str, raw: RawExport | str, recode: Mapping[Any, int]
+) -> pd.Series:
     """Parse one raw column into integer codes, validating each against the codebook.
 
     A cell is read by :func:`mhsurvey.codebook.code_key`: integral numbers are codes whatever
@@ -205,11 +209,21 @@ def _parse_codes(values: pd.Series, col: Column, raw_name: str, raw: RawExport |
     for i, k in enumerate(keys):
         if k is not None and type(k) is not int:
             labelled = [c.code for c in col.codes if k in (normalise_label(c.no), normalise_label(c.en))]
-            hint = (f" ({values.iloc[i]!r} is the codebook's label of code {labelled[0]}: map the export's labels "
-                    "to codes with export.recode)") if labelled else ""
+            hint = (
+                (
+                    f" ({values.iloc[i]!r} is the codebook's label of code {labelled[0]}: map the export's labels "
+                    "to codes with export.recode)"
+                )
+                if labelled
+                else ""
+            )
             raise InputDataError(
                 f"value of the wrong type: {col.qtype} column needs an integer code{hint}",
-                file=path, row=int(rows[i]), column=raw_name, value=values.iloc[i], sheet=sheet,
+                file=path,
+                row=int(rows[i]),
+                column=raw_name,
+                value=values.iloc[i],
+                sheet=sheet,
             )
     valid = col.valid_codes()
     for i, k in enumerate(keys):
@@ -217,7 +231,11 @@ def _parse_codes(values: pd.Series, col: Column, raw_name: str, raw: RawExport |
             what = "number too large for a code" if abs(k) >= _CODE_LIMIT else "unknown code"
             raise InputDataError(
                 f"{what} (codebook allows {_shown_codes(col)})",
-                file=path, row=int(rows[i]), column=raw_name, value=values.iloc[i], sheet=sheet,
+                file=path,
+                row=int(rows[i]),
+                column=raw_name,
+                value=values.iloc[i],
+                sheet=sheet,
             )
     return pd.Series(pd.array([pd.NA if k is None else k for k in keys], dtype="Int64"), index=rows)
 
@@ -246,9 +264,16 @@ def value_label_mismatches(raw: RawExport, codebook: Codebook) -> list[dict[str,
                 continue
             cb = by_code[code]
             if normalise_label(label) not in (normalise_label(cb.no), normalise_label(cb.en)):
-                found.append({"column": rname, "canonical_column": col.name,
-                              "raw_code": code_key(raw_code), "code": code,
-                              "export_label": str(label), "codebook_label": cb.no})
+                found.append(
+                    {
+                        "column": rname,
+                        "canonical_column": col.name,
+                        "raw_code": code_key(raw_code),
+                        "code": code,
+                        "export_label": str(label),
+                        "codebook_label": cb.no,
+                    }
+                )
     return found
 
 
@@ -269,14 +294,16 @@ def map_to_canonical(raw: RawExport, codebook: Codebook) -> CanonicalExport:
             if raw.format == "xlsx" and len(raw.sheets) > 1:
                 others = ", ".join(repr(n) for n in raw.sheets if n != raw.sheet)
                 hint = f"; the sheet read is {raw.sheet!r}, the workbook also has {others}: set export.sheet"
-            raise InputDataError(f"missing required column{more}{hint}", file=raw.path, row=0, column=name,
-                                 sheet=raw.sheet)
+            raise InputDataError(
+                f"missing required column{more}{hint}", file=raw.path, row=0, column=name, sheet=raw.sheet
+            )
     ids_raw = frame[exp.id_column]
     empty_id = ids_raw.map(_is_empty).astype(bool)
     if empty_id.any():
         row = ids_raw.index[empty_id.to_numpy()][0]
-        raise InputDataError("respondent id is empty", file=raw.path, row=int(row), column=exp.id_column,
-                             sheet=raw.sheet)
+        raise InputDataError(
+            "respondent id is empty", file=raw.path, row=int(row), column=exp.id_column, sheet=raw.sheet
+        )
     ids = ids_raw.map(_id_string).astype(str)
 
     codes = {}
@@ -314,8 +341,11 @@ def map_to_canonical(raw: RawExport, codebook: Codebook) -> CanonicalExport:
             row = bad.index[bad.to_numpy()][0]
             raise InputDataError(
                 "value of the wrong type: submission time is not a date-time",
-                file=raw.path, row=int(row), column=exp.submitted_column,
-                value=frame.loc[row, exp.submitted_column], sheet=raw.sheet,
+                file=raw.path,
+                row=int(row),
+                column=exp.submitted_column,
+                value=frame.loc[row, exp.submitted_column],
+                sheet=raw.sheet,
             )
     status = frame[exp.status_column].map(_status_string).astype(object) if exp.status_column else None
     return CanonicalExport(codes_df, text_df, ids, submitted, status, dropped, ignored, missing_text)
@@ -389,29 +419,51 @@ BLANK_REASON = "blank record (every cell of the row is empty)"
 def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings) -> CleanResult:
     """Run all cleaning steps on a raw export (see the module docstring for the order)."""
     if raw.n_rows == 0:
-        raise InputDataError("the export has a header but no data rows", file=raw.path, row=1, sheet=raw.sheet)
+        raise InputDataError(
+            "the export has a header but no data rows", file=raw.path, row=1, sheet=raw.sheet
+        )
     if len(raw.frame) == 0:
-        raise InputDataError(f"the export has no data: all {len(raw.blank_rows)} row(s) under the header are blank",
-                             file=raw.path, row=raw.blank_rows[0], sheet=raw.sheet)
+        raise InputDataError(
+            f"the export has no data: all {len(raw.blank_rows)} row(s) under the header are blank",
+            file=raw.path,
+            row=raw.blank_rows[0],
+            sheet=raw.sheet,
+        )
     canon = map_to_canonical(raw, codebook)
     if raw.invalid_bytes:
         first = raw.invalid_bytes[0]
-        log.warning("%s: %d cell(s) held bytes that are not UTF-8, read as U+FFFD (first: row %s, column %r); "
-                    "listed in the cleaning summary", raw.path, len(raw.invalid_bytes), first["row"], first["column"])
+        log.warning(
+            "%s: %d cell(s) held bytes that are not UTF-8, read as U+FFFD (first: row %s, column %r); "
+            "listed in the cleaning summary",
+            raw.path,
+            len(raw.invalid_bytes),
+            first["row"],
+            first["column"],
+        )
     mismatches = value_label_mismatches(raw, codebook)
     if mismatches:
         m = mismatches[0]
-        text = (f"value label contradicts the codebook: code {m['raw_code']} is labelled {m['export_label']!r} "
-                f"in the export but {m['codebook_label']!r} in the codebook (column {m['canonical_column']})")
+        text = (
+            f"value label contradicts the codebook: code {m['raw_code']} is labelled {m['export_label']!r} "
+            f"in the export but {m['codebook_label']!r} in the codebook (column {m['canonical_column']})"
+        )
         if settings.label_mismatch != "warn":
             more = f"; {len(mismatches) - 1} more contradiction(s)" if len(mismatches) > 1 else ""
             raise InputDataError(
                 f"{text}{more}; fix export.recode, or set cleaning.label_mismatch: warn to go on",
-                file=raw.path, column=m["column"], value=m["raw_code"],
+                file=raw.path,
+                column=m["column"],
+                value=m["raw_code"],
             )
         for m in mismatches:
-            log.warning("%s: column %s code %s labelled %r in the export, %r in the codebook", raw.path,
-                        m["column"], m["raw_code"], m["export_label"], m["codebook_label"])
+            log.warning(
+                "%s: column %s code %s labelled %r in the export, %r in the codebook",
+                raw.path,
+                m["column"],
+                m["raw_code"],
+                m["export_label"],
+                m["codebook_label"],
+            )
     codes = normalise_multi(canon.codes, codebook)
     index = codes.index
     rids = canon.ids.map(lambda i: pseudonym(i, settings.pseudonym_key))
@@ -430,8 +482,12 @@ def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings)
     if settings.exclusions:
         reasons = dict(settings.exclusions)
         listed = canon.ids.isin(list(reasons))
-        exclude(listed, "configured_exclusion", "excluded by decision (exclusion list)",
-                canon.ids.map(lambda i: reasons.get(i, "")))
+        exclude(
+            listed,
+            "configured_exclusion",
+            "excluded by decision (exclusion list)",
+            canon.ids.map(lambda i: reasons.get(i, "")),
+        )
         unknown = set(reasons) - set(canon.ids)
         if unknown:
             log.warning("exclusion list names %d id(s) not in the export", len(unknown))
@@ -439,30 +495,50 @@ def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings)
     # 3. incomplete responses
     if settings.use_status and canon.status is not None:
         complete = canon.status.isin([_status_string(v) for v in codebook.export.complete_values])
-        exclude(~complete & remaining(), "incomplete", "incomplete response (status not completed)",
-                canon.status.map(lambda s: f"status={s}"))
+        exclude(
+            ~complete & remaining(),
+            "incomplete",
+            "incomplete response (status not completed)",
+            canon.status.map(lambda s: f"status={s}"),
+        )
     share = _required_answered_share(codes, codebook)
-    exclude((share < settings.min_required_share) & remaining(), "incomplete",
-            f"incomplete response (fewer than {settings.min_required_share:.0%} of required questions answered)",
-            share.map(lambda s: f"answered share={s:.3f}"))
+    exclude(
+        (share < settings.min_required_share) & remaining(),
+        "incomplete",
+        f"incomplete response (fewer than {settings.min_required_share:.0%} of required questions answered)",
+        share.map(lambda s: f"answered share={s:.3f}"),
+    )
 
     # 4. duplicated ids
     dup = canon.ids.duplicated(keep=False)
     if dup.any():
         if settings.duplicate_ids == "error":
             row = index[canon.ids.duplicated().to_numpy()][0]
-            raise InputDataError("duplicated respondent id (ids must be unique)", file=raw.path,
-                                 row=int(row), column=codebook.export.id_column, value=canon.ids[row])
+            raise InputDataError(
+                "duplicated respondent id (ids must be unique)",
+                file=raw.path,
+                row=int(row),
+                column=codebook.export.id_column,
+                value=canon.ids[row],
+            )
         rem = remaining()
-        order = pd.DataFrame({"id": canon.ids, "row": index,
-                              "t": canon.submitted if canon.submitted is not None else pd.NaT})
+        order = pd.DataFrame(
+            {"id": canon.ids, "row": index, "t": canon.submitted if canon.submitted is not None else pd.NaT}
+        )
         order = order[rem.to_numpy()].sort_values(["id", "t", "row"], na_position="first", kind="stable")
         latest = order.groupby("id", sort=False)["row"].last()
         superseded = order[~order["row"].isin(latest.to_numpy())]
         mask = pd.Series(index.isin(superseded["row"].to_numpy()), index=index)
-        detail = {r: f"superseded by raw row {latest[i]}" for r, i in zip(superseded["row"], superseded["id"], strict=True)}
-        exclude(mask, "duplicate", "duplicated submission (a later submission of the same respondent is kept)",
-                pd.Series(detail, dtype=object).reindex(index).fillna(""))
+        detail = {
+            r: f"superseded by raw row {latest[i]}"
+            for r, i in zip(superseded["row"], superseded["id"], strict=True)
+        }
+        exclude(
+            mask,
+            "duplicate",
+            "duplicated submission (a later submission of the same respondent is kept)",
+            pd.Series(detail, dtype=object).reindex(index).fillna(""),
+        )
 
     # 5. target group
     if settings.target_group is not None:
@@ -471,8 +547,12 @@ def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings)
             raise ConfigError(f"target_group column {tg.column!r} is not in codebook {codebook.path}")
         values = codes[tg.column]
         outside = ~values.isin(list(tg.keep)).fillna(False)
-        exclude(outside & remaining(), "target_group", f"outside the target group ({tg.column} not in {list(tg.keep)})",
-                values.map(lambda v: f"{tg.column}={'missing' if pd.isna(v) else int(v)}"))
+        exclude(
+            outside & remaining(),
+            "target_group",
+            f"outside the target group ({tg.column} not in {list(tg.keep)})",
+            values.map(lambda v: f"{tg.column}={'missing' if pd.isna(v) else int(v)}"),
+        )
 
     keep = remaining()
     if not keep.any():
@@ -481,8 +561,11 @@ def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings)
     routed, flags = apply_routing(kept_codes, codebook, rids)
     if settings.routing_violation == "exclude":
         viol_rows = set(flags.loc[flags["issue"] == "answered_not_asked", "raw_row"])
-        exclude(pd.Series(index.isin(list(viol_rows)), index=index), "routing",
-                "answer given where the question was not asked")
+        exclude(
+            pd.Series(index.isin(list(viol_rows)), index=index),
+            "routing",
+            "answer given where the question was not asked",
+        )
         keep = remaining()
         if not keep.any():
             _no_respondents(raw, excluded)
@@ -514,11 +597,17 @@ def _no_respondents(raw: RawExport, excluded: Mapping[Any, tuple[str, str, str]]
         what = f"rule {rule!r} excluded all {by_rule[rule]} of them ({reason})"
     else:
         last = list(excluded.values())[-1][0]  # rules apply in order: the last one emptied the sample
-        what = ("excluded by rule: " + ", ".join(f"{r} {n}" for r, n in sorted(by_rule.items()))
-                + f"; rule {last!r} excluded the last {by_rule[last]} remaining")
+        what = (
+            "excluded by rule: "
+            + ", ".join(f"{r} {n}" for r, n in sorted(by_rule.items()))
+            + f"; rule {last!r} excluded the last {by_rule[last]} remaining"
+        )
     blank = f" (and {len(raw.blank_rows)} blank row(s))" if raw.blank_rows else ""
-    raise InputDataError(f"no respondent is left after cleaning: of {len(excluded)} data rows{blank}, {what}",
-                         file=raw.path, sheet=raw.sheet)
+    raise InputDataError(
+        f"no respondent is left after cleaning: of {len(excluded)} data rows{blank}, {what}",
+        file=raw.path,
+        sheet=raw.sheet,
+    )
 
 
 def _comments(text: pd.DataFrame, rids: pd.Series) -> pd.DataFrame:
@@ -532,8 +621,14 @@ def _comments(text: pd.DataFrame, rids: pd.Series) -> pd.DataFrame:
 
 
 def _summary(
-    raw: RawExport, codebook: Codebook, canon: CanonicalExport, n_raw: int, responses: pd.DataFrame,
-    exclusions: pd.DataFrame, flags: pd.DataFrame, settings: CleaningSettings,
+    raw: RawExport,
+    codebook: Codebook,
+    canon: CanonicalExport,
+    n_raw: int,
+    responses: pd.DataFrame,
+    exclusions: pd.DataFrame,
+    flags: pd.DataFrame,
+    settings: CleaningSettings,
     label_mismatches: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     by_rule = Counter(exclusions["rule"])
@@ -543,9 +638,15 @@ def _summary(
         raise AssertionError(f"cleaning lost rows: raw {n_raw} != kept {n_kept} + excluded {n_excl}")
     return {
         "survey": codebook.survey,
-        "export": {"path": raw.path, "format": raw.format, "sha256": raw.sha256,
-                   "encoding": raw.encoding, "delimiter": raw.delimiter, "sheet": raw.sheet,
-                   "invalid_bytes": list(raw.invalid_bytes)},
+        "export": {
+            "path": raw.path,
+            "format": raw.format,
+            "sha256": raw.sha256,
+            "encoding": raw.encoding,
+            "delimiter": raw.delimiter,
+            "sheet": raw.sheet,
+            "invalid_bytes": list(raw.invalid_bytes),
+        },
         "codebook": codebook.path,
         "data": data_provenance(raw.path, raw.sha256),
         "raw_rows": n_raw,
@@ -561,13 +662,16 @@ def _summary(
         "missing_text_columns": canon.missing_text_columns,
         "value_label_mismatches": list(label_mismatches or []),
         "settings": {
-            "duplicate_ids": settings.duplicate_ids, "use_status": settings.use_status,
+            "duplicate_ids": settings.duplicate_ids,
+            "use_status": settings.use_status,
             "min_required_share": settings.min_required_share,
             "routing_violation": settings.routing_violation,
-            "target_group": None if settings.target_group is None else
-            {"column": settings.target_group.column, "keep": list(settings.target_group.keep)},
+            "target_group": None
+            if settings.target_group is None
+            else {"column": settings.target_group.column, "keep": list(settings.target_group.keep)},
             "configured_exclusions": len(settings.exclusions),
-            "label_mismatch": settings.label_mismatch, "invalid_bytes": settings.invalid_bytes,
+            "label_mismatch": settings.label_mismatch,
+            "invalid_bytes": settings.invalid_bytes,
         },
     }
 
@@ -605,8 +709,9 @@ def data_provenance(export_path: str | Path, sha256: str) -> dict[str, Any]:
 
 def clean_survey(export_path: str | Path, codebook: Codebook, settings: CleaningSettings) -> CleanResult:
     """Read the export at ``export_path`` and clean it (:func:`clean_export`)."""
-    raw = read_export(export_path, settings.encoding, sheet=codebook.export.sheet,
-                      invalid_bytes=settings.invalid_bytes)
+    raw = read_export(
+        export_path, settings.encoding, sheet=codebook.export.sheet, invalid_bytes=settings.invalid_bytes
+    )
     return clean_export(raw, codebook, settings)
 
 
@@ -627,24 +732,60 @@ def _codes_text(col: Column) -> str:
 
 def responses_dictionary(codebook: Codebook) -> pd.DataFrame:
     """Data dictionary of ``responses.csv``: one row per column, from the codebook."""
-    rows = [("rid", "string", "", "Pseudonymous respondent id (HMAC of the export's id)",
-             "Pseudonymous respondent id", "", "", "", "", "")]
+    rows = [
+        (
+            "rid",
+            "string",
+            "",
+            "Pseudonymous respondent id (HMAC of the export's id)",
+            "Pseudonymous respondent id",
+            "",
+            "",
+            "",
+            "",
+            "",
+        )
+    ]
     for col in codebook.columns:
-        rows.append((
-            col.name, "integer code" if col.qtype != "numeric" else "integer", col.question_id,
-            col.label_no, col.label_en, _codes_text(col),
-            ";".join(str(c) for c in sorted(col.nonsubstantive_codes())),
-            col.routing or "", col.instrument or "", col.breakdown or "",
-        ))
-    return pd.DataFrame(rows, columns=["column", "type", "question_id", "label_no", "label_en", "values",
-                                       "nonsubstantive_codes", "routing", "instrument", "breakdown"])
+        rows.append(
+            (
+                col.name,
+                "integer code" if col.qtype != "numeric" else "integer",
+                col.question_id,
+                col.label_no,
+                col.label_en,
+                _codes_text(col),
+                ";".join(str(c) for c in sorted(col.nonsubstantive_codes())),
+                col.routing or "",
+                col.instrument or "",
+                col.breakdown or "",
+            )
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "column",
+            "type",
+            "question_id",
+            "label_no",
+            "label_en",
+            "values",
+            "nonsubstantive_codes",
+            "routing",
+            "instrument",
+            "breakdown",
+        ],
+    )
 
 
 EXCLUSIONS_DOC = {
     "raw_row": ("integer", "1-based data row of the raw export (header = row 0)"),
     "rid": ("string", "pseudonymous respondent id (empty for a blank record)"),
-    "rule": ("string", "cleaning step that excluded the row",
-             "blank_record; configured_exclusion; incomplete; duplicate; target_group; routing"),
+    "rule": (
+        "string",
+        "cleaning step that excluded the row",
+        "blank_record; configured_exclusion; incomplete; duplicate; target_group; routing",
+    ),
     "reason": ("string", "why the row was excluded"),
     "detail": ("string", "the value that triggered the rule"),
 }
@@ -675,8 +816,17 @@ def write_clean_result(result: CleanResult, codebook: Codebook, out: Mapping[str
     from .dictionary import docs_from_mapping, write_dictionary
     from .io import atomic_outputs, write_csv, write_json
 
-    keys = ("responses", "responses_dict", "exclusions", "exclusions_dict", "flags", "flags_dict",
-            "comments", "comments_dict", "summary")
+    keys = (
+        "responses",
+        "responses_dict",
+        "exclusions",
+        "exclusions_dict",
+        "flags",
+        "flags_dict",
+        "comments",
+        "comments_dict",
+        "summary",
+    )
     with atomic_outputs({k: out[k] for k in keys}) as tmp:
         write_csv(result.responses, tmp["responses"])
         write_csv(responses_dictionary(codebook), tmp["responses_dict"])

@@ -47,8 +47,9 @@ def _clean(args: argparse.Namespace) -> int:
     try:
         write_clean_result(result, codebook, {k: outdir / v for k, v in CLEAN_OUTPUTS.items()})
     except OSError as exc:  # disk full, permission: all-or-nothing, so nothing was changed
-        raise OutputError(f"cannot write the outputs to {outdir}: {exc.strerror or exc}; "
-                          "no output was changed") from exc
+        raise OutputError(
+            f"cannot write the outputs to {outdir}: {exc.strerror or exc}; no output was changed"
+        ) from exc
     s = result.summary
     print(f"{args.survey}: raw rows {s['raw_rows']}, kept {s['kept']}, excluded {s['excluded']}")
     return 0
@@ -64,8 +65,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--export", help="override surveys.<survey>.export")
     p.add_argument("--codebook", help="override surveys.<survey>.codebook")
     p.add_argument("--outdir", required=True)
-    p.add_argument("--defaults", default=str(DEFAULT_CONFIG),
-                   help="config that --config is merged over (default: the repository's config/config.yaml)")
+    p.add_argument(
+        "--defaults",
+        default=str(DEFAULT_CONFIG),
+        help="config that --config is merged over (default: the repository's config/config.yaml)",
+    )
     p.add_argument("--no-defaults", action="store_true", help="read --config alone (it must be complete)")
     p.add_argument("--debug", action="store_true", help="print the traceback of an internal error")
     args = parser.parse_args(argv)
@@ -78,8 +82,11 @@ def main(argv: list[str] | None = None) -> int:
         print("interrupted; no output was written", file=sys.stderr)
         return 130
     except Exception as exc:  # a bug, not bad input: say so, never exit 0
-        print(f"internal error (a bug in mhsurvey, please report it): {type(exc).__name__}: {exc}"
-              + ("" if args.debug else " (run with --debug for the traceback)"), file=sys.stderr)
+        print(
+            f"internal error (a bug in mhsurvey, please report it): {type(exc).__name__}: {exc}"
+            + ("" if args.debug else " (run with --debug for the traceback)"),
+            file=sys.stderr,
+        )
         if args.debug:
             traceback.print_exc()
         return 1

@@ -69,7 +69,9 @@ def code_key(value: Any) -> int | str | None:
     return normalise_label(text)
 
 
-def split_recode(recode: Mapping[Any, int], where: str = "export.recode") -> tuple[dict[int, int], dict[str, int]]:
+def split_recode(
+    recode: Mapping[Any, int], where: str = "export.recode"
+) -> tuple[dict[int, int], dict[str, int]]:
     """Split a recode table into numeric keys and (normalised) label keys.
 
     Keys ``1``, ``"1"`` and ``1.0`` are the same numeric code; ``"Mann"`` and ``" mann "`` the same
@@ -79,7 +81,7 @@ def split_recode(recode: Mapping[Any, int], where: str = "export.recode") -> tup
     labels: dict[str, int] = {}
     for raw, code in recode.items():
         if isinstance(raw, bool):
-            raise ConfigError(f"{where}: key {raw!r} is a YAML boolean (yes/no/on/off): quote it, e.g. \"yes\"")
+            raise ConfigError(f'{where}: key {raw!r} is a YAML boolean (yes/no/on/off): quote it, e.g. "yes"')
         key = code_key(raw)
         if key is None:
             raise ConfigError(f"{where}: empty key {raw!r}")
@@ -252,12 +254,13 @@ class Codebook:
 
 def _codes(raw: list[dict[str, Any]]) -> tuple[Code, ...]:
     return tuple(
-        Code(int(c["code"]), str(c["no"]), str(c["en"]), bool(c.get("nonsubstantive", False)))
-        for c in raw
+        Code(int(c["code"]), str(c["no"]), str(c["en"]), bool(c.get("nonsubstantive", False))) for c in raw
     )
 
 
-def _resolve_codes(q: dict[str, Any], value_sets: dict[str, tuple[Code, ...]], where: str) -> tuple[Code, ...]:
+def _resolve_codes(
+    q: dict[str, Any], value_sets: dict[str, tuple[Code, ...]], where: str
+) -> tuple[Code, ...]:
     if "codes" in q:
         return _codes(q["codes"])
     name = q.get("values")
@@ -275,7 +278,9 @@ def _build_question(q: dict[str, Any], value_sets: dict[str, tuple[Code, ...]], 
     if flagged:
         unknown = flagged - {c.code for c in codes}
         if unknown:
-            raise ConfigError(f"{where}: question {qid}: nonsubstantive code(s) {sorted(unknown)} not in codes")
+            raise ConfigError(
+                f"{where}: question {qid}: nonsubstantive code(s) {sorted(unknown)} not in codes"
+            )
         codes = tuple(Code(c.code, c.no, c.en, c.nonsubstantive or c.code in flagged) for c in codes)
     common = dict(
         instrument=q.get("instrument"),
@@ -287,8 +292,15 @@ def _build_question(q: dict[str, Any], value_sets: dict[str, tuple[Code, ...]], 
     if qtype in ("single", "numeric", "text"):
         cols.append(
             Column(
-                name=qid, question_id=qid, qtype=qtype, label_no=q["text_no"], label_en=q["text_en"],
-                codes=codes, routing=q.get("routing"), minimum=q.get("min"), maximum=q.get("max"),
+                name=qid,
+                question_id=qid,
+                qtype=qtype,
+                label_no=q["text_no"],
+                label_en=q["text_en"],
+                codes=codes,
+                routing=q.get("routing"),
+                minimum=q.get("min"),
+                maximum=q.get("max"),
                 **common,
             )
         )
@@ -296,36 +308,59 @@ def _build_question(q: dict[str, Any], value_sets: dict[str, tuple[Code, ...]], 
         for opt in q["options"]:
             cols.append(
                 Column(
-                    name=f"{qid}_{opt['id']}", question_id=qid, qtype="multi", label_no=opt["no"],
-                    label_en=opt["en"], routing=q.get("routing"), item_id=opt["id"],
-                    exclusive=bool(opt.get("exclusive", False)), **common,
+                    name=f"{qid}_{opt['id']}",
+                    question_id=qid,
+                    qtype="multi",
+                    label_no=opt["no"],
+                    label_en=opt["en"],
+                    routing=q.get("routing"),
+                    item_id=opt["id"],
+                    exclusive=bool(opt.get("exclusive", False)),
+                    **common,
                 )
             )
             if "text_column" in opt:
                 cols.append(
                     Column(
-                        name=opt["text_column"], question_id=qid, qtype="text",
-                        label_no=f"{opt['no']} (fritekst)", label_en=f"{opt['en']} (free text)",
+                        name=opt["text_column"],
+                        question_id=qid,
+                        qtype="text",
+                        label_no=f"{opt['no']} (fritekst)",
+                        label_en=f"{opt['en']} (free text)",
                         routing=f"{qid}_{opt['id']} == 1",
                     )
                 )
     else:  # grid, scale
         for item in q["items"]:
             name = item["id"] if qtype == "scale" else f"{qid}_{item['id']}"
-            item_codes = _resolve_codes(item, value_sets, f"{where}: item {name}") if (
-                "values" in item or "codes" in item
-            ) else codes
+            item_codes = (
+                _resolve_codes(item, value_sets, f"{where}: item {name}")
+                if ("values" in item or "codes" in item)
+                else codes
+            )
             cols.append(
                 Column(
-                    name=name, question_id=qid, qtype=qtype, label_no=item["no"], label_en=item["en"],
-                    codes=item_codes, routing=item.get("routing", q.get("routing")), item_id=item["id"],
+                    name=name,
+                    question_id=qid,
+                    qtype=qtype,
+                    label_no=item["no"],
+                    label_en=item["en"],
+                    codes=item_codes,
+                    routing=item.get("routing", q.get("routing")),
+                    item_id=item["id"],
                     **common,
                 )
             )
     return Question(
-        id=qid, type=qtype, text_no=q["text_no"], text_en=q["text_en"], columns=tuple(cols),
-        reconstructed=bool(q.get("reconstructed", False)), source=str(q.get("source", "")),
-        routing=q.get("routing"), **common,
+        id=qid,
+        type=qtype,
+        text_no=q["text_no"],
+        text_en=q["text_en"],
+        columns=tuple(cols),
+        reconstructed=bool(q.get("reconstructed", False)),
+        source=str(q.get("source", "")),
+        routing=q.get("routing"),
+        **common,
     )
 
 
@@ -363,6 +398,7 @@ def parse_codebook(data: dict[str, Any], path: str = "<codebook>") -> Codebook:
                         f"{path}: routing of {c.name!r} names unknown column(s) {sorted(unknown)}"
                     )
     exp = data["export"]
+
     def raw(name: str | None) -> str | None:  # raw column names compare as the reader reads them (NFC)
         return None if name is None else unicodedata.normalize("NFC", str(name).strip())
 
@@ -384,8 +420,12 @@ def parse_codebook(data: dict[str, Any], path: str = "<codebook>") -> Codebook:
         if canonical not in names:
             raise ConfigError(f"{path}: export.rename names unknown canonical column {canonical!r}")
     return Codebook(
-        survey=data["survey"], title_no=data["title_no"], title_en=data["title_en"],
-        export=export, questions=questions, path=path,
+        survey=data["survey"],
+        title_no=data["title_no"],
+        title_en=data["title_en"],
+        export=export,
+        questions=questions,
+        path=path,
     )
 
 

@@ -73,7 +73,9 @@ def referenced_files(config: Mapping[str, Any]) -> list[ConfigFile]:
         files.append(ConfigFile(f"simulation.{survey}", path, "simulation.schema.yaml"))
         items = items_spec_path(path)
         if Path(items).exists():
-            files.append(ConfigFile(f"simulation.{survey} (items spec)", items, "simulation_items.schema.yaml"))
+            files.append(
+                ConfigFile(f"simulation.{survey} (items spec)", items, "simulation_items.schema.yaml")
+            )
     return files
 
 
@@ -101,7 +103,9 @@ def validate_file(entry: ConfigFile) -> None:
     """Parse one referenced file and run its checks; ``ConfigError`` names the file and key path."""
     path = Path(entry.path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(
+            path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        )
     except OSError as exc:
         raise ConfigError(f"{entry.key}: cannot read {path}: {exc}") from exc
     except yaml.YAMLError as exc:

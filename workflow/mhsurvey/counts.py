@@ -49,8 +49,11 @@ class SurveyData:
             blanked = int((flags["issue"] == "answered_not_asked").sum()) if len(flags) else 0
             if blanked:
                 log.warning("%d answers given where the question was not asked were ignored", blanked)
-            self.responses = pd.concat([self.responses[["rid"]], body], axis=1) \
-                if "rid" in self.responses.columns else body
+            self.responses = (
+                pd.concat([self.responses[["rid"]], body], axis=1)
+                if "rid" in self.responses.columns
+                else body
+            )
         self.responses_str = pd.DataFrame(
             {c: body[c].astype("string").fillna("").to_numpy(dtype=object) for c in body.columns}
         )
@@ -59,8 +62,11 @@ class SurveyData:
                 left = self.responses["rid"].astype(str).to_numpy()
                 right = self.scores["rid"].astype(str).to_numpy()
                 if len(left) != len(right) or not np.array_equal(left, right):
-                    raise InputDataError("scores.csv rows do not match responses.csv rows (rid order)",
-                                         file="scores.csv", column="rid")
+                    raise InputDataError(
+                        "scores.csv rows do not match responses.csv rows (rid order)",
+                        file="scores.csv",
+                        column="rid",
+                    )
             body_s = self.scores.drop(columns=["rid"], errors="ignore")
             self.scores_str = pd.DataFrame(
                 {c: body_s[c].astype("string").fillna("").to_numpy(dtype=object) for c in body_s.columns}
@@ -108,7 +114,6 @@ def cell_index(data: SurveyData, outcome: Outcome) -> np.ndarray:
     return idx
 
 
-
 @dataclass(frozen=True)
 class OutcomeTotals:
     """Total-level counts of one outcome: base size, cell counts, category counts, suppression."""
@@ -120,7 +125,9 @@ class OutcomeTotals:
     suppressed: np.ndarray  # bool per category
 
 
-def outcome_totals(data: SurveyData, outcome: Outcome, cells: np.ndarray, settings: EstimateSettings) -> OutcomeTotals:
+def outcome_totals(
+    data: SurveyData, outcome: Outcome, cells: np.ndarray, settings: EstimateSettings
+) -> OutcomeTotals:
     """Counts of ``outcome`` in the whole sample (``cells`` from :func:`cell_index`).
 
     With suppression enabled, category counts in [min_count, max_count] and the complementary
@@ -134,13 +141,19 @@ def outcome_totals(data: SurveyData, outcome: Outcome, cells: np.ndarray, settin
     cat_counts = counts @ w
     suppressed = np.zeros(len(outcome.categories), dtype=bool)
     if settings.suppression.enabled:
-        res = suppress_table(counts[None, :], outcome.merged_cell_sets, settings.suppression.min_count,
-                             settings.suppression.max_count, col_totals=False)
+        res = suppress_table(
+            counts[None, :],
+            outcome.merged_cell_sets,
+            settings.suppression.min_count,
+            settings.suppression.max_count,
+            col_totals=False,
+        )
         merged_iter = iter(res.merged[0])
         for j, cat in enumerate(outcome.categories):
             if cat.kind == "merged":
                 suppressed[j] = bool(next(merged_iter))
             else:
                 suppressed[j] = bool(res.cells[0, list(cat.cells)].any())
-    return OutcomeTotals(int(data.asked(outcome.routing).sum()), int(in_base.sum()), counts, cat_counts, suppressed)
-
+    return OutcomeTotals(
+        int(data.asked(outcome.routing).sum()), int(in_base.sum()), counts, cat_counts, suppressed
+    )

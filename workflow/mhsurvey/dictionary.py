@@ -41,9 +41,7 @@ def check_documented(df: pd.DataFrame, docs: Sequence[ColumnDoc], table: str) ->
         )
 
 
-def write_dictionary(
-    docs: Sequence[ColumnDoc], path: str | Path, df: pd.DataFrame | None = None
-) -> None:
+def write_dictionary(docs: Sequence[ColumnDoc], path: str | Path, df: pd.DataFrame | None = None) -> None:
     """Write the dictionary CSV; if ``df`` is given, first check it documents ``df`` exactly."""
     from .io import write_csv
 

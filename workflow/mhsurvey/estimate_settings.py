@@ -145,15 +145,25 @@ def settings_from_dict(data: Mapping[str, Any]) -> EstimateSettings:
     if int(sup["min_count"]) > int(sup["max_count"]):
         raise ConfigError("suppression.min_count is larger than suppression.max_count")
     merges = tuple(
-        MergeRule(m["id"], m["no"], m.get("en", m["no"]), tuple(m["columns"]), tuple(int(c) for c in m["codes"]),
-                  tuple(m.get("exclude", [])))
+        MergeRule(
+            m["id"],
+            m["no"],
+            m.get("en", m["no"]),
+            tuple(m["columns"]),
+            tuple(int(c) for c in m["codes"]),
+            tuple(m.get("exclude", [])),
+        )
         for m in data.get("merged_categories", [])
     )
     classes = tuple(
         ClassificationSpec(
-            column=c["column"], label_no=c["no"], label_en=c.get("en", c["no"]), kind=c["kind"],
+            column=c["column"],
+            label_no=c["no"],
+            label_en=c.get("en", c["no"]),
+            kind=c["kind"],
             levels=tuple(str(v) for v in c["levels"]) if c.get("levels") else None,
-            merged=_groups(c.get("merged")), surveys=_surveys(c.get("surveys")),
+            merged=_groups(c.get("merged")),
+            surveys=_surveys(c.get("surveys")),
         )
         for c in data.get("classifications", [])
     )
@@ -161,21 +171,36 @@ def settings_from_dict(data: Mapping[str, Any]) -> EstimateSettings:
     for b in data["breakdowns"]:
         keys = [k for k in ("codebook_breakdown", "responses_column", "scores_column") if k in b]
         if len(keys) != 1:
-            raise ConfigError(f"breakdown {b.get('id')!r}: give exactly one of codebook_breakdown, "
-                              f"responses_column, scores_column (got {keys})")
-        source = {"codebook_breakdown": "codebook", "responses_column": "responses",
-                  "scores_column": "scores"}[keys[0]]
-        breakdowns.append(BreakdownSpec(
-            id=b["id"], source=source, name=b[keys[0]], label_no=b.get("no", ""), label_en=b.get("en", ""),
-            groups=_groups(b.get("groups")), labels={str(k): str(v) for k, v in (b.get("labels") or {}).items()},
-            surveys=_surveys(b.get("surveys")),
-            labels_en={str(k): str(v) for k, v in (b.get("labels_en") or {}).items()},
-        ))
+            raise ConfigError(
+                f"breakdown {b.get('id')!r}: give exactly one of codebook_breakdown, "
+                f"responses_column, scores_column (got {keys})"
+            )
+        source = {
+            "codebook_breakdown": "codebook",
+            "responses_column": "responses",
+            "scores_column": "scores",
+        }[keys[0]]
+        breakdowns.append(
+            BreakdownSpec(
+                id=b["id"],
+                source=source,
+                name=b[keys[0]],
+                label_no=b.get("no", ""),
+                label_en=b.get("en", ""),
+                groups=_groups(b.get("groups")),
+                labels={str(k): str(v) for k, v in (b.get("labels") or {}).items()},
+                surveys=_surveys(b.get("surveys")),
+                labels_en={str(k): str(v) for k, v in (b.get("labels_en") or {}).items()},
+            )
+        )
     ids = [b.id for b in breakdowns]
     dup = sorted({i for i in ids if ids.count(i) > 1})
     if dup:
         raise ConfigError(f"duplicated breakdown id(s) {dup}")
-    refs = tuple(ReferenceLink(r["ref_id"], r["variable"], r.get("category")) for r in data.get("population_reference", []))
+    refs = tuple(
+        ReferenceLink(r["ref_id"], r["variable"], r.get("category"))
+        for r in data.get("population_reference", [])
+    )
     return EstimateSettings(
         confidence_level=float(data["confidence_level"]),
         report_z=float(data["report_z"]),
@@ -188,7 +213,8 @@ def settings_from_dict(data: Mapping[str, Any]) -> EstimateSettings:
         include_nonsubstantive_levels=bool(data["base"]["include_nonsubstantive_levels"]),
         suppression=SuppressionSettings(bool(sup["enabled"]), int(sup["min_count"]), int(sup["max_count"])),
         margins=MarginsSettings(
-            n=tuple(int(v) for v in mt["n"]), p=tuple(float(v) for v in mt["p"]),
+            n=tuple(int(v) for v in mt["n"]),
+            p=tuple(float(v) for v in mt["p"]),
             report_row_n={str(k): int(v) for k, v in (mt.get("report_row_n") or {}).items()},
             decimals=int(mt.get("display_decimals", 1)),
         ),

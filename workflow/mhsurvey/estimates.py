@@ -70,22 +70,70 @@ from .subgroups import check_subgroup_table, resolve_breakdowns, subgroup_docs, 
 
 # Re-exported for callers that import them from here (the stage's historical single module).
 __all__ = [
-    "BreakdownSpec", "Category", "ClassificationSpec", "DerivedLabels", "ESTIMATE_COLUMNS", "EstimateSettings", "Level",
-    "MarginsSettings", "MergeRule", "Outcome", "OutcomeTotals", "ReferenceLink", "StageOutputs",
-    "SuppressionSettings", "SurveyData", "category_matrix", "cell_index", "classification_outcomes",
-    "codebook_outcomes", "column_outcome", "estimates_docs", "estimates_table", "load_settings",
-    "not_estimable_reason", "outcome_key", "outcome_totals", "proportion_stats", "read_levels", "read_scores",
-    "run_stage", "mark_estimable", "ESTIMABLE_COLUMNS",
-    "settings_from_dict", "value_sort_key",
+    "BreakdownSpec",
+    "Category",
+    "ClassificationSpec",
+    "DerivedLabels",
+    "ESTIMATE_COLUMNS",
+    "EstimateSettings",
+    "Level",
+    "MarginsSettings",
+    "MergeRule",
+    "Outcome",
+    "OutcomeTotals",
+    "ReferenceLink",
+    "StageOutputs",
+    "SuppressionSettings",
+    "SurveyData",
+    "category_matrix",
+    "cell_index",
+    "classification_outcomes",
+    "codebook_outcomes",
+    "column_outcome",
+    "estimates_docs",
+    "estimates_table",
+    "load_settings",
+    "not_estimable_reason",
+    "outcome_key",
+    "outcome_totals",
+    "proportion_stats",
+    "read_levels",
+    "read_scores",
+    "run_stage",
+    "mark_estimable",
+    "ESTIMABLE_COLUMNS",
+    "settings_from_dict",
+    "value_sort_key",
 ]
 
 log = logging.getLogger("mhsurvey.estimates")
 
 
 ESTIMATE_COLUMNS = (
-    "survey", "source", "variable", "question_id", "item_id", "qtype", "measure", "label_no", "label_en",
-    "category", "category_label_no", "category_label_en", "category_kind", "nonsubstantive", "routing",
-    "n_asked", "base_n", "count", "pct", "moe_report", "moe", "wilson_low", "wilson_high", "suppressed",
+    "survey",
+    "source",
+    "variable",
+    "question_id",
+    "item_id",
+    "qtype",
+    "measure",
+    "label_no",
+    "label_en",
+    "category",
+    "category_label_no",
+    "category_label_en",
+    "category_kind",
+    "nonsubstantive",
+    "routing",
+    "n_asked",
+    "base_n",
+    "count",
+    "pct",
+    "moe_report",
+    "moe",
+    "wilson_low",
+    "wilson_high",
+    "suppressed",
 )
 
 
@@ -102,17 +150,34 @@ def estimates_table(
         cells = cell_index(data, o)
         t = outcome_totals(data, o, cells, settings)
         totals[outcome_key(o)] = t
-        stats = proportion_stats(t.category_counts, np.full(len(o.categories), t.base_n),
-                                 settings.report_z, settings.confidence_level)
+        stats = proportion_stats(
+            t.category_counts,
+            np.full(len(o.categories), t.base_n),
+            settings.report_z,
+            settings.confidence_level,
+        )
         for j, cat in enumerate(o.categories):
             row = {
-                "survey": survey, "source": o.source, "variable": o.variable, "question_id": o.question_id,
-                "item_id": o.item_id, "qtype": o.qtype, "measure": o.measure, "label_no": o.label_no,
-                "label_en": o.label_en, "category": cat.key, "category_label_no": cat.label_no,
-                "category_label_en": cat.label_en, "category_kind": cat.kind,
-                "nonsubstantive": int(cat.nonsubstantive), "routing": o.routing, "n_asked": t.n_asked,
-                "base_n": t.base_n, "count": int(t.category_counts[j]),
-                **{k: float(v[j]) for k, v in stats.items()}, "suppressed": int(t.suppressed[j]),
+                "survey": survey,
+                "source": o.source,
+                "variable": o.variable,
+                "question_id": o.question_id,
+                "item_id": o.item_id,
+                "qtype": o.qtype,
+                "measure": o.measure,
+                "label_no": o.label_no,
+                "label_en": o.label_en,
+                "category": cat.key,
+                "category_label_no": cat.label_no,
+                "category_label_en": cat.label_en,
+                "category_kind": cat.kind,
+                "nonsubstantive": int(cat.nonsubstantive),
+                "routing": o.routing,
+                "n_asked": t.n_asked,
+                "base_n": t.base_n,
+                "count": int(t.category_counts[j]),
+                **{k: float(v[j]) for k, v in stats.items()},
+                "suppressed": int(t.suppressed[j]),
             }
             if t.suppressed[j]:
                 for k in ("count", *stats):
@@ -147,16 +212,22 @@ def mark_estimable(est: pd.DataFrame, survey: str = "") -> pd.DataFrame:
     instrument does not stop the other estimates.
     """
     out = est.copy()
-    reasons = [not_estimable_reason(s, int(a), int(b))
-               for s, a, b in zip(out["source"], out["n_asked"], out["base_n"], strict=True)]
+    reasons = [
+        not_estimable_reason(s, int(a), int(b))
+        for s, a, b in zip(out["source"], out["n_asked"], out["base_n"], strict=True)
+    ]
     out["estimable"] = pd.array([int(r == "") for r in reasons], dtype="Int64")
     out["reason"] = reasons
     gaps = out[out["reason"] != ""].drop_duplicates("variable")
     for reason, group in gaps.groupby("reason", sort=True):
-        log.warning("%s: %d outcome(s) not estimable (%s): %s", survey, len(group), reason,
-                    ", ".join(group["variable"].astype(str)))
+        log.warning(
+            "%s: %d outcome(s) not estimable (%s): %s",
+            survey,
+            len(group),
+            reason,
+            ", ".join(group["variable"].astype(str)),
+        )
     return out
-
 
 
 # --------------------------------------------------------------------------- dictionary and stage
@@ -165,54 +236,98 @@ def mark_estimable(est: pd.DataFrame, survey: str = "") -> pd.DataFrame:
 def estimates_docs(settings: EstimateSettings) -> list[ColumnDoc]:
     """Data dictionary of ``estimates.csv`` (including the population comparison columns)."""
     z = settings.z
-    return docs_from_mapping({
-        "survey": ("string", "survey key ({survey} wildcard)"),
-        "source": ("string", "where the variable comes from", "responses = 01_clean/responses.csv; "
-                   "scores = 02_scores/scores.csv"),
-        "variable": ("string", "canonical column (responses) or classification column (scores)"),
-        "question_id": ("string", "codebook question id (classification column for scores)"),
-        "item_id": ("string", "grid item / multi option id; empty for single questions"),
-        "qtype": ("string", "question type", "single, multi, grid, scale, numeric, classification"),
-        "measure": ("string", "link to `measure` in data/published/*.csv (codebook)"),
-        "label_no": ("string", "Norwegian label of the variable (item / option label for grids and multi)"),
-        "label_en": ("string", "English label of the variable"),
-        "category": ("string", "category key: the code, the merged-category id, '1' = ticked / case, or the class level"),
-        "category_label_no": ("string", "Norwegian label of the category"),
-        "category_label_en": ("string", "English label of the category"),
-        "category_kind": ("string", "what the category is", "code; merged (sum of codes, config "
-                          "merged_categories); ticked (multi-select option); level (classification)"),
-        "nonsubstantive": ("integer (boolean)", "1 if the code is non-substantive (Vet ikke, Ønsker ikke svare ...)"),
-        "routing": ("string", "routing expression of the question (empty = asked of all)"),
-        "n_asked": ("integer", "respondents for whom the routing holds (all respondents if no routing)"),
-        "base_n": ("integer", "percentage base: asked and answered"
-                   + (" (non-substantive answers included)" if settings.include_nonsubstantive
-                      else " (non-substantive answers excluded)")
-                   + "; multi-select: respondents who answered the question"),
-        "count": ("integer", "respondents in the category; empty if suppressed"),
-        "pct": ("float", "100 * count / base_n (unrounded)"),
-        "moe_report": ("float", f"margin of error in points, report style: 100 * {settings.report_z:g} * "
-                       "sqrt(p(1-p)/base_n) (Wald, z from config report_z; Vedlegg 3)"),
-        "moe": ("float", f"margin of error in points at confidence {settings.confidence_level:g}: "
-                f"100 * {z:.6f} * sqrt(p(1-p)/base_n) (Wald)"),
-        "wilson_low": ("float", f"lower Wilson score bound in percent ({settings.confidence_level:g}), "
-                       "statsmodels proportion_confint(method='wilson')"),
-        "wilson_high": ("float", "upper Wilson score bound in percent"),
-        "suppressed": ("integer (boolean)", "1 if the count is hidden by small-cell suppression "
-                       f"(enabled: {str(settings.suppression.enabled).lower()})"),
-        "ref_id": ("string", "population reference value compared with (data/reference/ssb.csv)"),
-        "ref_available": ("integer (boolean)", "1 if the reference value is published, 0 if not available"),
-        "ref_pct": ("float", "population percentage"),
-        "ref_year": ("string", "year of the population survey"),
-        "ref_survey": ("string", "population survey (SSB)"),
-        "ref_diff_pp": ("float", "pct - ref_pct, in points"),
-        "ref_z": ("float", "one-sample score z of pct against the fixed ref_pct"),
-        "ref_p_value": ("float", "two-sided p-value of ref_z"),
-        "estimable": ("integer (boolean)", "1 if the outcome has an estimate (base_n > 0); 0 = not estimable, "
-                      "shown with empty shares"),
-        "reason": ("string", "why the outcome is not estimable; empty if estimable",
-                   "no_one_asked = the routing selects nobody; no_valid_answers = asked, but nobody answered "
-                   "(e.g. an instrument without any valid answer); undetermined = classification empty for everyone"),
-    })
+    return docs_from_mapping(
+        {
+            "survey": ("string", "survey key ({survey} wildcard)"),
+            "source": (
+                "string",
+                "where the variable comes from",
+                "responses = 01_clean/responses.csv; scores = 02_scores/scores.csv",
+            ),
+            "variable": ("string", "canonical column (responses) or classification column (scores)"),
+            "question_id": ("string", "codebook question id (classification column for scores)"),
+            "item_id": ("string", "grid item / multi option id; empty for single questions"),
+            "qtype": ("string", "question type", "single, multi, grid, scale, numeric, classification"),
+            "measure": ("string", "link to `measure` in data/published/*.csv (codebook)"),
+            "label_no": (
+                "string",
+                "Norwegian label of the variable (item / option label for grids and multi)",
+            ),
+            "label_en": ("string", "English label of the variable"),
+            "category": (
+                "string",
+                "category key: the code, the merged-category id, '1' = ticked / case, or the class level",
+            ),
+            "category_label_no": ("string", "Norwegian label of the category"),
+            "category_label_en": ("string", "English label of the category"),
+            "category_kind": (
+                "string",
+                "what the category is",
+                "code; merged (sum of codes, config "
+                "merged_categories); ticked (multi-select option); level (classification)",
+            ),
+            "nonsubstantive": (
+                "integer (boolean)",
+                "1 if the code is non-substantive (Vet ikke, Ønsker ikke svare ...)",
+            ),
+            "routing": ("string", "routing expression of the question (empty = asked of all)"),
+            "n_asked": ("integer", "respondents for whom the routing holds (all respondents if no routing)"),
+            "base_n": (
+                "integer",
+                "percentage base: asked and answered"
+                + (
+                    " (non-substantive answers included)"
+                    if settings.include_nonsubstantive
+                    else " (non-substantive answers excluded)"
+                )
+                + "; multi-select: respondents who answered the question",
+            ),
+            "count": ("integer", "respondents in the category; empty if suppressed"),
+            "pct": ("float", "100 * count / base_n (unrounded)"),
+            "moe_report": (
+                "float",
+                f"margin of error in points, report style: 100 * {settings.report_z:g} * "
+                "sqrt(p(1-p)/base_n) (Wald, z from config report_z; Vedlegg 3)",
+            ),
+            "moe": (
+                "float",
+                f"margin of error in points at confidence {settings.confidence_level:g}: "
+                f"100 * {z:.6f} * sqrt(p(1-p)/base_n) (Wald)",
+            ),
+            "wilson_low": (
+                "float",
+                f"lower Wilson score bound in percent ({settings.confidence_level:g}), "
+                "statsmodels proportion_confint(method='wilson')",
+            ),
+            "wilson_high": ("float", "upper Wilson score bound in percent"),
+            "suppressed": (
+                "integer (boolean)",
+                "1 if the count is hidden by small-cell suppression "
+                f"(enabled: {str(settings.suppression.enabled).lower()})",
+            ),
+            "ref_id": ("string", "population reference value compared with (data/reference/ssb.csv)"),
+            "ref_available": (
+                "integer (boolean)",
+                "1 if the reference value is published, 0 if not available",
+            ),
+            "ref_pct": ("float", "population percentage"),
+            "ref_year": ("string", "year of the population survey"),
+            "ref_survey": ("string", "population survey (SSB)"),
+            "ref_diff_pp": ("float", "pct - ref_pct, in points"),
+            "ref_z": ("float", "one-sample score z of pct against the fixed ref_pct"),
+            "ref_p_value": ("float", "two-sided p-value of ref_z"),
+            "estimable": (
+                "integer (boolean)",
+                "1 if the outcome has an estimate (base_n > 0); 0 = not estimable, shown with empty shares",
+            ),
+            "reason": (
+                "string",
+                "why the outcome is not estimable; empty if estimable",
+                "no_one_asked = the routing selects nobody; no_valid_answers = asked, but nobody answered "
+                "(e.g. an instrument without any valid answer); undetermined = classification empty for everyone",
+            ),
+        }
+    )
 
 
 @dataclass(frozen=True)
@@ -246,7 +361,9 @@ def run_stage(
     data = SurveyData(responses, scores, codebook)
     outcomes = codebook_outcomes(codebook, settings)
     if scores is not None:
-        outcomes += classification_outcomes(settings.classifications, data.scores_str, survey, labels.values["no"])
+        outcomes += classification_outcomes(
+            settings.classifications, data.scores_str, survey, labels.values["no"]
+        )
     est, totals = estimates_table(data, outcomes, settings, survey)
     est = mark_estimable(attach_reference(est, reference, settings.references), survey)
     breakdowns = resolve_breakdowns(codebook, data, settings, survey, labels)
@@ -256,24 +373,49 @@ def run_stage(
         raise PipelineError(f"{survey}: subgroup table incomplete: " + "; ".join(problems[:10]))
     small = sub[sub["small_n"] == 1].drop_duplicates(["breakdown", "level"])
     for b_id, group in small.groupby("breakdown", sort=False):
-        log.info("%s: levels of %s with n < %d for some outcome: %s", survey, b_id, settings.min_n,
-                 ", ".join(group["level_label_no"].astype(str)))
+        log.info(
+            "%s: levels of %s with n < %d for some outcome: %s",
+            survey,
+            b_id,
+            settings.min_n,
+            ", ".join(group["level_label_no"].astype(str)),
+        )
     empty = sub[sub["withheld"] == "n_zero"].drop_duplicates(["breakdown", "level"])
     for b_id, group in empty.groupby("breakdown", sort=False):
-        log.info("%s: levels of %s with n = 0 for some outcome (shown, not tested): %s", survey, b_id,
-                 ", ".join(group["level_label_no"].astype(str)))
+        log.info(
+            "%s: levels of %s with n = 0 for some outcome (shown, not tested): %s",
+            survey,
+            b_id,
+            ", ".join(group["level_label_no"].astype(str)),
+        )
     counts = sub["withheld"].value_counts()
-    log.info("%s: subgroup tests withheld: %s", survey,
-             ", ".join(f"{k or 'tested'} {v}" for k, v in sorted(counts.items())))
+    log.info(
+        "%s: subgroup tests withheld: %s",
+        survey,
+        ", ".join(f"{k or 'tested'} {v}" for k, v in sorted(counts.items())),
+    )
     chi = sub.drop_duplicates(["source", "variable", "category", "breakdown"])["chi2_withheld"].value_counts()
-    log.info("%s: omnibus chi-squares per table: %s", survey,
-             ", ".join(f"{k or 'reported'} {v}" for k, v in sorted(chi.items())))
+    log.info(
+        "%s: omnibus chi-squares per table: %s",
+        survey,
+        ", ".join(f"{k or 'reported'} {v}" for k, v in sorted(chi.items())),
+    )
     margins = margins_table(
-        settings.margins.n, settings.margins.p,
+        settings.margins.n,
+        settings.margins.p,
         {"report": settings.report_z, f"confidence_{settings.confidence_level:g}": settings.z},
-        survey=survey, report_row_n=settings.margins.report_row_n.get(survey), survey_n=data.n,
+        survey=survey,
+        report_row_n=settings.margins.report_row_n.get(survey),
+        survey_n=data.n,
         decimals=settings.margins.decimals,
     )
-    log.info("%s: %d outcomes, %d estimate rows, %d breakdowns, %d subgroup rows (%d significant)",
-             survey, len(outcomes), len(est), len(breakdowns), len(sub), int(sub["significant"].sum()))
+    log.info(
+        "%s: %d outcomes, %d estimate rows, %d breakdowns, %d subgroup rows (%d significant)",
+        survey,
+        len(outcomes),
+        len(est),
+        len(breakdowns),
+        len(sub),
+        int(sub["significant"].sum()),
+    )
     return StageOutputs(est, estimates_docs(settings), sub, subgroup_docs(settings), margins, margins_docs())

@@ -126,8 +126,13 @@ def chi_square(counts: np.ndarray) -> ChiSquare:
     expected = t.sum(axis=1, keepdims=True) * t.sum(axis=0, keepdims=True) / t.sum()
     dof = expected.size - sum(expected.shape) + expected.ndim - 1
     statistic = ((t - expected) ** 2 / expected).ravel().sum()
-    return ChiSquare(float(statistic), float(dof), float(chdtrc(float(dof), statistic)),
-                     float((expected < 5).mean()), float(expected.min()))
+    return ChiSquare(
+        float(statistic),
+        float(dof),
+        float(chdtrc(float(dof), statistic)),
+        float((expected < 5).mean()),
+        float(expected.min()),
+    )
 
 
 WITHHELD_REASONS = ("suppressed", "n_zero", "subgroup_n", "rest_n", "expected_count", "no_variance")
@@ -173,7 +178,9 @@ def withheld_vs_rest(
         min_expected_vs_rest(n_g, x_total, n_total) < min_expected,
         (n_rest <= 0) | (x_total <= 0) | (x_total >= n_total),
     ]
-    return np.select(conditions, ["n_zero", "subgroup_n", "rest_n", "expected_count", "no_variance"], "").astype(object)
+    return np.select(
+        conditions, ["n_zero", "subgroup_n", "rest_n", "expected_count", "no_variance"], ""
+    ).astype(object)
 
 
 def adjust_pvalues(p_values: Sequence[float], method: str) -> np.ndarray:
@@ -191,7 +198,6 @@ def adjust_pvalues(p_values: Sequence[float], method: str) -> np.ndarray:
     if ok.any():
         out[ok] = multipletests(p[ok], method=ADJUST_METHODS[method])[1]
     return out
-
 
 
 # --------------------------------------------------------------------------- array forms

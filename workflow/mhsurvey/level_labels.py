@@ -27,7 +27,8 @@ class DerivedLabels:
     """
 
     values: Mapping[str, Mapping[str, Mapping[str, str]]] = field(
-        default_factory=lambda: {"no": {}, "en": {}})
+        default_factory=lambda: {"no": {}, "en": {}}
+    )
     names: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: {"no": {}, "en": {}})
 
 
@@ -48,8 +49,13 @@ def read_levels(path: str | Path) -> pd.DataFrame:
     dup = df.duplicated(["column", "code"])
     if dup.any():
         i = int(df.index[dup][0])
-        raise InputDataError("duplicated (column, code)", file=str(path), row=i + 1, column="code",
-                             value=f"{df.at[i, 'column']}={df.at[i, 'code']}")
+        raise InputDataError(
+            "duplicated (column, code)",
+            file=str(path),
+            row=i + 1,
+            column="code",
+            value=f"{df.at[i, 'column']}={df.at[i, 'code']}",
+        )
     return df
 
 

@@ -91,21 +91,36 @@ def margins_table(
         for p in p_columns:
             for z_name, z in z_values.items():
                 value = 100.0 * float(moe(float(p), n, float(z)))
-                rows.append((survey, n, kind, float(p), z_name, float(z), value, round_half_up(value, decimals)))
+                rows.append(
+                    (survey, n, kind, float(p), z_name, float(z), value, round_half_up(value, decimals))
+                )
     return pd.DataFrame(rows, columns=list(MARGINS_COLUMNS))
 
 
 def margins_docs() -> list[ColumnDoc]:
     """Data dictionary of ``margins_table.csv``."""
-    return docs_from_mapping({
-        "survey": ("string", "survey key ({survey} wildcard)"),
-        "n": ("integer", "number of interviews (table row)"),
-        "row_kind": ("string", "kind of row", "report_row = the n the report operates with (1600 current, "
-                     "300 former); survey_n = this survey's actual n; table = other rows of the table"),
-        "p": ("float", "share (proportion 0-1); the margin for p and 1 - p is the same"),
-        "z_name": ("string", "which z the row uses", "report = the report's z (config report_z, 2.0); "
-                   "confidence_<level> = normal quantile of the configured confidence level"),
-        "z": ("float", "critical value used"),
-        "moe_pp": ("float", "margin of error in percentage points: 100 * z * sqrt(p(1-p)/n), unrounded"),
-        "moe_pp_display": ("float", "moe_pp rounded half up (mhsurvey.rounding.round_half_up) for display"),
-    })
+    return docs_from_mapping(
+        {
+            "survey": ("string", "survey key ({survey} wildcard)"),
+            "n": ("integer", "number of interviews (table row)"),
+            "row_kind": (
+                "string",
+                "kind of row",
+                "report_row = the n the report operates with (1600 current, "
+                "300 former); survey_n = this survey's actual n; table = other rows of the table",
+            ),
+            "p": ("float", "share (proportion 0-1); the margin for p and 1 - p is the same"),
+            "z_name": (
+                "string",
+                "which z the row uses",
+                "report = the report's z (config report_z, 2.0); "
+                "confidence_<level> = normal quantile of the configured confidence level",
+            ),
+            "z": ("float", "critical value used"),
+            "moe_pp": ("float", "margin of error in percentage points: 100 * z * sqrt(p(1-p)/n), unrounded"),
+            "moe_pp_display": (
+                "float",
+                "moe_pp rounded half up (mhsurvey.rounding.round_half_up) for display",
+            ),
+        }
+    )

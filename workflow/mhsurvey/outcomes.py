@@ -79,8 +79,14 @@ def column_outcome(col: Column, merges: Sequence[MergeRule], include_nonsubstant
     A merge rule naming a code the column does not have is a ``ConfigError``.
     """
     common = dict(
-        variable=col.name, source="responses", question_id=col.question_id, item_id=col.item_id or "",
-        qtype=col.qtype, label_no=col.label_no, label_en=col.label_en, measure=col.measure or "",
+        variable=col.name,
+        source="responses",
+        question_id=col.question_id,
+        item_id=col.item_id or "",
+        qtype=col.qtype,
+        label_no=col.label_no,
+        label_en=col.label_en,
+        measure=col.measure or "",
         routing=col.routing or "",
     )
     if col.qtype == "multi":
@@ -97,8 +103,15 @@ def column_outcome(col: Column, merges: Sequence[MergeRule], include_nonsubstant
             raise ConfigError(
                 f"merged category {rule.id!r} names code(s) {missing} that column {col.name!r} does not have"
             )
-        cats.append(Category(rule.id, rule.label_no, rule.label_en, "merged",
-                             tuple(values.index(str(c)) for c in rule.codes)))
+        cats.append(
+            Category(
+                rule.id,
+                rule.label_no,
+                rule.label_en,
+                "merged",
+                tuple(values.index(str(c)) for c in rule.codes),
+            )
+        )
     return Outcome(table_values=values, categories=tuple(cats), **common)
 
 
@@ -137,28 +150,48 @@ def classification_outcomes(
             raise ConfigError(f"classification column {spec.column!r} is not in scores.csv ({survey})")
         observed = sorted(set(scores[spec.column].unique()) - {""}, key=value_sort_key)
         labels = value_labels.get(spec.column, {})
-        common = dict(variable=spec.column, source="scores", question_id=spec.column, item_id="",
-                      label_no=spec.label_no, label_en=spec.label_en, measure=spec.column, routing="")
+        common = dict(
+            variable=spec.column,
+            source="scores",
+            question_id=spec.column,
+            item_id="",
+            label_no=spec.label_no,
+            label_en=spec.label_en,
+            measure=spec.column,
+            routing="",
+        )
         if spec.kind == "binary":
             bad = sorted(set(observed) - {"0", "1"})
             if bad:
-                raise InputDataError("binary classification holds values other than 0/1",
-                                     file="scores.csv", column=spec.column, value=bad[0])
+                raise InputDataError(
+                    "binary classification holds values other than 0/1",
+                    file="scores.csv",
+                    column=spec.column,
+                    value=bad[0],
+                )
             cat = Category("1", labels.get("1", spec.label_no), labels.get("1", spec.label_en), "level", (0,))
             out.append(Outcome(qtype="classification", table_values=("1", "0"), categories=(cat,), **common))
             continue
         levels = list(spec.levels) if spec.levels else observed
         unknown = sorted(set(observed) - set(levels))
         if unknown:
-            raise InputDataError("classification holds values not among its configured levels",
-                                 file="scores.csv", column=spec.column, value=unknown[0])
+            raise InputDataError(
+                "classification holds values not among its configured levels",
+                file="scores.csv",
+                column=spec.column,
+                value=unknown[0],
+            )
         cats = [Category(v, labels.get(v, v), labels.get(v, v), "level", (i,)) for i, v in enumerate(levels)]
         for g in spec.merged:
             missing = [v for v in g.values if v not in levels]
             if missing:
                 raise ConfigError(f"merged level {g.key!r} of {spec.column!r} names unknown levels {missing}")
-            cats.append(Category(g.key, g.label_no, g.label_en, "merged", tuple(levels.index(v) for v in g.values)))
-        out.append(Outcome(qtype="classification", table_values=tuple(levels), categories=tuple(cats), **common))
+            cats.append(
+                Category(g.key, g.label_no, g.label_en, "merged", tuple(levels.index(v) for v in g.values))
+            )
+        out.append(
+            Outcome(qtype="classification", table_values=tuple(levels), categories=tuple(cats), **common)
+        )
     return out
 
 

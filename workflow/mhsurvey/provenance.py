@@ -46,7 +46,7 @@ def pattern_regex(pattern: str) -> re.Pattern[str]:
     pattern = pattern[:-3] if below else pattern
     out, pos = [], 0
     for m in re.finditer(r"\{([A-Za-z_]\w*)(?:,[^}]*)?\}", pattern):
-        out.append(re.escape(pattern[pos:m.start()]))
+        out.append(re.escape(pattern[pos : m.start()]))
         out.append(r"[^/]+")
         pos = m.end()
     out.append(re.escape(pattern[pos:]))
@@ -75,10 +75,12 @@ def package_versions(lock_file: str | Path) -> dict[str, str]:
 
 def git_state(repo: str | Path) -> dict[str, Any]:
     """``{"commit": <HEAD sha or "unknown">, "dirty": <tracked files modified?>}`` of ``repo``."""
+
     def run(*args: str) -> str | None:
         try:
-            return subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True,
-                                  check=True, timeout=30).stdout.strip()
+            return subprocess.run(
+                ["git", "-C", str(repo), *args], capture_output=True, text=True, check=True, timeout=30
+            ).stdout.strip()
         except (OSError, subprocess.SubprocessError):
             return None
 
@@ -95,7 +97,11 @@ def produced_files(folders: Sequence[str], exclude: Sequence[str] = (), root: Pa
     for folder in folders:
         for p in sorted((root / folder).rglob("*")):
             rel = p.relative_to(root).as_posix()
-            if not p.is_file() or p.name.startswith(".") or any(rel == s or rel.startswith(s + "/") for s in skip):
+            if (
+                not p.is_file()
+                or p.name.startswith(".")
+                or any(rel == s or rel.startswith(s + "/") for s in skip)
+            ):
                 continue
             out.append(rel)
     return out
@@ -108,7 +114,12 @@ def file_entries(
     entries = []
     for path, kind in sorted(set(files)):
         p = root / path
-        entry: dict[str, Any] = {"path": path, "kind": kind, "bytes": p.stat().st_size, "sha256": sha256_file(p)}
+        entry: dict[str, Any] = {
+            "path": path,
+            "kind": kind,
+            "bytes": p.stat().st_size,
+            "sha256": sha256_file(p),
+        }
         made_by = producer(path, rules)
         if made_by is not None:
             entry["rule"] = made_by.rule

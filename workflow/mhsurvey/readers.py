@@ -148,9 +148,16 @@ def decode_bytes(data: bytes, path: str, encoding: str = "auto") -> Decoded:
     as given.
     """
     if encoding not in ENCODINGS:
-        raise InputDataError(f"unsupported encoding {encoding!r} (use one of {', '.join(ENCODINGS)})", file=path)
-    boms = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
-            (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
+        raise InputDataError(
+            f"unsupported encoding {encoding!r} (use one of {', '.join(ENCODINGS)})", file=path
+        )
+    boms = [
+        (codecs.BOM_UTF32_LE, "utf-32"),
+        (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"),
+        (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"),
+    ]
     enc = encoding
     if encoding == "auto":
         enc = next((name for bom, name in boms if data.startswith(bom)), "")
@@ -163,8 +170,10 @@ def decode_bytes(data: bytes, path: str, encoding: str = "auto") -> Decoded:
             return Decoded(data.decode(enc), enc)
         except UnicodeDecodeError as exc:
             raise InputDataError(
-                f"file looks like {enc.upper()} text (Excel's \"Unicode text\") but is not valid {enc.upper()} "
-                f"at byte {exc.start}", file=path, value=data[exc.start:exc.end].hex(" "),
+                f'file looks like {enc.upper()} text (Excel\'s "Unicode text") but is not valid {enc.upper()} '
+                f"at byte {exc.start}",
+                file=path,
+                value=data[exc.start : exc.end].hex(" "),
             ) from exc
     if enc == "cp1252":
         return _decode_cp1252(data, path)
@@ -190,19 +199,23 @@ def decode_bytes(data: bytes, path: str, encoding: str = "auto") -> Decoded:
     raise InputDataError(
         f"file mixes encodings: {n_valid} character(s) are valid UTF-8 but {n_invalid} byte(s) are not "
         "(Windows-1252?); convert the file to one encoding, or set cleaning.encoding to the one it is in",
-        file=path, row=_line_of(data, offset), value=data[offset:offset + 1].hex(),
+        file=path,
+        row=_line_of(data, offset),
+        value=data[offset : offset + 1].hex(),
     )
 
 
 def _decode_cp1252(data: bytes, path: str) -> Decoded:
     if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
+        data = data[len(codecs.BOM_UTF8) :]
     try:
         return Decoded(data.decode("cp1252"), "cp1252")
     except UnicodeDecodeError as exc:
         raise InputDataError(
             f"file is neither valid UTF-8 nor valid Windows-1252 text (byte {exc.start})",
-            file=path, row=_line_of(data, exc.start), value=data[exc.start:exc.end].hex(" "),
+            file=path,
+            row=_line_of(data, exc.start),
+            value=data[exc.start : exc.end].hex(" "),
         ) from exc
 
 
@@ -267,7 +280,9 @@ def _parse_records(text: str, delim: str, path: str) -> tuple[list[list[str]], l
                 raise InputDataError(
                     f"a quote opened in this field is never closed: it runs from line {start_line} to "
                     f"the end of the file (line {n_lines}), swallowing every row after it",
-                    file=path, row=len(rows), column=_column_name(header, len(partial) - 1),
+                    file=path,
+                    row=len(rows),
+                    column=_column_name(header, len(partial) - 1),
                     value=(partial[-1][:40] + "...") if partial else None,
                 ) from None
         except Exception as exc:  # any other csv.Error: fall back to lenient parsing below
@@ -290,8 +305,13 @@ def _located_invalid_bytes(rows: list[list[str]], header: list[str], utf8: str) 
     for i, row in enumerate(rows):
         for j, cell in enumerate(row):
             for m in _SURROGATE.finditer(cell):
-                found.append({"row": i, "column": _column_name(header, j),
-                              "bytes": m.group().encode(utf8, errors="surrogateescape").hex(" ")})
+                found.append(
+                    {
+                        "row": i,
+                        "column": _column_name(header, j),
+                        "bytes": m.group().encode(utf8, errors="surrogateescape").hex(" "),
+                    }
+                )
     return found
 
 
@@ -325,7 +345,8 @@ def read_csv_export(path: str | Path, encoding: str = "auto", invalid_bytes: str
         nul = text.index("\x00")
         raise InputDataError(
             f"file contains NUL bytes: {_header_hint(data) or 'is it a binary file?'}",
-            file=spath, row=text.count("\n", 0, nul),
+            file=spath,
+            row=text.count("\n", 0, nul),
         )
     first_line, _, remainder = text.partition("\n") if "\n" in text else (text, "", "")
     sep_line = False
@@ -338,8 +359,12 @@ def read_csv_export(path: str | Path, encoding: str = "auto", invalid_bytes: str
     header_line = _LINE_BREAK.split(text, maxsplit=1)[0]
     if not header_line.strip():
         first = next(i for i, line in enumerate(_LINE_BREAK.split(text)) if line.strip())
-        raise InputDataError(f"the first line is empty: the header must be on the first line (the first "
-                             f"non-empty line is line {first + 1})", file=spath, row=0)
+        raise InputDataError(
+            f"the first line is empty: the header must be on the first line (the first "
+            f"non-empty line is line {first + 1})",
+            file=spath,
+            row=0,
+        )
     if delim is None:
         delim = sniff_delimiter(header_line, spath)
     rows, ends = _parse_records(text, delim, spath)
@@ -353,7 +378,10 @@ def read_csv_export(path: str | Path, encoding: str = "auto", invalid_bytes: str
                 f"file is not valid utf-8 text: {len(invalid)} cell(s) hold invalid bytes "
                 "(set cleaning.invalid_bytes: replace to read them as U+FFFD and list them in the "
                 "cleaning summary)",
-                file=spath, row=first["row"], column=first["column"], value=first["bytes"],
+                file=spath,
+                row=first["row"],
+                column=first["column"],
+                value=first["bytes"],
             )
         rows = [[_SURROGATE.sub("\ufffd", c) for c in row] for row in rows]
         header = rows[0]
@@ -361,9 +389,13 @@ def read_csv_export(path: str | Path, encoding: str = "auto", invalid_bytes: str
         for i, row in enumerate(rows):
             for j, cell in enumerate(row):
                 if "\x00" in cell:
-                    raise InputDataError("cell contains a NUL byte (binary data in a text export?)",
-                                         file=spath, row=i, column=_column_name(header, j),
-                                         value=cell.replace("\x00", "\\0")[:40])
+                    raise InputDataError(
+                        "cell contains a NUL byte (binary data in a text export?)",
+                        file=spath,
+                        row=i,
+                        column=_column_name(header, j),
+                        value=cell.replace("\x00", "\\0")[:40],
+                    )
     columns = [_column_label(c) for c in header]
     body_rows = rows[1:]
     columns, keep_idx = _drop_empty_unnamed(columns, body_rows)
@@ -378,22 +410,32 @@ def read_csv_export(path: str | Path, encoding: str = "auto", invalid_bytes: str
         if len(row) != len(header):
             raise InputDataError(
                 f"row has {len(row)} fields but the header has {len(header)}{_spans_hint(row, header, ends, i)}",
-                file=spath, row=i,
+                file=spath,
+                row=i,
             )
         for j, cell in enumerate(row):
             if len(cell) > CSV_FIELD_LIMIT:
                 raise InputDataError(
                     f"field is {len(cell):,} characters long (more than the CSV field limit of "
                     f"{CSV_FIELD_LIMIT:,}){_spans_hint(row, header, ends, i)}",
-                    file=spath, row=i, column=_column_name(header, j),
+                    file=spath,
+                    row=i,
+                    column=_column_name(header, j),
                 )
         row_numbers.append(i)
         cells = [row[j] for j in keep_idx]
         body.append([c if c.strip() != "" else None for c in cells])
     frame = pd.DataFrame(body, columns=columns, dtype=object, index=pd.Index(row_numbers, name="raw_row"))
     return RawExport(
-        spath, "csv", frame, file_sha256(path), encoding=decoded.encoding, delimiter=delim,
-        blank_rows=tuple(blank), sep_line=sep_line, invalid_bytes=tuple(invalid),
+        spath,
+        "csv",
+        frame,
+        file_sha256(path),
+        encoding=decoded.encoding,
+        delimiter=delim,
+        blank_rows=tuple(blank),
+        sep_line=sep_line,
+        invalid_bytes=tuple(invalid),
     )
 
 
@@ -404,8 +446,10 @@ def _spans_hint(row: list[str], header: list[str], ends: list[int], i: int) -> s
         return ""
     for j, cell in enumerate(row):
         if "\n" in cell or "\r" in cell:
-            return (f"; the quoted field in column {_column_name(header, j)!r} runs from line {first} to "
-                    f"line {ends[i]}: is a closing quote missing?")
+            return (
+                f"; the quoted field in column {_column_name(header, j)!r} runs from line {first} to "
+                f"line {ends[i]}: is a closing quote missing?"
+            )
     return ""
 
 
@@ -433,11 +477,18 @@ def _check_header(columns: list[str], path: str, sheet: str | None = None, lette
         if not col:
             raise InputDataError(
                 f"empty column name in the header (column {where}; is the header on the first row?)",
-                file=path, row=0, sheet=sheet,
+                file=path,
+                row=0,
+                sheet=sheet,
             )
         if col in seen:
-            raise InputDataError(f"duplicated column name in the header (column {where})",
-                                 file=path, row=0, column=col, sheet=sheet)
+            raise InputDataError(
+                f"duplicated column name in the header (column {where})",
+                file=path,
+                row=0,
+                column=col,
+                sheet=sheet,
+            )
         seen.add(col)
 
 
@@ -485,7 +536,9 @@ def _check_magic(path: str, expected: tuple[bytes, ...], what: str, kind: str) -
         return
     found = next((desc for magic, desc in _MAGIC.items() if head.startswith(magic)), None)
     if found is None:
-        found = "text (a CSV file?)" if all(32 <= b < 127 or b in (9, 10, 13) for b in head) else "not recognised"
+        found = (
+            "text (a CSV file?)" if all(32 <= b < 127 or b in (9, 10, 13) for b in head) else "not recognised"
+        )
     raise InputDataError(f"cannot read {kind} file: it is not {what} (its content is {found})", file=path)
 
 
@@ -506,8 +559,9 @@ def read_excel_export(path: str | Path, sheet: str | int | None = None) -> RawEx
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(spath, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for corrupt files
-        raise InputDataError(f"cannot read Excel file (damaged, or not an .xlsx workbook): {_exc_text(exc)}",
-                             file=spath) from exc
+        raise InputDataError(
+            f"cannot read Excel file (damaged, or not an .xlsx workbook): {_exc_text(exc)}", file=spath
+        ) from exc
     try:
         names = tuple(wb.sheetnames)
         listed = ", ".join(repr(n) for n in names)
@@ -517,21 +571,27 @@ def read_excel_export(path: str | Path, sheet: str | int | None = None) -> RawEx
             name = names[0]
         elif isinstance(sheet, int):
             if not 0 <= sheet < len(names):
-                raise InputDataError(f"export.sheet {sheet} does not exist: the workbook has "
-                                     f"{len(names)} sheet(s) ({listed})", file=spath)
+                raise InputDataError(
+                    f"export.sheet {sheet} does not exist: the workbook has {len(names)} sheet(s) ({listed})",
+                    file=spath,
+                )
             name = names[sheet]
         else:
             if sheet not in names:
-                raise InputDataError(f"export.sheet {sheet!r} is not in the workbook (sheets: {listed})",
-                                     file=spath)
+                raise InputDataError(
+                    f"export.sheet {sheet!r} is not in the workbook (sheets: {listed})", file=spath
+                )
             name = sheet
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 rows = [list(r) for r in wb[name].iter_rows(values_only=True)]
         except Exception as exc:
-            raise InputDataError(f"cannot read Excel sheet (the workbook is damaged?): {_exc_text(exc)}",
-                                 file=spath, sheet=name) from exc
+            raise InputDataError(
+                f"cannot read Excel sheet (the workbook is damaged?): {_exc_text(exc)}",
+                file=spath,
+                sheet=name,
+            ) from exc
     finally:
         wb.close()
     rows = [[_excel_value(v) for v in r] for r in rows]
@@ -539,13 +599,24 @@ def read_excel_export(path: str | Path, sheet: str | int | None = None) -> RawEx
         rows.pop()
     if not rows:
         others = [n for n in names if n != name]
-        hint = (f"; the data may be on another sheet ({', '.join(repr(n) for n in others)}): "
-                "set export.sheet in the codebook") if others else ""
+        hint = (
+            (
+                f"; the data may be on another sheet ({', '.join(repr(n) for n in others)}): "
+                "set export.sheet in the codebook"
+            )
+            if others
+            else ""
+        )
         raise InputDataError(f"the sheet read is empty{hint}", file=spath, sheet=name)
     if all(v is None for v in rows[0]):
         first = next(i for i, r in enumerate(rows) if any(v is not None for v in r))
-        raise InputDataError(f"the sheet's first row is empty: the header must be on row 1 (the first "
-                             f"non-empty row is row {first + 1})", file=spath, sheet=name, row=0)
+        raise InputDataError(
+            f"the sheet's first row is empty: the header must be on row 1 (the first "
+            f"non-empty row is row {first + 1})",
+            file=spath,
+            sheet=name,
+            row=0,
+        )
     width = max(len(r) for r in rows)
     rows = [r + [None] * (width - len(r)) for r in rows]
     columns = ["" if v is None else _column_label(v) for v in rows[0]]
@@ -561,7 +632,9 @@ def read_excel_export(path: str | Path, sheet: str | int | None = None) -> RawEx
         numbers.append(i)
         body.append(cells)
     frame = pd.DataFrame(body, columns=columns, dtype=object, index=pd.Index(numbers, name="raw_row"))
-    return RawExport(spath, "xlsx", frame, file_sha256(path), sheet=name, sheets=names, blank_rows=tuple(blank))
+    return RawExport(
+        spath, "xlsx", frame, file_sha256(path), sheet=name, sheets=names, blank_rows=tuple(blank)
+    )
 
 
 def read_spss_export(path: str | Path) -> RawExport:
@@ -579,8 +652,9 @@ def read_spss_export(path: str | Path) -> RawExport:
     try:
         frame, meta = pyreadstat.read_sav(spath, user_missing=True, apply_value_formats=False)
     except Exception as exc:  # pyreadstat.ReadstatError, OSError, UnicodeError, ...
-        raise InputDataError(f"cannot read SPSS file (damaged, or not a .sav file): {_exc_text(exc)}",
-                             file=spath) from exc
+        raise InputDataError(
+            f"cannot read SPSS file (damaged, or not a .sav file): {_exc_text(exc)}", file=spath
+        ) from exc
     columns = [_column_label(c) for c in frame.columns]
     _check_header(columns, spath)
     frame.columns = columns
@@ -590,8 +664,15 @@ def read_spss_export(path: str | Path) -> RawExport:
     blank = tuple(int(i) for i in frame.index[blank_mask.to_numpy()])
     frame = frame[~blank_mask.to_numpy()]
     labels = {k: dict(v) for k, v in (meta.variable_value_labels or {}).items()}
-    return RawExport(spath, "sav", frame, file_sha256(path), encoding=meta.file_encoding,
-                     value_labels=labels, blank_rows=blank)
+    return RawExport(
+        spath,
+        "sav",
+        frame,
+        file_sha256(path),
+        encoding=meta.file_encoding,
+        value_labels=labels,
+        blank_rows=blank,
+    )
 
 
 def read_export(

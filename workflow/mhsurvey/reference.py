@@ -21,10 +21,30 @@ from .estimate_settings import ReferenceLink
 log = logging.getLogger("mhsurvey.reference")
 
 
-REFERENCE_COLUMNS = ("ref_id", "ref_available", "ref_pct", "ref_year", "ref_survey", "ref_diff_pp",
-                     "ref_z", "ref_p_value")
-REFERENCE_FILE_COLUMNS = ("ref_id", "measure", "category", "label_no", "label_en", "pct", "n", "year",
-                          "survey", "source", "available", "note")
+REFERENCE_COLUMNS = (
+    "ref_id",
+    "ref_available",
+    "ref_pct",
+    "ref_year",
+    "ref_survey",
+    "ref_diff_pp",
+    "ref_z",
+    "ref_p_value",
+)
+REFERENCE_FILE_COLUMNS = (
+    "ref_id",
+    "measure",
+    "category",
+    "label_no",
+    "label_en",
+    "pct",
+    "n",
+    "year",
+    "survey",
+    "source",
+    "available",
+    "note",
+)
 
 
 def read_reference(path: str | Path) -> pd.DataFrame:
@@ -35,15 +55,24 @@ def read_reference(path: str | Path) -> pd.DataFrame:
         raise InputDataError(f"reference table lacks columns {missing}", file=str(path))
     bad = df.loc[~df["available"].isin(["true", "false"]), "available"]
     if len(bad):
-        raise InputDataError("available must be true or false", file=str(path), column="available",
-                             value=bad.iloc[0])
+        raise InputDataError(
+            "available must be true or false", file=str(path), column="available", value=bad.iloc[0]
+        )
     no_pct = df[(df["available"] == "true") & (df["pct"] == "")]
     if len(no_pct):
-        raise InputDataError("an available reference value has no pct", file=str(path),
-                             column="pct", value=no_pct["ref_id"].iloc[0])
+        raise InputDataError(
+            "an available reference value has no pct",
+            file=str(path),
+            column="pct",
+            value=no_pct["ref_id"].iloc[0],
+        )
     if df["ref_id"].duplicated().any():
-        raise InputDataError("duplicated ref_id", file=str(path), column="ref_id",
-                             value=df.loc[df["ref_id"].duplicated(), "ref_id"].iloc[0])
+        raise InputDataError(
+            "duplicated ref_id",
+            file=str(path),
+            column="ref_id",
+            value=df.loc[df["ref_id"].duplicated(), "ref_id"].iloc[0],
+        )
     return df
 
 
@@ -60,7 +89,9 @@ def reference_test(count: int, n: int, ref_pct: float) -> tuple[float, float]:
     return float(z), float(p)
 
 
-def attach_reference(estimates: pd.DataFrame, reference: pd.DataFrame, links: Sequence[ReferenceLink]) -> pd.DataFrame:
+def attach_reference(
+    estimates: pd.DataFrame, reference: pd.DataFrame, links: Sequence[ReferenceLink]
+) -> pd.DataFrame:
     """Add the population comparison columns to ``estimates`` (empty where no link applies).
 
     A link with a ``category`` applies to that category of ``variable``; a link without one to
@@ -84,8 +115,12 @@ def attach_reference(estimates: pd.DataFrame, reference: pd.DataFrame, links: Se
             target &= out["category_kind"].isin(["code", "level"])
         target &= out["ref_id"].isna()
         if not target.any():
-            log.warning("population reference %s: no estimate row for %s/%s", link.ref_id, link.variable,
-                        link.category)
+            log.warning(
+                "population reference %s: no estimate row for %s/%s",
+                link.ref_id,
+                link.variable,
+                link.category,
+            )
             continue
         available = r["available"] == "true"
         for i in out.index[target]:

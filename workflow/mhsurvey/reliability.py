@@ -148,7 +148,7 @@ def bootstrap_alpha_ci(
                 w = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(float)
                 s1, s2 = w @ m1, w @ m2
                 var = (s2 - s1**2 / n) / (n - 1)
-                est[start:start + m] = k / (k - 1) * (1.0 - var[:, :k].sum(axis=1) / var[:, k])
+                est[start : start + m] = k / (k - 1) * (1.0 - var[:, :k].sum(axis=1) / var[:, k])
         else:
             n = x.shape[0]
             for b in range(reps):
@@ -175,14 +175,16 @@ def item_statistics(x: np.ndarray, items: Sequence[str], nan_policy: str = "list
         c_ir = cov[i, rest].sum()
         v_rest = cov[np.ix_(rest, rest)].sum()
         col = xs[:, i]
-        rows.append({
-            "item": name,
-            "n": int(np.sum(~np.isnan(col))),
-            "mean": float(np.nanmean(col)) if np.any(~np.isnan(col)) else np.nan,
-            "sd": float(np.nanstd(col, ddof=1)) if np.sum(~np.isnan(col)) > 1 else np.nan,
-            "item_rest_r": float(c_ir / np.sqrt(cov[i, i] * v_rest)),
-            "alpha_if_deleted": alpha_from_cov(cov[np.ix_(rest, rest)]) if k > 2 else np.nan,
-        })
+        rows.append(
+            {
+                "item": name,
+                "n": int(np.sum(~np.isnan(col))),
+                "mean": float(np.nanmean(col)) if np.any(~np.isnan(col)) else np.nan,
+                "sd": float(np.nanstd(col, ddof=1)) if np.sum(~np.isnan(col)) > 1 else np.nan,
+                "item_rest_r": float(c_ir / np.sqrt(cov[i, i] * v_rest)),
+                "alpha_if_deleted": alpha_from_cov(cov[np.ix_(rest, rest)]) if k > 2 else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -206,9 +208,23 @@ def scale_items(
 
 
 RELIABILITY_COLUMNS = (
-    "scale", "instrument", "coding", "nan_policy", "n", "k", "alpha", "alpha_ci_low", "alpha_ci_high",
-    "alpha_boot_ci_low", "alpha_boot_ci_high", "alpha_std", "omega_total", "mean_inter_item_r", "alpha_published_id",
-    "label_no", "label_en",
+    "scale",
+    "instrument",
+    "coding",
+    "nan_policy",
+    "n",
+    "k",
+    "alpha",
+    "alpha_ci_low",
+    "alpha_ci_high",
+    "alpha_boot_ci_low",
+    "alpha_boot_ci_high",
+    "alpha_std",
+    "omega_total",
+    "mean_inter_item_r",
+    "alpha_published_id",
+    "label_no",
+    "label_en",
 )
 
 
@@ -223,20 +239,38 @@ def reliability_table(responses: pd.DataFrame, codebook: Codebook, rules: Mappin
         cov, n_used = covariance(x, policy)
         n_listwise = int((~np.isnan(x).any(axis=1)).sum())
         k = len(names)
-        row: dict[str, Any] = {"scale": scale["name"], "instrument": scale["instrument"],
-                               "coding": scale["coding"], "nan_policy": policy, "n": n_listwise, "k": k}
+        row: dict[str, Any] = {
+            "scale": scale["name"],
+            "instrument": scale["instrument"],
+            "coding": scale["coding"],
+            "nan_policy": policy,
+            "n": n_listwise,
+            "k": k,
+        }
         if n_used < 3 or not np.all(np.diag(cov) > 0):
-            log.warning("scale %s: too few complete answers or a constant item; statistics left empty", scale["name"])
+            log.warning(
+                "scale %s: too few complete answers or a constant item; statistics left empty", scale["name"]
+            )
             row.update({c: np.nan for c in RELIABILITY_COLUMNS if c not in row})
         else:
             a = alpha_from_cov(cov)
             corr = cov_to_corr(cov)
             lo, hi = feldt_ci(a, n_used, k, level)
-            blo, bhi = bootstrap_alpha_ci(x, cfg["bootstrap_reps"], scale_seed(cfg["seed"], scale["name"]),
-                                          level, policy)
-            row.update({"alpha": a, "alpha_ci_low": lo, "alpha_ci_high": hi, "alpha_boot_ci_low": blo,
-                        "alpha_boot_ci_high": bhi, "alpha_std": standardized_alpha(corr),
-                        "omega_total": omega_total(corr, n_used, cfg["seed"]), "mean_inter_item_r": mean_inter_item_r(corr)})
+            blo, bhi = bootstrap_alpha_ci(
+                x, cfg["bootstrap_reps"], scale_seed(cfg["seed"], scale["name"]), level, policy
+            )
+            row.update(
+                {
+                    "alpha": a,
+                    "alpha_ci_low": lo,
+                    "alpha_ci_high": hi,
+                    "alpha_boot_ci_low": blo,
+                    "alpha_boot_ci_high": bhi,
+                    "alpha_std": standardized_alpha(corr),
+                    "omega_total": omega_total(corr, n_used, cfg["seed"]),
+                    "mean_inter_item_r": mean_inter_item_r(corr),
+                }
+            )
         row["alpha_published_id"] = scale.get("published_id", "")
         row["label_no"], row["label_en"] = scale["label_no"], scale["label_en"]
         rows.append(row)
@@ -276,17 +310,34 @@ def reliability_docs(rules: Mapping[str, Any]) -> list[ColumnDoc]:
         ColumnDoc("nan_policy", "string", "missing items: listwise (complete cases) or pairwise covariances"),
         ColumnDoc("n", "integer", "respondents with every item answered (listwise n)"),
         ColumnDoc("k", "integer", "number of items"),
-        ColumnDoc("alpha", "float", "Cronbach's alpha = k/(k-1) (1 - trace(C)/sum(C)), C = item covariance matrix"),
-        ColumnDoc("alpha_ci_low", "float", f"Feldt {lvl} CI lower bound (F distribution, df n-1, (n-1)(k-1))"),
+        ColumnDoc(
+            "alpha", "float", "Cronbach's alpha = k/(k-1) (1 - trace(C)/sum(C)), C = item covariance matrix"
+        ),
+        ColumnDoc(
+            "alpha_ci_low", "float", f"Feldt {lvl} CI lower bound (F distribution, df n-1, (n-1)(k-1))"
+        ),
         ColumnDoc("alpha_ci_high", "float", f"Feldt {lvl} CI upper bound"),
-        ColumnDoc("alpha_boot_ci_low", "float", f"percentile bootstrap {lvl} CI lower bound "
-                  f"({cfg['bootstrap_reps']} resamples of respondents, seed {cfg['seed']} + scale name)"),
+        ColumnDoc(
+            "alpha_boot_ci_low",
+            "float",
+            f"percentile bootstrap {lvl} CI lower bound "
+            f"({cfg['bootstrap_reps']} resamples of respondents, seed {cfg['seed']} + scale name)",
+        ),
         ColumnDoc("alpha_boot_ci_high", "float", f"percentile bootstrap {lvl} CI upper bound"),
-        ColumnDoc("alpha_std", "float", "standardized alpha k r/(1 + (k-1) r), r = mean inter-item correlation"),
-        ColumnDoc("omega_total", "float", "McDonald's omega total from a one-factor ML fit on the correlation matrix"),
+        ColumnDoc(
+            "alpha_std", "float", "standardized alpha k r/(1 + (k-1) r), r = mean inter-item correlation"
+        ),
+        ColumnDoc(
+            "omega_total",
+            "float",
+            "McDonald's omega total from a one-factor ML fit on the correlation matrix",
+        ),
         ColumnDoc("mean_inter_item_r", "float", "mean inter-item Pearson correlation"),
-        ColumnDoc("alpha_published_id", "string",
-                  "id in data/published/*.csv of the alpha the report prints (empty: none printed)"),
+        ColumnDoc(
+            "alpha_published_id",
+            "string",
+            "id in data/published/*.csv of the alpha the report prints (empty: none printed)",
+        ),
         ColumnDoc("label_no", "string", "Norwegian name of the scale (config reliability.scales label_no)"),
         ColumnDoc("label_en", "string", "English name of the scale (config reliability.scales label_en)"),
     ]
@@ -300,7 +351,9 @@ def item_statistics_docs() -> list[ColumnDoc]:
         ColumnDoc("n", "integer", "respondents used (listwise: complete on the scale)"),
         ColumnDoc("mean", "float", "item mean (raw codes, or 0/1 for the bimodal recode)"),
         ColumnDoc("sd", "float", "item standard deviation (n - 1)"),
-        ColumnDoc("item_rest_r", "float", "corrected item-total correlation: item vs the sum of the other items"),
+        ColumnDoc(
+            "item_rest_r", "float", "corrected item-total correlation: item vs the sum of the other items"
+        ),
         ColumnDoc("alpha_if_deleted", "float", "Cronbach's alpha of the scale without this item"),
         ColumnDoc("label_no", "string", "Norwegian item wording (codebook)"),
         ColumnDoc("label_en", "string", "English item wording (codebook)"),

@@ -68,12 +68,28 @@ def apply_routing(
             answered = _question_answered(out, names)
             for row in out.index[(answered & ~asked).to_numpy()]:
                 value = ";".join(str(out.at[row, n]) for n in names if pd.notna(out.at[row, n]))
-                flags.append((row, rids[row], q.id if q.type == "multi" else names[0], value,
-                              "answered_not_asked", "blanked"))
+                flags.append(
+                    (
+                        row,
+                        rids[row],
+                        q.id if q.type == "multi" else names[0],
+                        value,
+                        "answered_not_asked",
+                        "blanked",
+                    )
+                )
             out.loc[answered & ~asked, names] = pd.NA
             for row in out.index[(asked & ~answered).to_numpy()]:
-                flags.append((row, rids[row], q.id if q.type == "multi" else names[0], "",
-                              "not_answered", "kept_missing"))
+                flags.append(
+                    (
+                        row,
+                        rids[row],
+                        q.id if q.type == "multi" else names[0],
+                        "",
+                        "not_answered",
+                        "kept_missing",
+                    )
+                )
         if q.type == "multi" and groups:
             excl = [c.name for c in groups[0] if c.exclusive]
             others = [c.name for c in groups[0] if not c.exclusive]

@@ -27,8 +27,9 @@ def _location(error: jsonschema.ValidationError) -> str:
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
         known = set(error.schema.get("properties", {}))
         patterns = [re.compile(p) for p in error.schema.get("patternProperties", {})]
-        extra = sorted(str(k) for k in error.instance
-                       if k not in known and not any(p.search(str(k)) for p in patterns))
+        extra = sorted(
+            str(k) for k in error.instance if k not in known and not any(p.search(str(k)) for p in patterns)
+        )
         if len(extra) == 1:
             parts.append(extra[0])
     return ".".join(parts) or "<top level>"

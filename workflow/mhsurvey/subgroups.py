@@ -56,9 +56,21 @@ from .outcomes import Outcome, category_matrix, outcome_key, value_sort_key
 from .suppression import SuppressionResult, suppress_table
 
 __all__ = [
-    "ADJUST_METHODS", "Breakdown", "ChiSquare", "SuppressionResult", "adjust_pvalues", "adjusted_residual",
-    "check_subgroup_table", "chi_square", "level_index", "resolve_breakdown", "resolve_breakdowns",
-    "subgroup_docs", "subgroup_tests", "suppress_table", "z_test_vs_rest",
+    "ADJUST_METHODS",
+    "Breakdown",
+    "ChiSquare",
+    "SuppressionResult",
+    "adjust_pvalues",
+    "adjusted_residual",
+    "check_subgroup_table",
+    "chi_square",
+    "level_index",
+    "resolve_breakdown",
+    "resolve_breakdowns",
+    "subgroup_docs",
+    "subgroup_tests",
+    "suppress_table",
+    "z_test_vs_rest",
 ]
 
 log = logging.getLogger("mhsurvey.subgroups")
@@ -118,8 +130,10 @@ def resolve_breakdown(
         col = codebook.column(column)
         codes = [c for c in col.codes if settings.include_nonsubstantive_levels or not c.nonsubstantive]
         if col.qtype == "multi":
-            levels = (Level("1", col.label(1, "no"), col.label(1, "en"), ("1",)),
-                      Level("0", col.label(0, "no"), col.label(0, "en"), ("0",)))
+            levels = (
+                Level("1", col.label(1, "no"), col.label(1, "en"), ("1",)),
+                Level("0", col.label(0, "no"), col.label(0, "en"), ("0",)),
+            )
         else:
             levels = tuple(Level(str(c.code), c.no, c.en, (str(c.code),)) for c in codes)
     else:
@@ -152,7 +166,12 @@ def resolve_breakdowns(
     ]
     for b in out:
         if not b.levels:
-            log.warning("%s: breakdown %s has no levels (column %s is empty): no subgroup rows", survey, b.id, b.column)
+            log.warning(
+                "%s: breakdown %s has no levels (column %s is empty): no subgroup rows",
+                survey,
+                b.id,
+                b.column,
+            )
     return out
 
 
@@ -171,13 +190,53 @@ def level_index(data: SurveyData, breakdown: Breakdown) -> np.ndarray:
 # --------------------------------------------------------------------------- the subgroup table
 
 SUBGROUP_COLUMNS = (
-    "survey", "source", "variable", "question_id", "item_id", "label_no", "category", "category_label_no",
-    "category_kind", "breakdown", "breakdown_column", "level", "level_label_no", "n", "count", "pct",
-    "moe_report", "wilson_low", "wilson_high", "total_n", "total_count", "total_pct", "rest_n", "rest_pct",
-    "diff_pp", "small_n", "tested", "z", "p_value", "p_holm", "p_bh", "family_size", "adjust_method",
-    "significant", "direction", "chi2", "chi2_df", "chi2_p", "chi2_share_expected_lt5", "suppressed",
-    "label_en", "category_label_en", "breakdown_label_no", "breakdown_label_en", "level_label_en",
-    "withheld", "chi2_withheld",
+    "survey",
+    "source",
+    "variable",
+    "question_id",
+    "item_id",
+    "label_no",
+    "category",
+    "category_label_no",
+    "category_kind",
+    "breakdown",
+    "breakdown_column",
+    "level",
+    "level_label_no",
+    "n",
+    "count",
+    "pct",
+    "moe_report",
+    "wilson_low",
+    "wilson_high",
+    "total_n",
+    "total_count",
+    "total_pct",
+    "rest_n",
+    "rest_pct",
+    "diff_pp",
+    "small_n",
+    "tested",
+    "z",
+    "p_value",
+    "p_holm",
+    "p_bh",
+    "family_size",
+    "adjust_method",
+    "significant",
+    "direction",
+    "chi2",
+    "chi2_df",
+    "chi2_p",
+    "chi2_share_expected_lt5",
+    "suppressed",
+    "label_en",
+    "category_label_en",
+    "breakdown_label_no",
+    "breakdown_label_en",
+    "level_label_en",
+    "withheld",
+    "chi2_withheld",
 )
 
 
@@ -197,14 +256,21 @@ def chi2_withheld(chi: ChiSquare, any_hidden: bool, min_expected: float) -> str:
     return ""
 
 
-def _suppression_masks(o: Outcome, counts_gk: np.ndarray, settings: EstimateSettings) -> tuple[np.ndarray, np.ndarray]:
+def _suppression_masks(
+    o: Outcome, counts_gk: np.ndarray, settings: EstimateSettings
+) -> tuple[np.ndarray, np.ndarray]:
     """Hidden category cells (G × C, level bases included) and hidden level bases (G) of one table."""
     g_count, c_count = counts_gk.shape[0], len(o.categories)
     hidden_cells = np.zeros((g_count, c_count), dtype=bool)
     hidden_n = np.zeros(g_count, dtype=bool)
     if settings.suppression.enabled:
-        res = suppress_table(counts_gk, o.merged_cell_sets, settings.suppression.min_count,
-                             settings.suppression.max_count, col_totals=True)
+        res = suppress_table(
+            counts_gk,
+            o.merged_cell_sets,
+            settings.suppression.min_count,
+            settings.suppression.max_count,
+            col_totals=True,
+        )
         merged_iter = 0
         for j, cat in enumerate(o.categories):
             if cat.kind == "merged":
@@ -267,22 +333,30 @@ def _table_block(
     rows.families += [(rows.rows + j * g_count, g_count) for j in range(c_count)]
     rows.rows += size
     rows.add(
-        survey=const(survey), source=const(o.source), variable=const(o.variable), question_id=const(o.question_id),
-        item_id=const(o.item_id), label_no=const(o.label_no),
+        survey=const(survey),
+        source=const(o.source),
+        variable=const(o.variable),
+        question_id=const(o.question_id),
+        item_id=const(o.item_id),
+        label_no=const(o.label_no),
         category=np.repeat(np.array([c.key for c in cats], dtype=object), g_count),
         category_label_no=np.repeat(np.array([c.label_no for c in cats], dtype=object), g_count),
         category_kind=np.repeat(np.array([c.kind for c in cats], dtype=object), g_count),
-        breakdown=const(b.id), breakdown_column=const(b.column),
+        breakdown=const(b.id),
+        breakdown_column=const(b.column),
         level=np.tile(np.array([lv.key for lv in lvs], dtype=object), c_count),
         level_label_no=np.tile(np.array([lv.label_no for lv in lvs], dtype=object), c_count),
         label_en=const(o.label_en),
         category_label_en=np.repeat(np.array([c.label_en for c in cats], dtype=object), g_count),
-        breakdown_label_no=const(b.label_no), breakdown_label_en=const(b.label_en),
+        breakdown_label_no=const(b.label_no),
+        breakdown_label_en=const(b.label_en),
         level_label_en=np.tile(np.array([lv.label_en for lv in lvs], dtype=object), c_count),
-        x=x_gc.T.ravel().astype(np.int64), n=np.tile(n_g, c_count).astype(np.int64),
+        x=x_gc.T.ravel().astype(np.int64),
+        n=np.tile(n_g, c_count).astype(np.int64),
         x_total=np.repeat(totals.category_counts, g_count).astype(np.int64),
         n_total=np.full(size, totals.base_n, dtype=np.int64),
-        hidden=hidden_cells.T.ravel(), hidden_n=np.tile(hidden_n, c_count),
+        hidden=hidden_cells.T.ravel(),
+        hidden_n=np.tile(hidden_n, c_count),
         total_hidden=np.repeat(totals.suppressed.astype(bool), g_count),
         chi2=np.full(size, np.nan if chi_withheld else chi.statistic),
         chi2_df=np.full(size, np.nan if chi_withheld else chi.dof),
@@ -310,7 +384,7 @@ def _family_sizes(tested: np.ndarray, families: Sequence[tuple[int, int]]) -> np
     out = np.zeros(tested.shape, dtype=np.int64)
     for first, size in families:
         if size:
-            out[first:first + size] = int(tested[first:first + size].sum())
+            out[first : first + size] = int(tested[first : first + size].sum())
     return out
 
 
@@ -346,27 +420,60 @@ def _finish(rows: _Rows, settings: EstimateSettings) -> pd.DataFrame:
         return np.where(mask, np.nan, values.astype(float))
 
     total_count = where(total_hidden, x_t)
-    cols: dict[str, Any] = {key: rows.column(key, object) for key in (
-        "survey", "source", "variable", "question_id", "item_id", "label_no", "category", "category_label_no",
-        "category_kind", "breakdown", "breakdown_column", "level", "level_label_no")}
-    cols.update({
-        "n": where(hidden_n, n), "count": where(hid, x), "pct": where(hid, pct),
-        "moe_report": where(hid, stats["moe_report"]), "wilson_low": where(hid, stats["wilson_low"]),
-        "wilson_high": where(hid, stats["wilson_high"]), "total_n": n_t,
-        "total_count": total_count if np.isnan(total_count).any() else x_t,
-        "total_pct": where(total_hidden, total_pct), "rest_n": where(hidden_n, rest_n),
-        "rest_pct": where(masked, rest_pct), "diff_pp": where(masked, diff),
-        "small_n": (n < settings.min_n).astype(np.int64), "tested": tested.astype(np.int64),
-        "z": z, "p_value": p, "p_holm": p_holm, "p_bh": p_bh,
-        "family_size": _family_sizes(tested, rows.families),
-        "adjust_method": np.full(len(x), settings.adjust, dtype=object),
-        "significant": signif.astype(np.int64),
-        "direction": np.where(signif, np.where(diff > 0, "higher", "lower"), "").astype(object),
-    })
+    cols: dict[str, Any] = {
+        key: rows.column(key, object)
+        for key in (
+            "survey",
+            "source",
+            "variable",
+            "question_id",
+            "item_id",
+            "label_no",
+            "category",
+            "category_label_no",
+            "category_kind",
+            "breakdown",
+            "breakdown_column",
+            "level",
+            "level_label_no",
+        )
+    }
+    cols.update(
+        {
+            "n": where(hidden_n, n),
+            "count": where(hid, x),
+            "pct": where(hid, pct),
+            "moe_report": where(hid, stats["moe_report"]),
+            "wilson_low": where(hid, stats["wilson_low"]),
+            "wilson_high": where(hid, stats["wilson_high"]),
+            "total_n": n_t,
+            "total_count": total_count if np.isnan(total_count).any() else x_t,
+            "total_pct": where(total_hidden, total_pct),
+            "rest_n": where(hidden_n, rest_n),
+            "rest_pct": where(masked, rest_pct),
+            "diff_pp": where(masked, diff),
+            "small_n": (n < settings.min_n).astype(np.int64),
+            "tested": tested.astype(np.int64),
+            "z": z,
+            "p_value": p,
+            "p_holm": p_holm,
+            "p_bh": p_bh,
+            "family_size": _family_sizes(tested, rows.families),
+            "adjust_method": np.full(len(x), settings.adjust, dtype=object),
+            "significant": signif.astype(np.int64),
+            "direction": np.where(signif, np.where(diff > 0, "higher", "lower"), "").astype(object),
+        }
+    )
     for key in ("chi2", "chi2_df", "chi2_p", "chi2_share_expected_lt5"):
         cols[key] = rows.column(key, float)
     cols["suppressed"] = hid.astype(np.int64)
-    for key in ("label_en", "category_label_en", "breakdown_label_no", "breakdown_label_en", "level_label_en"):
+    for key in (
+        "label_en",
+        "category_label_en",
+        "breakdown_label_no",
+        "breakdown_label_en",
+        "level_label_en",
+    ):
         cols[key] = rows.column(key, object)
     cols["withheld"] = withheld
     cols["chi2_withheld"] = rows.column("chi2_withheld", object)
@@ -414,71 +521,121 @@ def subgroup_tests(
 
 def subgroup_docs(settings: EstimateSettings) -> list[ColumnDoc]:
     """Data dictionary of ``subgroup_tests.csv``."""
-    return docs_from_mapping({
-        "survey": ("string", "survey key ({survey} wildcard)"),
-        "source": ("string", "responses or scores (where the outcome variable comes from)"),
-        "variable": ("string", "outcome variable (as in estimates.csv)"),
-        "question_id": ("string", "codebook question id (classification column for scores)"),
-        "item_id": ("string", "grid item / multi option id"),
-        "label_no": ("string", "Norwegian label of the outcome variable"),
-        "category": ("string", "outcome category key (as in estimates.csv)"),
-        "category_label_no": ("string", "Norwegian label of the category"),
-        "category_kind": ("string", "code, merged, ticked or level (as in estimates.csv)"),
-        "breakdown": ("string", "breakdown id (config/estimates.yaml breakdowns)"),
-        "breakdown_column": ("string", "column holding the breakdown (responses or scores)"),
-        "level": ("string", "breakdown level key (code, group key or class value)"),
-        "level_label_no": ("string", "Norwegian label of the level"),
-        "n": ("integer", "respondents of the level in the outcome's base; empty if suppressed"),
-        "count": ("integer", "respondents of the level in the category; empty if suppressed"),
-        "pct": ("float", "100 * count / n (unrounded)"),
-        "moe_report": ("float", f"report-style margin in points: 100 * {settings.report_z:g} * sqrt(p(1-p)/n)"),
-        "wilson_low": ("float", f"lower Wilson bound in percent ({settings.confidence_level:g})"),
-        "wilson_high": ("float", "upper Wilson bound in percent"),
-        "total_n": ("integer", "base of the whole sample (all respondents in the outcome's base, with or "
-                    "without a level of this breakdown)"),
-        "total_count": ("integer", "respondents of the whole sample in the category"),
-        "total_pct": ("float", "100 * total_count / total_n"),
-        "rest_n": ("integer", "total_n - n (the rest of the sample)"),
-        "rest_pct": ("float", "share of the category in the rest of the sample, percent"),
-        "diff_pp": ("float", "pct - total_pct, in points (the report's 'difference to the total')"),
-        "small_n": ("integer (boolean)", f"1 if n < {settings.min_n}: shown for caution, not tested, never significant"),
-        "tested": ("integer (boolean)", "1 if the level was tested against the rest (withheld empty)"),
-        "z": ("float", "pooled two-proportion z of the level vs the rest (statsmodels proportions_ztest); "
-              "equal to the adjusted standardized residual"),
-        "p_value": ("float", "two-sided unadjusted p-value of z"),
-        "p_holm": ("float", "Holm-adjusted p (multipletests method='holm'); family = this category x this breakdown"),
-        "p_bh": ("float", "Benjamini-Hochberg-adjusted p (multipletests method='fdr_bh'); same family"),
-        "family_size": ("integer", "number of tested levels in the family (withheld tests are not counted)"),
-        "adjust_method": ("string", "p-value that decides `significant` (config significance.adjust)",
-                          "none, holm, fdr_bh"),
-        "significant": ("integer (boolean)", f"1 if tested and the chosen p < {settings.alpha:g}"),
-        "direction": ("string", "for significant levels: higher or lower than the total", "higher, lower, empty"),
-        "chi2": ("float", "Pearson chi-square of the whole level x answer table (scipy chi2_contingency, "
-                 "correction=False); same on every row of the table; empty when withheld (chi2_withheld)"),
-        "chi2_df": ("integer", "degrees of freedom of chi2"),
-        "chi2_p": ("float", "p-value of chi2"),
-        "chi2_share_expected_lt5": ("float", "share of cells with expected count < 5 (chi-square approximation warning)"),
-        "suppressed": ("integer (boolean)", "1 if the count is hidden by small-cell suppression "
-                       f"(enabled: {str(settings.suppression.enabled).lower()})"),
-        "label_en": ("string", "English label of the outcome variable (as in estimates.csv)"),
-        "category_label_en": ("string", "English label of the category (as in estimates.csv)"),
-        "breakdown_label_no": ("string", "Norwegian label of the breakdown (config, else codebook question, else "
-                               "02_scores/levels.csv)"),
-        "breakdown_label_en": ("string", "English label of the breakdown (falls back to the Norwegian one)"),
-        "level_label_en": ("string", "English label of the level (codebook code, config group or labels_en, "
-                           "02_scores/levels.csv; falls back to the Norwegian one)"),
-        "withheld": ("string", "why the level-vs-rest test was withheld; empty = tested",
-                     f"n_zero = no respondent of the level in the base; subgroup_n = n < {settings.min_n}; "
-                     f"rest_n = rest_n < {settings.min_n} (config significance.min_n applies to both sides); "
-                     f"expected_count = an expected count of the level-vs-rest 2x2 table < {settings.min_expected:g} "
-                     "(significance.min_expected; Cochran 1954); no_variance = pooled share 0 or 1; "
-                     "suppressed = a count is hidden by small-cell suppression"),
-        "chi2_withheld": ("string", "why the omnibus chi-square is not reported (chi2, chi2_df, chi2_p empty); "
-                          "empty = reported",
-                          f"expected_count = an expected count < {settings.chi2_min_expected:g} "
-                          "(significance.chi2_min_expected); too_few_lines = fewer than 2 x 2 non-empty rows/columns; "
-                          "suppressed = a cell is hidden by small-cell suppression"),
-    })
+    return docs_from_mapping(
+        {
+            "survey": ("string", "survey key ({survey} wildcard)"),
+            "source": ("string", "responses or scores (where the outcome variable comes from)"),
+            "variable": ("string", "outcome variable (as in estimates.csv)"),
+            "question_id": ("string", "codebook question id (classification column for scores)"),
+            "item_id": ("string", "grid item / multi option id"),
+            "label_no": ("string", "Norwegian label of the outcome variable"),
+            "category": ("string", "outcome category key (as in estimates.csv)"),
+            "category_label_no": ("string", "Norwegian label of the category"),
+            "category_kind": ("string", "code, merged, ticked or level (as in estimates.csv)"),
+            "breakdown": ("string", "breakdown id (config/estimates.yaml breakdowns)"),
+            "breakdown_column": ("string", "column holding the breakdown (responses or scores)"),
+            "level": ("string", "breakdown level key (code, group key or class value)"),
+            "level_label_no": ("string", "Norwegian label of the level"),
+            "n": ("integer", "respondents of the level in the outcome's base; empty if suppressed"),
+            "count": ("integer", "respondents of the level in the category; empty if suppressed"),
+            "pct": ("float", "100 * count / n (unrounded)"),
+            "moe_report": (
+                "float",
+                f"report-style margin in points: 100 * {settings.report_z:g} * sqrt(p(1-p)/n)",
+            ),
+            "wilson_low": ("float", f"lower Wilson bound in percent ({settings.confidence_level:g})"),
+            "wilson_high": ("float", "upper Wilson bound in percent"),
+            "total_n": (
+                "integer",
+                "base of the whole sample (all respondents in the outcome's base, with or "
+                "without a level of this breakdown)",
+            ),
+            "total_count": ("integer", "respondents of the whole sample in the category"),
+            "total_pct": ("float", "100 * total_count / total_n"),
+            "rest_n": ("integer", "total_n - n (the rest of the sample)"),
+            "rest_pct": ("float", "share of the category in the rest of the sample, percent"),
+            "diff_pp": ("float", "pct - total_pct, in points (the report's 'difference to the total')"),
+            "small_n": (
+                "integer (boolean)",
+                f"1 if n < {settings.min_n}: shown for caution, not tested, never significant",
+            ),
+            "tested": ("integer (boolean)", "1 if the level was tested against the rest (withheld empty)"),
+            "z": (
+                "float",
+                "pooled two-proportion z of the level vs the rest (statsmodels proportions_ztest); "
+                "equal to the adjusted standardized residual",
+            ),
+            "p_value": ("float", "two-sided unadjusted p-value of z"),
+            "p_holm": (
+                "float",
+                "Holm-adjusted p (multipletests method='holm'); family = this category x this breakdown",
+            ),
+            "p_bh": ("float", "Benjamini-Hochberg-adjusted p (multipletests method='fdr_bh'); same family"),
+            "family_size": (
+                "integer",
+                "number of tested levels in the family (withheld tests are not counted)",
+            ),
+            "adjust_method": (
+                "string",
+                "p-value that decides `significant` (config significance.adjust)",
+                "none, holm, fdr_bh",
+            ),
+            "significant": ("integer (boolean)", f"1 if tested and the chosen p < {settings.alpha:g}"),
+            "direction": (
+                "string",
+                "for significant levels: higher or lower than the total",
+                "higher, lower, empty",
+            ),
+            "chi2": (
+                "float",
+                "Pearson chi-square of the whole level x answer table (scipy chi2_contingency, "
+                "correction=False); same on every row of the table; empty when withheld (chi2_withheld)",
+            ),
+            "chi2_df": ("integer", "degrees of freedom of chi2"),
+            "chi2_p": ("float", "p-value of chi2"),
+            "chi2_share_expected_lt5": (
+                "float",
+                "share of cells with expected count < 5 (chi-square approximation warning)",
+            ),
+            "suppressed": (
+                "integer (boolean)",
+                "1 if the count is hidden by small-cell suppression "
+                f"(enabled: {str(settings.suppression.enabled).lower()})",
+            ),
+            "label_en": ("string", "English label of the outcome variable (as in estimates.csv)"),
+            "category_label_en": ("string", "English label of the category (as in estimates.csv)"),
+            "breakdown_label_no": (
+                "string",
+                "Norwegian label of the breakdown (config, else codebook question, else "
+                "02_scores/levels.csv)",
+            ),
+            "breakdown_label_en": (
+                "string",
+                "English label of the breakdown (falls back to the Norwegian one)",
+            ),
+            "level_label_en": (
+                "string",
+                "English label of the level (codebook code, config group or labels_en, "
+                "02_scores/levels.csv; falls back to the Norwegian one)",
+            ),
+            "withheld": (
+                "string",
+                "why the level-vs-rest test was withheld; empty = tested",
+                f"n_zero = no respondent of the level in the base; subgroup_n = n < {settings.min_n}; "
+                f"rest_n = rest_n < {settings.min_n} (config significance.min_n applies to both sides); "
+                f"expected_count = an expected count of the level-vs-rest 2x2 table < {settings.min_expected:g} "
+                "(significance.min_expected; Cochran 1954); no_variance = pooled share 0 or 1; "
+                "suppressed = a count is hidden by small-cell suppression",
+            ),
+            "chi2_withheld": (
+                "string",
+                "why the omnibus chi-square is not reported (chi2, chi2_df, chi2_p empty); empty = reported",
+                f"expected_count = an expected count < {settings.chi2_min_expected:g} "
+                "(significance.chi2_min_expected); too_few_lines = fewer than 2 x 2 non-empty rows/columns; "
+                "suppressed = a cell is hidden by small-cell suppression",
+            ),
+        }
+    )
 
 
 def check_subgroup_table(
@@ -508,7 +665,9 @@ def check_subgroup_table(
     bad = (sub["small_n"] == 1) & ((sub["tested"] == 1) | (sub["significant"] == 1))
     if bad.any():
         problems.append(f"{int(bad.sum())} rows with n < {min_n} tested or significant")
-    rest_bad = sub["rest_n"].notna() & (sub["rest_n"] < min_n) & ((sub["tested"] == 1) | (sub["significant"] == 1))
+    rest_bad = (
+        sub["rest_n"].notna() & (sub["rest_n"] < min_n) & ((sub["tested"] == 1) | (sub["significant"] == 1))
+    )
     if rest_bad.any():
         problems.append(f"{int(rest_bad.sum())} rows with rest n < {min_n} tested or significant")
     if "withheld" in sub.columns:

@@ -49,13 +49,29 @@ class _Table:
             return len(names) - 1
 
         self.cell = np.array([[add("cell", i, j, self.counts[i, j]) for j in range(k)] for i in range(g)])
-        self.row = np.array([add("row", i, -1, self.counts[i].sum()) for i in range(g)]) if g > 1 else np.array([], int)
-        self.col = np.array([add("col", -1, j, self.counts[:, j].sum()) for j in range(k)]) if col_totals and g > 1 \
+        self.row = (
+            np.array([add("row", i, -1, self.counts[i].sum()) for i in range(g)])
+            if g > 1
             else np.array([], int)
-        self.merged = np.array([[add("merged", i, m, self.counts[i, list(s)].sum()) for m, s in enumerate(self.groups)]
-                                for i in range(g)]).reshape(g, len(self.groups))
-        self.merged_total = np.array([add("merged_total", -1, m, self.counts[:, list(s)].sum())
-                                      for m, s in enumerate(self.groups)]) if col_totals and g > 1 else np.array([], int)
+        )
+        self.col = (
+            np.array([add("col", -1, j, self.counts[:, j].sum()) for j in range(k)])
+            if col_totals and g > 1
+            else np.array([], int)
+        )
+        self.merged = np.array(
+            [
+                [add("merged", i, m, self.counts[i, list(s)].sum()) for m, s in enumerate(self.groups)]
+                for i in range(g)
+            ]
+        ).reshape(g, len(self.groups))
+        self.merged_total = (
+            np.array(
+                [add("merged_total", -1, m, self.counts[:, list(s)].sum()) for m, s in enumerate(self.groups)]
+            )
+            if col_totals and g > 1
+            else np.array([], int)
+        )
         self.grand = add("grand", -1, -1, self.counts.sum())
         self.names, self.values = names, np.array(values, dtype=float)
         eqs: list[dict[int, float]] = []
@@ -170,7 +186,10 @@ def suppress_table(
         return np.isin(ix, sorted(hidden)) if ix.size else np.zeros(ix.shape, dtype=bool)
 
     return SuppressionResult(
-        cells=mask(t.cell), row_totals=mask(t.row), col_totals=mask(t.col), merged=mask(t.merged),
-        merged_totals=mask(t.merged_total), unprotected=tuple(unprotected),
+        cells=mask(t.cell),
+        row_totals=mask(t.row),
+        col_totals=mask(t.col),
+        merged=mask(t.merged),
+        merged_totals=mask(t.merged_total),
+        unprotected=tuple(unprotected),
     )
-

@@ -12,7 +12,12 @@ from pathlib import Path
 
 from .config import load_config
 
-REPORT_FILES = ("reports/rapport.html", "reports/rapport.pdf", "reports/report_en.html", "reports/report_en.pdf")
+REPORT_FILES = (
+    "reports/rapport.html",
+    "reports/rapport.pdf",
+    "reports/report_en.html",
+    "reports/report_en.pdf",
+)
 
 
 def summary_lines(root: Path = Path(".")) -> list[str]:

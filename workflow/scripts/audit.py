@@ -39,6 +39,11 @@ for table, docs, name in (
     write_csv(table, snakemake.output[name])
     write_dictionary(docs, snakemake.output[f"{name}_dict"], table)
 overall = out.summary.iloc[0]
-log.info("audit: %d published numbers, %d mapped with a value, %d within their margin (%.1f %%), %d errata",
-         len(out.reproduction), overall["n_mapped"], overall["n_within"], 100 * overall["share_within"],
-         len(out.errata))
+log.info(
+    "audit: %d published numbers, %d mapped with a value, %d within their margin (%.1f %%), %d errata",
+    len(out.reproduction),
+    overall["n_mapped"],
+    overall["n_within"],
+    100 * overall["share_within"],
+    len(out.errata),
+)

@@ -23,6 +23,12 @@ except PipelineError as exc:
     log.error("%s: %s", survey, exc)
     sys.exit(2)
 s = result.summary
-log.info("%s: raw rows %d, kept %d, excluded %d %s", survey, s["raw_rows"], s["kept"], s["excluded"],
-         s["excluded_by_rule"])
+log.info(
+    "%s: raw rows %d, kept %d, excluded %d %s",
+    survey,
+    s["raw_rows"],
+    s["kept"],
+    s["excluded"],
+    s["excluded_by_rule"],
+)
 print(f"[clean] {survey}: n kept = {s['kept']:,} of {s['raw_rows']:,} raw rows")

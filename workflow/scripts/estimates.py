@@ -25,5 +25,10 @@ for name, table, docs in (
 ):
     write_csv(table, snakemake.output[name])
     write_dictionary(docs, snakemake.output[f"{name}_dict"], table)
-log.info("%s: wrote %d estimates, %d subgroup rows, %d margin rows", survey, len(out.estimates),
-         len(out.subgroup_tests), len(out.margins))
+log.info(
+    "%s: wrote %d estimates, %d subgroup rows, %d margin rows",
+    survey,
+    len(out.estimates),
+    len(out.subgroup_tests),
+    len(out.margins),
+)

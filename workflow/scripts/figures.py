@@ -38,8 +38,14 @@ try:
         style=catalogue["style"],
     )
     out_dir.mkdir(parents=True, exist_ok=True)
-    figures = draw_survey(catalogue, inputs, snakemake.input.mplstyle, out_rel=str(out_dir),
-                          on_figure=lambda f: write_figure(f, out_dir), lang=snakemake.params.lang)
+    figures = draw_survey(
+        catalogue,
+        inputs,
+        snakemake.input.mplstyle,
+        out_rel=str(out_dir),
+        on_figure=lambda f: write_figure(f, out_dir),
+        lang=snakemake.params.lang,
+    )
 except PipelineError as exc:
     log.error("%s", exc)
     sys.exit(2)
@@ -47,7 +53,10 @@ index = index_frame(figures)
 write_csv(index, out_dir / "figures.csv")
 write_dictionary(INDEX_DOCS, out_dir / "figures.dictionary.csv", index)
 write_dictionary(DATA_DOCS, out_dir / "figure_data.dictionary.csv", figures[0].drawn)
-title = f"{survey}: {len(figures)} figures" + (f" - {inputs.synthetic_label}" if inputs.synthetic_label else "")
+title = f"{survey}: {len(figures)} figures" + (
+    f" - {inputs.synthetic_label}" if inputs.synthetic_label else ""
+)
 (out_dir / "contact_sheet.png").write_bytes(
-    contact_sheet(figures, title, int(catalogue["style"].get("thumbnail_px", 420))))
+    contact_sheet(figures, title, int(catalogue["style"].get("thumbnail_px", 420)))
+)
 log.info("%s: drew %d figures in %.1f s", survey, len(figures), sum(f.seconds for f in figures))

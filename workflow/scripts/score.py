@@ -32,5 +32,11 @@ sensitivity = sensitivity_table(responses, codebook, rules)
 write_csv(sensitivity, snakemake.output.sensitivity)
 write_dictionary(sensitivity_docs(), snakemake.output.sensitivity_dict, sensitivity)
 for row in sensitivity[sensitivity["headline"] == 1].itertuples():
-    log.info("%s %s: %.3f (n=%d, undetermined %d)", row.classification, row.level, row.prevalence,
-             row.n_determined, row.n_undetermined)
+    log.info(
+        "%s %s: %.3f (n=%d, undetermined %d)",
+        row.classification,
+        row.level,
+        row.prevalence,
+        row.n_determined,
+        row.n_undetermined,
+    )

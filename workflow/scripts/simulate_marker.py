@@ -6,8 +6,14 @@ from mhsurvey.logs import setup_logging
 
 log = setup_logging(snakemake)
 surveys = list(snakemake.params.surveys)
-doc = marker(surveys, list(snakemake.input.exports), list(snakemake.input.sim_config),
-             list(snakemake.input.codebook), list(snakemake.input.calibration), snakemake.input.scoring,
-             list(snakemake.input.published))
+doc = marker(
+    surveys,
+    list(snakemake.input.exports),
+    list(snakemake.input.sim_config),
+    list(snakemake.input.codebook),
+    list(snakemake.input.calibration),
+    snakemake.input.scoring,
+    list(snakemake.input.published),
+)
 write_json(doc, snakemake.output.marker)
 log.info("marker written for %s", surveys)

@@ -21,16 +21,21 @@ CALIBRATION_COLUMNS: dict[str, tuple[str, str] | tuple[str, str, str]] = {
     "source_id": ("string", "Row id in data/published/*.csv the target comes from, or 'assumed'"),
     "measure": ("string", "Published measure (column `measure` of the published tables)"),
     "item": ("string", "Canonical column(s) the target is computed from ('|'-separated for unions)"),
-    "subgroup_var": ("string", "Breakdown: total, gender, region, form, security, tenure, leader_role, "
-                     "need_to_talk or condition"),
+    "subgroup_var": (
+        "string",
+        "Breakdown: total, gender, region, form, security, tenure, leader_role, need_to_talk or condition",
+    ),
     "subgroup_level": ("string", "Published level label ('A vs B' for differences)"),
     "category": ("string", "Published category label; the codes counted are in config"),
     "published": ("float", "Published percentage (difference: percentage points)"),
     "generated": ("float", "Percentage in the responses (base: answered, in the level, target group)"),
     "diff": ("float", "generated - published (percentage points)"),
     "n": ("integer", "Base n of the generated percentage (difference: the smaller level)"),
-    "tolerance": ("float", "Allowed |diff|: total +-tolerance_pp; subgroup 95 % margin of error "
-                  "z*sqrt(p(1-p)/n) in pp (difference: sqrt of the summed variances)"),
+    "tolerance": (
+        "float",
+        "Allowed |diff|: total +-tolerance_pp; subgroup 95 % margin of error "
+        "z*sqrt(p(1-p)/n) in pp (difference: sqrt of the summed variances)",
+    ),
     "within": ("boolean", "|diff| <= tolerance (empty when not evaluated)"),
     "kind": ("string", "total, subgroup, difference or condition"),
     "attainable": ("boolean", "False for report inconsistencies the generator does not force"),
@@ -38,7 +43,9 @@ CALIBRATION_COLUMNS: dict[str, tuple[str, str] | tuple[str, str, str]] = {
 }
 
 
-def _target_rows(responses: pd.DataFrame, t: Mapping[str, Any], pop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _target_rows(
+    responses: pd.DataFrame, t: Mapping[str, Any], pop: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """(answered & population, indicator of the target codes) for one target."""
     x = np.column_stack([_as_float(responses, c) for c in t["columns"]])
     answered = ~np.isnan(x).any(axis=1)
@@ -113,13 +120,26 @@ def item_calibration(
                         tol = max(tol, tol_approx)
         diff = gen - t["pct"]
         within = pd.NA if math.isnan(gen) else bool(abs(diff) <= tol + 1e-9)
-        rows.append({
-            "target_id": t["id"], "source_id": t["source"], "measure": t["measure"],
-            "item": "|".join(t["columns"]), "subgroup_var": t["by"], "subgroup_level": t["level_label"],
-            "category": t["category"], "published": float(t["pct"]), "generated": gen, "diff": diff,
-            "n": n, "tolerance": tol, "within": within, "kind": t["kind"],
-            "attainable": not t["unattainable"], "note": t["unattainable"] or t["note"],
-        })
+        rows.append(
+            {
+                "target_id": t["id"],
+                "source_id": t["source"],
+                "measure": t["measure"],
+                "item": "|".join(t["columns"]),
+                "subgroup_var": t["by"],
+                "subgroup_level": t["level_label"],
+                "category": t["category"],
+                "published": float(t["pct"]),
+                "generated": gen,
+                "diff": diff,
+                "n": n,
+                "tolerance": tol,
+                "within": within,
+                "kind": t["kind"],
+                "attainable": not t["unattainable"],
+                "note": t["unattainable"] or t["note"],
+            }
+        )
     out = pd.DataFrame(rows, columns=list(CALIBRATION_COLUMNS))
     out["within"] = out["within"].astype("boolean")
     out["n"] = out["n"].astype("Int64")
@@ -138,9 +158,12 @@ def calibration_summary(table: pd.DataFrame) -> dict[str, Any]:
     asm = ev[(ev["kind"] == "total") & (ev["source_id"] == ASSUMED)]
     sub = ev[ev["kind"] != "total"]
     return {
-        "totals": int(len(tot)), "totals_within": int(tot["within"].sum()),
-        "assumed_totals": int(len(asm)), "assumed_totals_within": int(asm["within"].sum()),
-        "subgroups": int(len(sub)), "subgroups_within": int(sub["within"].sum()),
+        "totals": int(len(tot)),
+        "totals_within": int(tot["within"].sum()),
+        "assumed_totals": int(len(asm)),
+        "assumed_totals_within": int(asm["within"].sum()),
+        "subgroups": int(len(sub)),
+        "subgroups_within": int(sub["within"].sum()),
         "subgroup_share": float(sub["within"].mean()) if len(sub) else float("nan"),
         "unattainable": int((~table["attainable"]).sum()),
         "not_evaluated": int(table["within"].isna().sum()),

@@ -44,7 +44,9 @@ def population_mask(frame: pd.DataFrame, spec: Mapping[str, Any]) -> np.ndarray:
     return level_mask(frame, {pop["column"]: pop["keep"]})
 
 
-def condition_proxies(distress: np.ndarray, spec: Mapping[str, Any], pop: np.ndarray | None = None) -> pd.DataFrame:
+def condition_proxies(
+    distress: np.ndarray, spec: Mapping[str, Any], pop: np.ndarray | None = None
+) -> pd.DataFrame:
     """Proxy membership of the diagnostic groups: the top ``q`` % of ``distress`` in the population.
 
     ``q`` is the published prevalence of the group (``conditions.groups.<label>.sources``, summed).
@@ -92,7 +94,9 @@ def _standardise(x: np.ndarray) -> np.ndarray:
     return (x - float(np.mean(x))) / (sd if sd > 0 else 1.0)
 
 
-def latent_score(factors: Mapping[str, float], env: Mapping[str, np.ndarray], noise: np.ndarray) -> np.ndarray:
+def latent_score(
+    factors: Mapping[str, float], env: Mapping[str, np.ndarray], noise: np.ndarray
+) -> np.ndarray:
     """``S = sum_f a_f Z_f + sqrt(max(1 - sum_f a_f^2, 0.05)) * noise`` (``docs/methods.md`` §4.2/§4.5).
 
     ``Z_f`` are standardised factor scores from ``env`` (``exposure``, ``distress`` or the latent of
@@ -108,8 +112,9 @@ def latent_score(factors: Mapping[str, float], env: Mapping[str, np.ndarray], no
     return s + math.sqrt(max(1.0 - var, _NOISE_FLOOR)) * noise
 
 
-def _exposure(background: pd.DataFrame, distress: np.ndarray, spec: Mapping[str, Any],
-              rng: np.random.Generator) -> np.ndarray:
+def _exposure(
+    background: pd.DataFrame, distress: np.ndarray, spec: Mapping[str, Any], rng: np.random.Generator
+) -> np.ndarray:
     """Latent exposure ``X = sum_v beta_v[level] + kappa * G + U`` (standardised; config ``exposure``)."""
     cfg = spec.get("exposure") or {}
     x = float(cfg.get("distress", 0.0)) * np.asarray(distress, dtype=float)

@@ -72,9 +72,17 @@ def generate_items(
             if label in given.columns:
                 proxies[label] = given[label].fillna(False).to_numpy(dtype=bool)
     env = {"distress": _standardise(distress), "exposure": _exposure(frame, distress, spec, rng)}
-    ctx = _Context(frame=frame, env=env, pop=pop, rng=rng, codebook=codebook, spec=spec,
-                   targets=list(spec["targets"]), proxies=proxies,
-                   max_iter=int((spec.get("raking") or {}).get("max_iter", 60)))
+    ctx = _Context(
+        frame=frame,
+        env=env,
+        pop=pop,
+        rng=rng,
+        codebook=codebook,
+        spec=spec,
+        targets=list(spec["targets"]),
+        proxies=proxies,
+        max_iter=int((spec.get("raking") or {}).get("max_iter", 60)),
+    )
     for block in spec["generate"]:
         if block["model"] == "multi":
             _generate_multi(block, ctx)
@@ -84,7 +92,11 @@ def generate_items(
         else:
             raise ConfigError(f"unknown model {block['model']!r}")
     cols = generated_columns(spec, codebook)
-    out = pd.DataFrame({c: pd.array(np.round(ctx.frame[c].to_numpy(dtype=float, na_value=np.nan)),
-                                     dtype="Int64") for c in cols})
+    out = pd.DataFrame(
+        {
+            c: pd.array(np.round(ctx.frame[c].to_numpy(dtype=float, na_value=np.nan)), dtype="Int64")
+            for c in cols
+        }
+    )
     out.index = background.index
     return out

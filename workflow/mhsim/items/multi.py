@@ -42,8 +42,9 @@ def _node_columns(node: Mapping[str, Any], opt_cols: Mapping[str, str]) -> list[
     return cols
 
 
-def _node_total(node: Mapping[str, Any], targets: Sequence[dict[str, Any]], where: str,
-                default: float | None = None) -> float:
+def _node_total(
+    node: Mapping[str, Any], targets: Sequence[dict[str, Any]], where: str, default: float | None = None
+) -> float:
     """Percentage (of the question base) a node must tick: its ``total`` target, else its total
     target (repeats of one number, e.g. Sammendrag and chapter rows, are fine), else ``default``."""
     totals = [t for t in targets if t["kind"] == "total"]
@@ -62,9 +63,16 @@ def _node_total(node: Mapping[str, Any], targets: Sequence[dict[str, Any]], wher
     return float(exact[0]["pct"])
 
 
-def _draw_node(node: Mapping[str, Any], eligible: np.ndarray, parent_score: np.ndarray | None,
-               asked: np.ndarray, block: Mapping[str, Any], opt_cols: Mapping[str, str], ctx: _Context,
-               default_pct: float | None = None) -> _Drawn:
+def _draw_node(
+    node: Mapping[str, Any],
+    eligible: np.ndarray,
+    parent_score: np.ndarray | None,
+    asked: np.ndarray,
+    block: Mapping[str, Any],
+    opt_cols: Mapping[str, str],
+    ctx: _Context,
+    default_pct: float | None = None,
+) -> _Drawn:
     """Tick one node among ``eligible`` (its parent's ticked rows): exactly ``pct`` of the question
     base in the population, raked on the subgroup targets of the node's column sets."""
     cols = _node_columns(node, opt_cols)
@@ -81,7 +89,9 @@ def _draw_node(node: Mapping[str, Any], eligible: np.ndarray, parent_score: np.n
     env = dict(ctx.env)
     if parent_score is not None:
         env["parent"] = parent_score
-    score = latent_score(node.get("factors", block.get("factors", {})), env, ctx.rng.standard_normal(len(eligible)))
+    score = latent_score(
+        node.get("factors", block.get("factors", {})), env, ctx.rng.standard_normal(len(eligible))
+    )
     M, bands, diffs, _ = _groups_and_bands(ctx, targets, [1, 0], asked)
     r = rake_categories(score, eligible, ctx.pop, M, [k, n_elig - k], bands, diffs, ctx.max_iter)
     ticked = r.position == 0
@@ -136,14 +146,21 @@ def _generate_multi(block: Mapping[str, Any], ctx: _Context) -> None:
         na_pct = _node_total({}, ctx.targets_for([[na_col]]), f"{where}.no_answer")
         excluded_pct += na_pct
         k = int(math.floor(na_pct / 100.0 * (asked & ctx.pop).sum() + 0.5))
-        r = rake_categories(ctx.rng.standard_normal(n), asked, ctx.pop, np.zeros((n, 0), dtype=bool),
-                            [k, int((asked & ctx.pop).sum()) - k])
+        r = rake_categories(
+            ctx.rng.standard_normal(n),
+            asked,
+            ctx.pop,
+            np.zeros((n, 0), dtype=bool),
+            [k, int((asked & ctx.pop).sum()) - k],
+        )
         values[na_col] = (r.position == 0).astype(float)
         remaining &= r.position != 0
 
     def expand(node: Mapping[str, Any], drawn: _Drawn) -> None:
-        kids = [_draw_node(ch, drawn.ticked, drawn.score, asked, block, opt_cols, ctx)
-                for ch in node.get("children", [])]
+        kids = [
+            _draw_node(ch, drawn.ticked, drawn.score, asked, block, opt_cols, ctx)
+            for ch in node.get("children", [])
+        ]
         cover = node.get("cover")
         if cover:
             ids = None if cover is True else set(cover)

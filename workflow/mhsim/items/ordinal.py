@@ -28,8 +28,9 @@ def _substantive_codes(col: Column) -> list[int]:
     return [c.code for c in col.codes if not c.nonsubstantive]
 
 
-def _entries(cfg: Mapping[str, Any], col: Column, order: Sequence[int], where: str
-             ) -> list[tuple[list[int], float, np.ndarray]]:
+def _entries(
+    cfg: Mapping[str, Any], col: Column, order: Sequence[int], where: str
+) -> list[tuple[list[int], float, np.ndarray]]:
     """Total distribution of an item as entries ``(codes, pct, split weights)``.
 
     Entries: ``{codes, target|value, split}`` (the target's percentage, minus the ``minus``
@@ -104,8 +105,10 @@ def _check_totals(targets: Sequence[dict[str, Any]], dist: Mapping[int, float], 
             continue
         got = sum(dist.get(c, 0.0) for c in t["codes"])
         if abs(got - t["pct"]) > 0.5 + 1e-9:
-            raise ConfigError(f"{where}: distribution gives {got:.2f} % for {t['codes']}, target {t['id']} "
-                              f"is {t['pct']:.2f} %")
+            raise ConfigError(
+                f"{where}: distribution gives {got:.2f} % for {t['codes']}, target {t['id']} "
+                f"is {t['pct']:.2f} %"
+            )
 
 
 def _generate_ordinal(column: str, cfg: Mapping[str, Any], block: Mapping[str, Any], ctx: _Context) -> None:
@@ -139,8 +142,16 @@ def _generate_ordinal(column: str, cfg: Mapping[str, Any], block: Mapping[str, A
         M, bands, diffs, _ = _groups_and_bands(ctx, ns_t, [code, -1], asked)
         score = latent_score(cfg.get("ns_factors", block.get("ns_factors", {})), ctx.env, ns_noise[i])
         k = counts[code]
-        r = rake_categories(score, remaining, ctx.pop, M, [k, int((remaining & ctx.pop).sum()) - k],
-                            bands, diffs, ctx.max_iter)
+        r = rake_categories(
+            score,
+            remaining,
+            ctx.pop,
+            M,
+            [k, int((remaining & ctx.pop).sum()) - k],
+            bands,
+            diffs,
+            ctx.max_iter,
+        )
         chosen = r.position == 0
         out[chosen] = code
         remaining &= ~chosen
@@ -167,13 +178,18 @@ def _generate_ordinal(column: str, cfg: Mapping[str, Any], block: Mapping[str, A
 
 
 def _calibrate_loading(
-    cal: Mapping[str, Any], factors: Mapping[str, float], cond_t: Sequence[dict[str, Any]],
-    draw: Callable[[Mapping[str, float]], tuple[np.ndarray, np.ndarray]], asked: np.ndarray,
-    ctx: _Context, where: str,
+    cal: Mapping[str, Any],
+    factors: Mapping[str, float],
+    cond_t: Sequence[dict[str, Any]],
+    draw: Callable[[Mapping[str, float]], tuple[np.ndarray, np.ndarray]],
+    asked: np.ndarray,
+    ctx: _Context,
+    where: str,
 ) -> float:
     """Loading of ``cal.factor`` in ``cal.range`` for which the mean error over the condition
     targets (share among the proxy group minus published share) is zero (bisection; the error is
     monotone in the loading). Falls back to the end of the range with the smaller error."""
+
     def err(a: float) -> float:
         f = dict(factors)
         f[cal["factor"]] = a
@@ -184,8 +200,14 @@ def _calibrate_loading(
     e_lo, e_hi = err(lo), err(hi)
     if e_lo * e_hi > 0:
         best = lo if abs(e_lo) <= abs(e_hi) else hi
-        log.warning("%s: condition targets not bracketed by loadings %s (errors %.3f, %.3f); using %s",
-                    where, cal["range"], e_lo, e_hi, best)
+        log.warning(
+            "%s: condition targets not bracketed by loadings %s (errors %.3f, %.3f); using %s",
+            where,
+            cal["range"],
+            e_lo,
+            e_hi,
+            best,
+        )
         return best
     for _ in range(int(cal.get("steps", 12))):
         mid = (lo + hi) / 2.0

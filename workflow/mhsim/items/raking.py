@@ -87,9 +87,7 @@ def _nearest_targeted(targetable: np.ndarray) -> np.ndarray:
     return out
 
 
-def _wanted_boundaries(
-    bands: Sequence[Band], cur: np.ndarray, m: int, K: int
-) -> dict[int, float]:
+def _wanted_boundaries(bands: Sequence[Band], cur: np.ndarray, m: int, K: int) -> dict[int, float]:
     """Wanted cumulative counts ``c_b = #(position <= b)`` of one group from its band targets.
 
     A prefix band ``0..hi`` fixes ``c_hi``; a suffix ``lo..K`` fixes ``c_{lo-1} = m - count``
@@ -207,7 +205,9 @@ def rake_categories(
     members = [np.flatnonzero(membership[:, g] & base) for g in range(G)]
     rows_of = [np.flatnonzero(membership[:, g]) for g in range(G)]
     nearest = _nearest_targeted(targetable)
-    active = sorted({bd.group for bd in bands} | {g for df in diffs for g in (df.group_a, df.group_b) if g >= 0})
+    active = sorted(
+        {bd.group for bd in bands} | {g for df in diffs for g in (df.group_a, df.group_b) if g >= 0}
+    )
     n_base = int(base.sum())
     S = np.repeat(score[:, None], K, axis=1)
 
@@ -223,13 +223,19 @@ def rake_categories(
         worst = 0
         dyn: dict[int, list[Band]] = {g: list(v) for g, v in g_bands.items()}
         for df in diffs:
-            if any(bd.lo == df.lo and bd.hi == df.hi for g in (df.group_a, df.group_b) for bd in g_bands.get(g, [])):
+            if any(
+                bd.lo == df.lo and bd.hi == df.hi
+                for g in (df.group_a, df.group_b)
+                for bd in g_bands.get(g, [])
+            ):
                 continue
             ma = len(members[df.group_a])
             ca = _band_count(_cum_counts(S[members[df.group_a]], tau), df.lo, df.hi, ma)
             if df.group_b < 0:
                 p_tot = _band_count(_cum_counts(S[base], tau), df.lo, df.hi, n_base) / max(n_base, 1)
-                dyn.setdefault(df.group_a, []).append(Band(df.group_a, df.lo, df.hi, (p_tot + df.diff) * df.n_a))
+                dyn.setdefault(df.group_a, []).append(
+                    Band(df.group_a, df.lo, df.hi, (p_tot + df.diff) * df.n_a)
+                )
                 continue
             mb = len(members[df.group_b])
             cb = _band_count(_cum_counts(S[members[df.group_b]], tau), df.lo, df.hi, mb)

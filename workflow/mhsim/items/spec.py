@@ -59,9 +59,13 @@ def _resolve_row(vid: str, var: Mapping[str, Any], raw: Any, published: Publishe
     if not codes:
         raise ConfigError(f"{where}: no codes (give codes: on the variable or the row)")
     out: dict[str, Any] = {
-        "variable": vid, "columns": list(var["columns"]), "codes": [int(c) for c in codes],
-        "measure": str(row.get("measure", var.get("measure", ""))), "approx": bool(row.get("approx", False)),
-        "unattainable": str(row.get("unattainable", "")), "note": str(row.get("note", "")),
+        "variable": vid,
+        "columns": list(var["columns"]),
+        "codes": [int(c) for c in codes],
+        "measure": str(row.get("measure", var.get("measure", ""))),
+        "approx": bool(row.get("approx", False)),
+        "unattainable": str(row.get("unattainable", "")),
+        "note": str(row.get("note", "")),
     }
     pub = published.row(row["source"]) if "source" in row else None
     out["source"] = str(row.get("source", ASSUMED))
@@ -127,8 +131,10 @@ def resolve_item_spec(spec: Mapping[str, Any], published: Published) -> dict[str
         for label in t["levels"]:
             known = groups if t["by"] == CONDITION else levels.get(t["by"], {})
             if label.lower() != "total" and label not in known:
-                raise ConfigError(f"target {t['id']}: level {label!r} of {t['by']!r} is not in "
-                                  f"{'conditions.groups' if t['by'] == CONDITION else 'levels.' + t['by']}")
+                raise ConfigError(
+                    f"target {t['id']}: level {label!r} of {t['by']!r} is not in "
+                    f"{'conditions.groups' if t['by'] == CONDITION else 'levels.' + t['by']}"
+                )
     out["targets"] = targets
     out["resolved"] = True
     return out
@@ -138,8 +144,9 @@ def _ensure_resolved(spec: Mapping[str, Any], published: Published | None) -> Ma
     if spec.get("resolved"):
         return spec
     if published is None:
-        raise ConfigError("item spec is not resolved: call resolve_item_spec(spec, published) first "
-                          "or pass published=")
+        raise ConfigError(
+            "item spec is not resolved: call resolve_item_spec(spec, published) first or pass published="
+        )
     return resolve_item_spec(spec, published)
 
 

@@ -55,8 +55,10 @@ class Cell:
         """Readable form, e.g. ``estimates:safety_work=agree`` or ``subgroup_tests:...|gender=Mann``."""
         if not self.breakdown:
             return f"estimates:{self.variable}={self.category.describe()}"
-        return (f"subgroup_tests:{self.variable}={self.category.describe()}"
-                f"|{self.breakdown}={'+'.join(self.levels)}")
+        return (
+            f"subgroup_tests:{self.variable}={self.category.describe()}"
+            f"|{self.breakdown}={'+'.join(self.levels)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -115,8 +117,9 @@ def vocabulary(codebooks: Mapping[str, str | Path], estimates_config: str | Path
             for c in o.categories:
                 codes = "|".join(o.table_values[i] for i in c.cells)
                 rows.append((survey, o.measure, o.variable, o.label_no, c.key, c.label_no, codes))
-    return pd.DataFrame(rows, columns=["survey", "measure", "variable", "label_no", "category",
-                                       "category_label_no", "codes"])
+    return pd.DataFrame(
+        rows, columns=["survey", "measure", "variable", "label_no", "category", "category_label_no", "codes"]
+    )
 
 
 def _category(spec: Any) -> Category:
@@ -149,7 +152,9 @@ class Resolver:
         for entry in crosswalk["not_reproducible"]["ids"]:
             for pid in entry["ids"]:
                 if pid in self.explicit_reasons or pid in self.explicit_rows:
-                    raise ConfigError(f"crosswalk: id {pid!r} is listed more than once (rows / not_reproducible.ids)")
+                    raise ConfigError(
+                        f"crosswalk: id {pid!r} is listed more than once (rows / not_reproducible.ids)"
+                    )
                 self.explicit_reasons[pid] = (entry["reason"], entry["note"])
 
     # ------------------------------------------------------------------ helpers
@@ -158,7 +163,9 @@ class Resolver:
         measure, item, survey = row["measure"], row["item"], row["survey"]
         if item == "prevalence":
             if measure not in self.cw["prevalence"]:
-                raise ConfigError(f"crosswalk: no prevalence entry for measure {measure!r} (published id {row['id']})")
+                raise ConfigError(
+                    f"crosswalk: no prevalence entry for measure {measure!r} (published id {row['id']})"
+                )
             spec = self.cw["prevalence"][measure]
             return spec["variable"], spec["categories"]
         cats = self.cw["categories"].get(measure, {})
@@ -195,12 +202,16 @@ class Resolver:
         """(breakdown id, level labels) of a printed level of ``subgroup_var``."""
         spec = self.cw["breakdowns"].get(subgroup_var)
         if spec is None:
-            raise ConfigError(f"crosswalk: published id {row['id']}: no breakdowns entry for {subgroup_var!r}")
+            raise ConfigError(
+                f"crosswalk: published id {row['id']}: no breakdowns entry for {subgroup_var!r}"
+            )
         mapped = spec.get("labels", {}).get(label, label)
         if isinstance(mapped, dict):
             return mapped["breakdown"], (mapped["label"],)
         if "breakdown" not in spec:
-            raise ConfigError(f"crosswalk: published id {row['id']}: level {label!r} of {subgroup_var!r} is not mapped")
+            raise ConfigError(
+                f"crosswalk: published id {row['id']}: level {label!r} of {subgroup_var!r} is not mapped"
+            )
         return spec["breakdown"], tuple(_as_list(mapped))
 
     def _cell(self, row: pd.Series, variable: str, category: Category, level_label: str) -> Cell:
@@ -255,7 +266,9 @@ class Resolver:
             return Resolution(pid, None, reason, note, "ids")
         hits = self._rule_reason(row)
         if len(hits) > 1:
-            raise ConfigError(f"crosswalk: published id {pid} matches {len(hits)} not_reproducible rules: {hits}")
+            raise ConfigError(
+                f"crosswalk: published id {pid} matches {len(hits)} not_reproducible rules: {hits}"
+            )
         if hits:
             return Resolution(pid, None, hits[0][0], hits[0][1], "rules")
         return Resolution(pid, self._join(row), "", "", "join")
@@ -266,22 +279,30 @@ class Resolver:
             variable = row["subgroup_var"]
             hit = sorted(self._cat_by_label.get((row["survey"], variable, row["subgroup_level"]), ()))
             if len(hit) != 1:
-                raise ConfigError(f"crosswalk: published id {row['id']}: sample level {row['subgroup_level']!r} "
-                                  f"matches {len(hit)} codes of {variable!r}")
+                raise ConfigError(
+                    f"crosswalk: published id {row['id']}: sample level {row['subgroup_level']!r} "
+                    f"matches {len(hit)} codes of {variable!r}"
+                )
             return Target("estimate", (Cell(row["survey"], variable, Category((str(hit[0]),))),))
         if row["survey"] not in SURVEYS:
-            raise ConfigError(f"crosswalk: published id {row['id']} (survey {row['survey']!r}) needs an explicit entry")
+            raise ConfigError(
+                f"crosswalk: published id {row['id']} (survey {row['survey']!r}) needs an explicit entry"
+            )
         variable, cats = self._variable(row)
         category_label = row["category"]
         if category_label == "difference (pp)":
             left, _, right = row["subgroup_level"].partition(" vs ")
             if not right:
-                raise ConfigError(f"crosswalk: published id {row['id']}: difference level {row['subgroup_level']!r} "
-                                  "is not 'A vs B'")
+                raise ConfigError(
+                    f"crosswalk: published id {row['id']}: difference level {row['subgroup_level']!r} "
+                    "is not 'A vs B'"
+                )
             spec = self.cw["differences"].get(row["measure"])
             if spec is None:
-                raise ConfigError(f"crosswalk: published id {row['id']}: no differences entry for measure "
-                                  f"{row['measure']!r} (which category the difference is of)")
+                raise ConfigError(
+                    f"crosswalk: published id {row['id']}: no differences entry for measure "
+                    f"{row['measure']!r} (which category the difference is of)"
+                )
             category = _category(spec)
             cells = (self._cell(row, variable, category, left), self._cell(row, variable, category, right))
             return Target("difference", cells)
@@ -301,7 +322,9 @@ def _cell_kind(cell: Cell) -> str:
     return "subgroup" if cell.breakdown else "estimate"
 
 
-def resolve_all(published: pd.DataFrame, crosswalk: Mapping[str, Any], vocab: pd.DataFrame) -> list[Resolution]:
+def resolve_all(
+    published: pd.DataFrame, crosswalk: Mapping[str, Any], vocab: pd.DataFrame
+) -> list[Resolution]:
     """Resolve every published row; unknown ids in the crosswalk are an error too."""
     resolver = Resolver(crosswalk, vocab)
     known = set(published["id"])
@@ -314,7 +337,17 @@ def resolve_all(published: pd.DataFrame, crosswalk: Mapping[str, Any], vocab: pd
 def resolution_frame(resolutions: Sequence[Resolution]) -> pd.DataFrame:
     """One row per id: id, status (mapped / not_reproducible), target_kind, mapping, reason, note, via."""
     return pd.DataFrame(
-        [(r.id, "mapped" if r.target else "not_reproducible", r.target.kind if r.target else "",
-          r.target.describe() if r.target else "", r.reason, r.note, r.via) for r in resolutions],
+        [
+            (
+                r.id,
+                "mapped" if r.target else "not_reproducible",
+                r.target.kind if r.target else "",
+                r.target.describe() if r.target else "",
+                r.reason,
+                r.note,
+                r.via,
+            )
+            for r in resolutions
+        ],
         columns=["id", "status", "target_kind", "mapping", "reason", "note", "via"],
     )

@@ -31,8 +31,17 @@ from .crosswalk import Resolution
 from .published import chapter_of, figure_of, parse_number, printed_figure_of
 from .regenerate import report_moe
 
-ERRATA_COLUMNS = ("erratum_id", "kind", "section", "printed", "check", "evidence_ids", "pipeline_action",
-                  "text_no", "text_en")
+ERRATA_COLUMNS = (
+    "erratum_id",
+    "kind",
+    "section",
+    "printed",
+    "check",
+    "evidence_ids",
+    "pipeline_action",
+    "text_no",
+    "text_en",
+)
 
 
 @dataclass(frozen=True)
@@ -54,11 +63,26 @@ def _fmt(x: float) -> str:
 
 
 # --------------------------------------------------------------------------- facts
-FACT_COLUMNS = ["id", "survey", "section", "source", "measure", "variable", "breakdown", "level", "codes",
-                "complement", "pct", "category", "item"]
+FACT_COLUMNS = [
+    "id",
+    "survey",
+    "section",
+    "source",
+    "measure",
+    "variable",
+    "breakdown",
+    "level",
+    "codes",
+    "complement",
+    "pct",
+    "category",
+    "item",
+]
 
 
-def facts_frame(published: pd.DataFrame, resolutions: Sequence[Resolution], vocab: pd.DataFrame) -> pd.DataFrame:
+def facts_frame(
+    published: pd.DataFrame, resolutions: Sequence[Resolution], vocab: pd.DataFrame
+) -> pd.DataFrame:
     """Published shares that map to one cell (one category set, whole sample or one level).
 
     ``codes`` is the frozenset of answer codes the category sums (from the codebook vocabulary;
@@ -69,7 +93,11 @@ def facts_frame(published: pd.DataFrame, resolutions: Sequence[Resolution], voca
     rows = []
     for _, row in published.iterrows():
         res = by_id.get(row["id"])
-        if res is None or res.target is None or res.target.kind not in ("estimate", "subgroup", "complement", "merged"):
+        if (
+            res is None
+            or res.target is None
+            or res.target.kind not in ("estimate", "subgroup", "complement", "merged")
+        ):
             continue
         value = parse_number(row["pct"])
         if not isinstance(value, float):
@@ -78,9 +106,23 @@ def facts_frame(published: pd.DataFrame, resolutions: Sequence[Resolution], voca
         codes: frozenset[str] = frozenset()
         for key in cell.category.keys:
             codes |= code_of.get((cell.survey, cell.variable, key), frozenset({key}))
-        rows.append((row["id"], cell.survey, row["section"], row["source"], row["measure"], cell.variable,
-                     cell.breakdown, "+".join(cell.levels), codes, cell.category.complement, value,
-                     row["category"], row["item"] if row["item"] != "prevalence" else row["measure"]))
+        rows.append(
+            (
+                row["id"],
+                cell.survey,
+                row["section"],
+                row["source"],
+                row["measure"],
+                cell.variable,
+                cell.breakdown,
+                "+".join(cell.levels),
+                codes,
+                cell.category.complement,
+                value,
+                row["category"],
+                row["item"] if row["item"] != "prevalence" else row["measure"],
+            )
+        )
     return pd.DataFrame(rows, columns=FACT_COLUMNS)
 
 
@@ -124,7 +166,9 @@ def check_category_sums(facts: pd.DataFrame, tolerance_per_category: float = 0.5
     when that exceeds 100 (each printed share is at most 0.5 above its true value).
     """
     out = []
-    for (survey, variable, breakdown, level), g in facts.groupby(["survey", "variable", "breakdown", "level"], sort=True):
+    for (survey, variable, breakdown, level), g in facts.groupby(
+        ["survey", "variable", "breakdown", "level"], sort=True
+    ):
         cand = list(g.drop_duplicates(["codes", "complement", "pct"]).itertuples())
         if len(cand) < 2:
             continue
@@ -135,24 +179,37 @@ def check_category_sums(facts: pd.DataFrame, tolerance_per_category: float = 0.5
             parts = " + ".join(f"{f.category} {_fmt(f.pct)} %" for f in fam)
             where = "totalt" if not breakdown else level
             where_en = "total" if not breakdown else level
-            out.append(Finding(
-                kind="category_sum", section=fam[0].section, printed=f"{parts} = {_fmt(total)} %",
-                check=(f"disjoint categories of {variable} ({survey}, {where_en}) sum to {_fmt(total)} > 100 + "
-                       f"{tolerance_per_category} x {len(fam)} (rounding)"),
-                evidence_ids=tuple(f.id for f in fam),
-                pipeline_action=("kept as printed in data/published; the pipeline reports its own shares "
-                                 "(estimates.csv), which sum to 100; reproduction.csv flags these rows in "
-                                 "column inconsistent"),
-                text_no=(f"Rapporten oppgir for «{fam[0].item}» ({where}) {parts}, til sammen "
-                         f"{_fmt(total)} %, mer enn 100 % selv med avrunding; minst ett av tallene er feil."),
-                text_en=(f"For '{fam[0].item}' ({where_en}) the report prints {parts}, {_fmt(total)} % in total, "
-                         f"more than 100 % even allowing for rounding; at least one of the numbers is wrong."),
-            ))
+            out.append(
+                Finding(
+                    kind="category_sum",
+                    section=fam[0].section,
+                    printed=f"{parts} = {_fmt(total)} %",
+                    check=(
+                        f"disjoint categories of {variable} ({survey}, {where_en}) sum to {_fmt(total)} > 100 + "
+                        f"{tolerance_per_category} x {len(fam)} (rounding)"
+                    ),
+                    evidence_ids=tuple(f.id for f in fam),
+                    pipeline_action=(
+                        "kept as printed in data/published; the pipeline reports its own shares "
+                        "(estimates.csv), which sum to 100; reproduction.csv flags these rows in "
+                        "column inconsistent"
+                    ),
+                    text_no=(
+                        f"Rapporten oppgir for «{fam[0].item}» ({where}) {parts}, til sammen "
+                        f"{_fmt(total)} %, mer enn 100 % selv med avrunding; minst ett av tallene er feil."
+                    ),
+                    text_en=(
+                        f"For '{fam[0].item}' ({where_en}) the report prints {parts}, {_fmt(total)} % in total, "
+                        f"more than 100 % even allowing for rounding; at least one of the numbers is wrong."
+                    ),
+                )
+            )
     return out
 
 
-def check_subgroup_averages(facts: pd.DataFrame, composition: pd.DataFrame, slack: float = 0.5,
-                            min_coverage: float = 0.9) -> list[Finding]:
+def check_subgroup_averages(
+    facts: pd.DataFrame, composition: pd.DataFrame, slack: float = 0.5, min_coverage: float = 0.9
+) -> list[Finding]:
     """Printed levels of a breakdown that cannot average to the printed total.
 
     ``composition``: survey, variable, breakdown, level (label), n, total_n (the outcome's base).
@@ -166,9 +223,14 @@ def check_subgroup_averages(facts: pd.DataFrame, composition: pd.DataFrame, slac
     subs = facts[(facts["breakdown"] != "") & ~facts["level"].str.contains(r"\+", regex=True)]
     comp = composition.set_index(["survey", "variable", "breakdown", "level"])
     for (survey, variable, codes, complement, breakdown), g in subs.groupby(
-            ["survey", "variable", "codes", "complement", "breakdown"], sort=True):
-        tot = totals[(totals["survey"] == survey) & (totals["variable"] == variable)
-                     & (totals["codes"] == codes) & (totals["complement"] == complement)]
+        ["survey", "variable", "codes", "complement", "breakdown"], sort=True
+    ):
+        tot = totals[
+            (totals["survey"] == survey)
+            & (totals["variable"] == variable)
+            & (totals["codes"] == codes)
+            & (totals["complement"] == complement)
+        ]
         if tot.empty:
             continue
         g = g.drop_duplicates("level")
@@ -194,25 +256,37 @@ def check_subgroup_averages(facts: pd.DataFrame, composition: pd.DataFrame, slac
             ids = tuple(trows["id"]) + tuple(g["id"])
             cat = g["category"].iloc[0]
             measure = g["item"].iloc[0]
-            out.append(Finding(
-                kind="subgroup_average", section=g["section"].iloc[0],
-                printed=f"{cat}: {levels}; totalt {_fmt(T)} %",
-                check=(f"weighted mean of the printed {breakdown} levels (weights = base composition "
-                       f"{', '.join(f'{x:.2f}' for x in weights)}) is {point:.1f} %, possible total range "
-                       f"[{lo:.1f}, {hi:.1f}] excludes the printed {_fmt(T)} +- 0.5"),
-                evidence_ids=ids,
-                pipeline_action=("kept as printed; the regenerated total and levels are consistent by "
-                                 "construction (one data set); reproduction.csv flags these rows"),
-                text_no=(f"For «{measure}» ({cat}) kan undergruppene ({levels}) ikke gi totalen {_fmt(T)} %: "
-                         f"vektet med utvalgets sammensetning blir snittet {point:.0f} %."),
-                text_en=(f"For '{measure}' ({cat}) the subgroups ({levels}) cannot average to the printed total "
-                         f"{_fmt(T)} %: weighted by the sample composition the mean is {point:.0f} %."),
-            ))
+            out.append(
+                Finding(
+                    kind="subgroup_average",
+                    section=g["section"].iloc[0],
+                    printed=f"{cat}: {levels}; totalt {_fmt(T)} %",
+                    check=(
+                        f"weighted mean of the printed {breakdown} levels (weights = base composition "
+                        f"{', '.join(f'{x:.2f}' for x in weights)}) is {point:.1f} %, possible total range "
+                        f"[{lo:.1f}, {hi:.1f}] excludes the printed {_fmt(T)} +- 0.5"
+                    ),
+                    evidence_ids=ids,
+                    pipeline_action=(
+                        "kept as printed; the regenerated total and levels are consistent by "
+                        "construction (one data set); reproduction.csv flags these rows"
+                    ),
+                    text_no=(
+                        f"For «{measure}» ({cat}) kan undergruppene ({levels}) ikke gi totalen {_fmt(T)} %: "
+                        f"vektet med utvalgets sammensetning blir snittet {point:.0f} %."
+                    ),
+                    text_en=(
+                        f"For '{measure}' ({cat}) the subgroups ({levels}) cannot average to the printed total "
+                        f"{_fmt(T)} %: weighted by the sample composition the mean is {point:.0f} %."
+                    ),
+                )
+            )
     return out
 
 
-def check_printed_rules(published: pd.DataFrame, sensitivity: Mapping[str, pd.DataFrame],
-                        rules: Sequence[Mapping], z: float = 2.0) -> list[Finding]:
+def check_printed_rules(
+    published: pd.DataFrame, sensitivity: Mapping[str, pd.DataFrame], rules: Sequence[Mapping], z: float = 2.0
+) -> list[Finding]:
     """Scoring rules as printed that do not give the printed prevalence.
 
     For each rule and survey: ``L`` = prevalence of the literal variant, ``R`` = of the variant the
@@ -228,8 +302,11 @@ def check_printed_rules(published: pd.DataFrame, sensitivity: Mapping[str, pd.Da
             if survey not in sensitivity or pid not in pub.index:
                 continue
             sens = sensitivity[survey]
-            sel = sens[(sens["classification"] == rule["classification"]) & (sens["level"] == "case")
-                       & (sens["fi_option"].isna() | (sens["fi_option"] == ""))]
+            sel = sens[
+                (sens["classification"] == rule["classification"])
+                & (sens["level"] == "case")
+                & (sens["fi_option"].isna() | (sens["fi_option"] == ""))
+            ]
             lit = sel[sel["variant"] == rule["literal_variant"]]
             used = sel[sel["variant"] == rule["pipeline_variant"]]
             printed = parse_number(pub.loc[pid, "pct"])
@@ -240,23 +317,36 @@ def check_printed_rules(published: pd.DataFrame, sensitivity: Mapping[str, pd.Da
             moe = report_moe(L, n_l, z)
             if abs(printed - 100 * L) <= moe + 0.5:
                 continue
-            rule_text = pub.loc[rule["printed_rule_id"], "pct"] if rule["printed_rule_id"] in pub.index else ""
-            out.append(Finding(
-                kind="printed_rule", section=pub.loc[pid, "section"],
-                printed=f"regel «{rule_text}» ({rule['no']}); forekomst {_fmt(printed)} %",
-                check=(f"{rule['classification']} ({survey}): the printed rule (variant {rule['literal_variant']}) "
-                       f"gives {100 * L:.1f} % (+-{moe:.1f}), the pipeline's variant {rule['pipeline_variant']} "
-                       f"{100 * R:.1f} %, printed {_fmt(printed)} %"),
-                evidence_ids=(rule["printed_rule_id"], pid),
-                pipeline_action=(f"the pipeline applies variant '{rule['pipeline_variant']}' (config/scoring.yaml), "
-                                 f"which reproduces the printed prevalence, and reports the printed rule as variant "
-                                 f"'{rule['literal_variant']}' in sensitivity.csv"),
-                text_no=(f"Regelen slik den er beskrevet ({rule['no']}) gir {100 * L:.0f} % for "
-                         f"{'nåværende' if survey == 'current' else 'tidligere'} ansatte, ikke de oppgitte "
-                         f"{_fmt(printed)} %; tallet svarer til en annen regel ({100 * R:.0f} %)."),
-                text_en=(f"The rule as described ({rule['en']}) gives {100 * L:.0f} % for {survey} employees, not "
-                         f"the printed {_fmt(printed)} %; the number matches another rule ({100 * R:.0f} %)."),
-            ))
+            rule_text = (
+                pub.loc[rule["printed_rule_id"], "pct"] if rule["printed_rule_id"] in pub.index else ""
+            )
+            out.append(
+                Finding(
+                    kind="printed_rule",
+                    section=pub.loc[pid, "section"],
+                    printed=f"regel «{rule_text}» ({rule['no']}); forekomst {_fmt(printed)} %",
+                    check=(
+                        f"{rule['classification']} ({survey}): the printed rule (variant {rule['literal_variant']}) "
+                        f"gives {100 * L:.1f} % (+-{moe:.1f}), the pipeline's variant {rule['pipeline_variant']} "
+                        f"{100 * R:.1f} %, printed {_fmt(printed)} %"
+                    ),
+                    evidence_ids=(rule["printed_rule_id"], pid),
+                    pipeline_action=(
+                        f"the pipeline applies variant '{rule['pipeline_variant']}' (config/scoring.yaml), "
+                        f"which reproduces the printed prevalence, and reports the printed rule as variant "
+                        f"'{rule['literal_variant']}' in sensitivity.csv"
+                    ),
+                    text_no=(
+                        f"Regelen slik den er beskrevet ({rule['no']}) gir {100 * L:.0f} % for "
+                        f"{'nåværende' if survey == 'current' else 'tidligere'} ansatte, ikke de oppgitte "
+                        f"{_fmt(printed)} %; tallet svarer til en annen regel ({100 * R:.0f} %)."
+                    ),
+                    text_en=(
+                        f"The rule as described ({rule['en']}) gives {100 * L:.0f} % for {survey} employees, not "
+                        f"the printed {_fmt(printed)} %; the number matches another rule ({100 * R:.0f} %)."
+                    ),
+                )
+            )
     return out
 
 
@@ -268,7 +358,9 @@ def figure_index(published: pd.DataFrame, catalogue: Sequence[Mapping]) -> pd.Da
     for _, r in published.iterrows():
         fig = printed_figure_of(r["source"])
         if fig:
-            rows.append((fig, figure_of(r["source"]), r["section"], chapter_of(r["section"]), r["measure"], r["id"]))
+            rows.append(
+                (fig, figure_of(r["source"]), r["section"], chapter_of(r["section"]), r["measure"], r["id"])
+            )
     for c in catalogue:
         rows.append((c["figure"], c["figure"], c["section"], chapter_of(c["section"]), c["measure"], ""))
     return pd.DataFrame(rows, columns=["printed", "figure", "section", "chapter", "measure", "id"])
@@ -281,21 +373,32 @@ def check_figure_numbers(index: pd.DataFrame) -> list[Finding]:
         uses = g.drop_duplicates(["chapter", "measure"])
         if uses["chapter"].nunique() < 2 or uses["measure"].nunique() < 2:
             continue
-        desc = "; ".join(f"{r.section}: {r.measure}" + (f" (sequence {r.figure})" if r.figure != fig else "")
-                         for r in uses.itertuples())
+        desc = "; ".join(
+            f"{r.section}: {r.measure}" + (f" (sequence {r.figure})" if r.figure != fig else "")
+            for r in uses.itertuples()
+        )
         ids = tuple(dict.fromkeys(i for i in g["id"] if i))[:12]
-        out.append(Finding(
-            kind="figure_number_duplicated", section=uses["section"].iloc[0],
-            printed=f"«{fig}» brukt for: {desc}",
-            check=f"{fig} labels figures of {uses['chapter'].nunique()} chapters and measures {sorted(uses['measure'])}",
-            evidence_ids=ids,
-            pipeline_action=("the pipeline numbers figures from its own catalogue (unique figure ids); the study's "
-                             "number is kept as study_figure with a note"),
-            text_no=(f"Figurnummeret «{fig}» er brukt for ulike figurer i avsnitt "
-                     f"{' og '.join(dict.fromkeys(uses['section']))}."),
-            text_en=(f"The figure number '{fig}' is used for different figures in sections "
-                     f"{' and '.join(dict.fromkeys(uses['section']))}."),
-        ))
+        out.append(
+            Finding(
+                kind="figure_number_duplicated",
+                section=uses["section"].iloc[0],
+                printed=f"«{fig}» brukt for: {desc}",
+                check=f"{fig} labels figures of {uses['chapter'].nunique()} chapters and measures {sorted(uses['measure'])}",
+                evidence_ids=ids,
+                pipeline_action=(
+                    "the pipeline numbers figures from its own catalogue (unique figure ids); the study's "
+                    "number is kept as study_figure with a note"
+                ),
+                text_no=(
+                    f"Figurnummeret «{fig}» er brukt for ulike figurer i avsnitt "
+                    f"{' og '.join(dict.fromkeys(uses['section']))}."
+                ),
+                text_en=(
+                    f"The figure number '{fig}' is used for different figures in sections "
+                    f"{' and '.join(dict.fromkeys(uses['section']))}."
+                ),
+            )
+        )
     return out
 
 
@@ -308,19 +411,33 @@ def check_caption_references(index: pd.DataFrame, references: Sequence[Mapping])
         if ref["expects_measure"] in shown:
             continue
         chapter = chapter_of(ref["section"])
-        right = sorted(set(index[(index["measure"] == ref["expects_measure"]) & (index["chapter"] == chapter)]["figure"]))
+        right = sorted(
+            set(index[(index["measure"] == ref["expects_measure"]) & (index["chapter"] == chapter)]["figure"])
+        )
         right_text = ", ".join(right) if right else "?"
-        out.append(Finding(
-            kind="caption_wrong_figure", section=ref["section"], printed=f"{ref['figure']}: «{ref['caption_no']}»",
-            check=(f"{ref['figure']} refers to {ref['refers_to']}, which shows {shown or ['(not in the table)']}, "
-                   f"not {ref['expects_measure']} (shown in {right_text})"),
-            evidence_ids=tuple(dict.fromkeys(i for i in index[index["figure"].isin([ref["figure"]] + right)]["id"] if i))[:12],
-            pipeline_action=f"the pipeline's caption refers to the {ref['expects_measure']} figure by its own id",
-            text_no=(f"Figurteksten til {ref['figure']} viser til {ref['refers_to']}, men hendelsene står i "
-                     f"{right_text}."),
-            text_en=(f"The caption of {ref['figure']} refers to {ref['refers_to']}, but the incidents are shown in "
-                     f"{right_text}."),
-        ))
+        out.append(
+            Finding(
+                kind="caption_wrong_figure",
+                section=ref["section"],
+                printed=f"{ref['figure']}: «{ref['caption_no']}»",
+                check=(
+                    f"{ref['figure']} refers to {ref['refers_to']}, which shows {shown or ['(not in the table)']}, "
+                    f"not {ref['expects_measure']} (shown in {right_text})"
+                ),
+                evidence_ids=tuple(
+                    dict.fromkeys(i for i in index[index["figure"].isin([ref["figure"]] + right)]["id"] if i)
+                )[:12],
+                pipeline_action=f"the pipeline's caption refers to the {ref['expects_measure']} figure by its own id",
+                text_no=(
+                    f"Figurteksten til {ref['figure']} viser til {ref['refers_to']}, men hendelsene står i "
+                    f"{right_text}."
+                ),
+                text_en=(
+                    f"The caption of {ref['figure']} refers to {ref['refers_to']}, but the incidents are shown in "
+                    f"{right_text}."
+                ),
+            )
+        )
     return out
 
 
@@ -343,30 +460,55 @@ def check_nesting(facts: pd.DataFrame, nested: Sequence[Mapping], tolerance: flo
             tot = g[g["breakdown"] == ""]
             head = tot.iloc[0] if not tot.empty else g.iloc[0]
             where = "totalt" if head["breakdown"] == "" else head["level"]
-            out.append(Finding(
-                kind="nesting", section=head["section_in"],
-                printed=f"{pair['inner_no']} {_fmt(head['pct_in'])} % > {pair['outer_no']} {_fmt(head['pct_out'])} % ({where})",
-                check=(f"{pair['inner']} > {pair['outer']} + {tolerance} in {len(g)} printed group(s) of {survey}; "
-                       f"the manual nests them ({pair['source']})"),
-                evidence_ids=tuple(itertools.chain.from_iterable(zip(g["id_in"], g["id_out"], strict=True)))[:24],
-                pipeline_action=(f"the pipeline reproduces the printed numbers with the report rule and reports the "
-                                 f"manual rule ({pair['inner'].replace('_report', '_standard')}, nested) beside it "
-                                 f"(estimates.csv, sensitivity.csv)"),
-                text_no=(f"Andelen med sannsynlig {pair['inner_no']} ({_fmt(head['pct_in'])} %) er høyere enn andelen "
-                         f"med sannsynlig {pair['outer_no']} ({_fmt(head['pct_out'])} %), selv om manualen krever "
-                         f"{pair['outer_no']} for {pair['inner_no']}; rapporten har ikke krevd dette."),
-                text_en=(f"The share with probable {pair['inner_no']} ({_fmt(head['pct_in'])} %) exceeds the share with "
-                         f"probable {pair['outer_no']} ({_fmt(head['pct_out'])} %), although the manual requires "
-                         f"{pair['outer_no']} for {pair['inner_no']}; the report did not require it."),
-            ))
+            out.append(
+                Finding(
+                    kind="nesting",
+                    section=head["section_in"],
+                    printed=f"{pair['inner_no']} {_fmt(head['pct_in'])} % > {pair['outer_no']} {_fmt(head['pct_out'])} % ({where})",
+                    check=(
+                        f"{pair['inner']} > {pair['outer']} + {tolerance} in {len(g)} printed group(s) of {survey}; "
+                        f"the manual nests them ({pair['source']})"
+                    ),
+                    evidence_ids=tuple(
+                        itertools.chain.from_iterable(zip(g["id_in"], g["id_out"], strict=True))
+                    )[:24],
+                    pipeline_action=(
+                        f"the pipeline reproduces the printed numbers with the report rule and reports the "
+                        f"manual rule ({pair['inner'].replace('_report', '_standard')}, nested) beside it "
+                        f"(estimates.csv, sensitivity.csv)"
+                    ),
+                    text_no=(
+                        f"Andelen med sannsynlig {pair['inner_no']} ({_fmt(head['pct_in'])} %) er høyere enn andelen "
+                        f"med sannsynlig {pair['outer_no']} ({_fmt(head['pct_out'])} %), selv om manualen krever "
+                        f"{pair['outer_no']} for {pair['inner_no']}; rapporten har ikke krevd dette."
+                    ),
+                    text_en=(
+                        f"The share with probable {pair['inner_no']} ({_fmt(head['pct_in'])} %) exceeds the share with "
+                        f"probable {pair['outer_no']} ({_fmt(head['pct_out'])} %), although the manual requires "
+                        f"{pair['outer_no']} for {pair['inner_no']}; the report did not require it."
+                    ),
+                )
+            )
     return out
 
 
 # --------------------------------------------------------------------------- table
 def errata_table(findings: Sequence[Finding]) -> pd.DataFrame:
     """Number the findings ``E01``... in check order (deterministic) as errata.csv rows."""
-    rows = [(f"E{i:02d}", f.kind, f.section, f.printed, f.check, ";".join(f.evidence_ids), f.pipeline_action,
-             f.text_no, f.text_en) for i, f in enumerate(findings, start=1)]
+    rows = [
+        (
+            f"E{i:02d}",
+            f.kind,
+            f.section,
+            f.printed,
+            f.check,
+            ";".join(f.evidence_ids),
+            f.pipeline_action,
+            f.text_no,
+            f.text_en,
+        )
+        for i, f in enumerate(findings, start=1)
+    ]
     return pd.DataFrame(rows, columns=list(ERRATA_COLUMNS))
 
 
@@ -383,8 +525,9 @@ def composition_frame(subgroup_tests: Mapping[str, pd.DataFrame]) -> pd.DataFram
     """Base composition per outcome and breakdown level from subgroup_tests.csv (n and total_n)."""
     frames = []
     for survey, t in sorted(subgroup_tests.items()):
-        c = t.drop_duplicates(["variable", "breakdown", "level"])[["variable", "breakdown", "level_label_no", "n",
-                                                                   "total_n"]]
+        c = t.drop_duplicates(["variable", "breakdown", "level"])[
+            ["variable", "breakdown", "level_label_no", "n", "total_n"]
+        ]
         c = c.rename(columns={"level_label_no": "level"})
         c.insert(0, "survey", survey)
         frames.append(c)
@@ -393,15 +536,26 @@ def composition_frame(subgroup_tests: Mapping[str, pd.DataFrame]) -> pd.DataFram
 
 def errata_docs() -> list[ColumnDoc]:
     """Data dictionary of results/audit/errata.csv."""
-    return docs_from_mapping({
-        "erratum_id": ("string", "E01, E02 ... in check order"),
-        "kind": ("string", "which check found it (docs/audit.md §4)",
-                 "category_sum, subgroup_average, printed_rule, figure_number_duplicated, caption_wrong_figure, nesting"),
-        "section": ("string", "section of the study where the printed number stands"),
-        "printed": ("string", "what the study prints (Norwegian, as printed)"),
-        "check": ("string", "what the check computed and the threshold it applied"),
-        "evidence_ids": ("string", "published ids (data/published/*.csv) the finding rests on, ';'-separated"),
-        "pipeline_action": ("string", "what this pipeline does about it"),
-        "text_no": ("string", "the erratum as one sentence in Norwegian bokmål (for the report's appendix)"),
-        "text_en": ("string", "the same sentence in English"),
-    })
+    return docs_from_mapping(
+        {
+            "erratum_id": ("string", "E01, E02 ... in check order"),
+            "kind": (
+                "string",
+                "which check found it (docs/audit.md §4)",
+                "category_sum, subgroup_average, printed_rule, figure_number_duplicated, caption_wrong_figure, nesting",
+            ),
+            "section": ("string", "section of the study where the printed number stands"),
+            "printed": ("string", "what the study prints (Norwegian, as printed)"),
+            "check": ("string", "what the check computed and the threshold it applied"),
+            "evidence_ids": (
+                "string",
+                "published ids (data/published/*.csv) the finding rests on, ';'-separated",
+            ),
+            "pipeline_action": ("string", "what this pipeline does about it"),
+            "text_no": (
+                "string",
+                "the erratum as one sentence in Norwegian bokmål (for the report's appendix)",
+            ),
+            "text_en": ("string", "the same sentence in English"),
+        }
+    )

@@ -11,8 +11,19 @@ import pandas as pd
 
 from ..errors import InputDataError
 
-PUBLISHED_COLUMNS = ("id", "survey", "section", "source", "measure", "item", "subgroup_var",
-                     "subgroup_level", "category", "pct", "n")
+PUBLISHED_COLUMNS = (
+    "id",
+    "survey",
+    "section",
+    "source",
+    "measure",
+    "item",
+    "subgroup_var",
+    "subgroup_level",
+    "category",
+    "pct",
+    "n",
+)
 _RANGE = re.compile(r"^\s*(-?\d+(?:[.,]\d+)?)\s*-\s*(-?\d+(?:[.,]\d+)?)\s*$")
 _NUMBER = re.compile(r"^\s*-?\d+(?:[.,]\d+)?\s*$")
 _FIGURE = re.compile(r"Figur (\d+)")

@@ -68,15 +68,22 @@ class Results:
 def read_results(paths: Mapping[str, str | Path]) -> Results:
     """Read one survey's tables: keys estimates, subgroup_tests, margins, cleaning[, reliability,
     sensitivity]."""
+
     def csv(key: str) -> pd.DataFrame:
-        return pd.read_csv(paths[key], dtype={"category": str, "level": str}, keep_default_na=True,
-                           encoding="utf-8")
+        return pd.read_csv(
+            paths[key], dtype={"category": str, "level": str}, keep_default_na=True, encoding="utf-8"
+        )
+
     cleaning = json.loads(Path(paths["cleaning"]).read_text(encoding="utf-8"))
     return Results(
-        estimates=csv("estimates"), subgroup_tests=csv("subgroup_tests"), margins=csv("margins"),
+        estimates=csv("estimates"),
+        subgroup_tests=csv("subgroup_tests"),
+        margins=csv("margins"),
         cleaning=cleaning,
         reliability=csv("reliability") if "reliability" in paths else None,
-        sensitivity=pd.read_csv(paths["sensitivity"], dtype={"fi_option": str}) if "sensitivity" in paths else None,
+        sensitivity=pd.read_csv(paths["sensitivity"], dtype={"fi_option": str})
+        if "sensitivity" in paths
+        else None,
     )
 
 
@@ -99,17 +106,28 @@ def cell_counts(cell: Cell, results: Mapping[str, Results], where: str) -> tuple
         t = res.rows_of("estimates", cell.variable)
         rows = t[t["category"].isin(keys)]
         if len(rows) != len(keys):
-            raise AuditError(f"{where}: estimates.csv has {len(rows)} of the {len(keys)} categories {keys} of "
-                             f"{cell.variable!r}", file=f"results/{cell.survey}/04_estimates/estimates.csv",
-                             column="variable", value=cell.variable)
+            raise AuditError(
+                f"{where}: estimates.csv has {len(rows)} of the {len(keys)} categories {keys} of "
+                f"{cell.variable!r}",
+                file=f"results/{cell.survey}/04_estimates/estimates.csv",
+                column="variable",
+                value=cell.variable,
+            )
         return float(rows["count"].sum()), float(rows["base_n"].iloc[0])
     t = res.rows_of("subgroup_tests", cell.variable)
-    rows = t[(t["breakdown"] == cell.breakdown)
-             & (t["level_label_no"].isin(cell.levels)) & (t["category"].isin(keys))]
+    rows = t[
+        (t["breakdown"] == cell.breakdown)
+        & (t["level_label_no"].isin(cell.levels))
+        & (t["category"].isin(keys))
+    ]
     if len(rows) != len(keys) * len(cell.levels):
-        raise AuditError(f"{where}: subgroup_tests.csv has {len(rows)} of {len(keys) * len(cell.levels)} rows "
-                         f"for {cell.describe()}", file=f"results/{cell.survey}/04_estimates/subgroup_tests.csv",
-                         column="level_label_no", value="+".join(cell.levels))
+        raise AuditError(
+            f"{where}: subgroup_tests.csv has {len(rows)} of {len(keys) * len(cell.levels)} rows "
+            f"for {cell.describe()}",
+            file=f"results/{cell.survey}/04_estimates/subgroup_tests.csv",
+            column="level_label_no",
+            value="+".join(cell.levels),
+        )
     base = float(rows.drop_duplicates("level")["n"].sum())
     return float(rows["count"].sum()), base
 
@@ -136,17 +154,21 @@ def evaluate(target: Target, results: Mapping[str, Results], z: float, where: st
         vals = [cell_value(c, results, z, where) for c in target.cells]
         lo = min(vals, key=lambda v: float(v.value))
         hi = max(vals, key=lambda v: float(v.value))
-        return Value((float(lo.value), float(hi.value)), max(lo.moe, hi.moe), min(v.base_n or 0 for v in vals),
-                     0, 0.5)
+        return Value(
+            (float(lo.value), float(hi.value)), max(lo.moe, hi.moe), min(v.base_n or 0 for v in vals), 0, 0.5
+        )
     params = target.params
     res = results[params["survey"]]
     if target.kind == "reliability":
         t = res.reliability
         row = t[t["scale"] == params["scale"]] if t is not None else pd.DataFrame()
         if row.empty:
-            raise AuditError(f"{where}: reliability.csv has no scale {params['scale']!r}",
-                             file="results/current/03_reliability/reliability.csv", column="scale",
-                             value=params["scale"])
+            raise AuditError(
+                f"{where}: reliability.csv has no scale {params['scale']!r}",
+                file="results/current/03_reliability/reliability.csv",
+                column="scale",
+                value=params["scale"],
+            )
         row = row.iloc[0]
         if params["field"] == "k":
             return Value(float(row["k"]), 0.0, int(row["n"]), 0, 0.0)
@@ -159,8 +181,12 @@ def evaluate(target: Target, results: Mapping[str, Results], z: float, where: st
         for p in params["p"]:
             hit = sel[(sel["p"] - p).abs() < 1e-9]
             if hit.empty:
-                raise AuditError(f"{where}: margins_table.csv has no row n={params['n']}, p={p}",
-                                 file=f"results/{params['survey']}/04_estimates/margins_table.csv", column="p", value=p)
+                raise AuditError(
+                    f"{where}: margins_table.csv has no row n={params['n']}, p={p}",
+                    file=f"results/{params['survey']}/04_estimates/margins_table.csv",
+                    column="p",
+                    value=p,
+                )
             vals.append(float(hit["moe_pp"].iloc[0]))
         if "interval_around" in params:
             c = float(params["interval_around"])

@@ -50,8 +50,13 @@ class AuditOutputs:
     errata: pd.DataFrame
 
 
-def run_audit(published_paths: list[str | Path], crosswalk_path: str | Path, estimates_config: str | Path,
-              codebooks: Mapping[str, str | Path], results: Mapping[str, Results]) -> AuditOutputs:
+def run_audit(
+    published_paths: list[str | Path],
+    crosswalk_path: str | Path,
+    estimates_config: str | Path,
+    codebooks: Mapping[str, str | Path],
+    results: Mapping[str, Results],
+) -> AuditOutputs:
     """Resolve every published id, run the errata checks, regenerate and compare (docs/audit.md)."""
     published = load_published(published_paths)
     crosswalk = load_crosswalk(crosswalk_path)

@@ -19,9 +19,11 @@ from .style import Style, n_text
 WORDS: Mapping[str, Mapping[str, str]] = {
     "no": {
         "stacked": "Stablet stolpediagram med {k} {rows}.",
-        "rows1": "rad", "rows": "rader",
+        "rows1": "rad",
+        "rows": "rader",
         "ranked": "Liggende stolpediagram med {k} svaralternativer.",
-        "highest": "Høyest", "lowest": "lavest",
+        "highest": "Høyest",
+        "lowest": "lavest",
         "donut": "Smultringdiagram.",
         "grouped": "Stolpediagram som sammenligner {series}.",
         "panel": "Variasjoner mellom undergrupper ({breakdowns}).",
@@ -34,9 +36,11 @@ WORDS: Mapping[str, Mapping[str, str]] = {
     },
     "en": {
         "stacked": "Stacked bar chart with {k} {rows}.",
-        "rows1": "row", "rows": "rows",
+        "rows1": "row",
+        "rows": "rows",
         "ranked": "Horizontal bar chart with {k} options.",
-        "highest": "Highest", "lowest": "lowest",
+        "highest": "Highest",
+        "lowest": "lowest",
         "donut": "Donut chart.",
         "grouped": "Bar chart comparing {series}.",
         "panel": "Variation between subgroups ({breakdowns}).",
@@ -87,7 +91,9 @@ def alt_stacked(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> s
         label = _short(rows["item_label"].iloc[0], 50) if k > 1 else ""
         t = tot[tot["item"] == item]
         if len(t):
-            nums = ", ".join(f"{_short(r['category_label'], 45)} {style.pct(r['pct'])}" for _, r in t.iterrows())
+            nums = ", ".join(
+                f"{_short(r['category_label'], 45)} {style.pct(r['pct'])}" for _, r in t.iterrows()
+            )
         else:
             nums = _pairs(rows.sort_values("pct", ascending=False, kind="stable"), "category_label", style, 2)
         parts.append(f"{label}: {nums}." if label else f"{nums}.")
@@ -97,9 +103,13 @@ def alt_stacked(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> s
 
 
 def alt_ranked(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> str:
-    label = "category_label" if spec.get("label") == "category" or drawn["item"].nunique() == 1 else "item_label"
+    label = (
+        "category_label" if spec.get("label") == "category" or drawn["item"].nunique() == 1 else "item_label"
+    )
     ordered = drawn.sort_values("pct", ascending=False, kind="stable")
-    text = f"{_w(style, 'ranked').format(k=len(drawn))} {_w(style, 'highest')}: {_pairs(ordered, label, style)}"
+    text = (
+        f"{_w(style, 'ranked').format(k=len(drawn))} {_w(style, 'highest')}: {_pairs(ordered, label, style)}"
+    )
     low = ordered.iloc[-1]
     if len(drawn) > 3:
         text += f"; {_w(style, 'lowest')}: {_short(low[label])} {style.pct(low['pct'])}"
@@ -130,9 +140,11 @@ def alt_panel(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> str
     ranked = focus[focus["n"] > 0].dropna(subset=["pct"]).sort_values("pct", ascending=False, kind="stable")
     hi, lo = ranked.iloc[0], ranked.iloc[-1]
     what = _short(focus["category_label"].iloc[0] if len(cats) > 1 else focus["item_label"].iloc[0], 50)
-    text += (f" {what}: {_w(style, 'all')} {style.pct(focus['total_pct'].iloc[0])};"
-             f" {_w(style, 'highest')} {hi['level_label']} {style.pct(hi['pct'])},"
-             f" {_w(style, 'lowest')} {lo['level_label']} {style.pct(lo['pct'])}.")
+    text += (
+        f" {what}: {_w(style, 'all')} {style.pct(focus['total_pct'].iloc[0])};"
+        f" {_w(style, 'highest')} {hi['level_label']} {style.pct(hi['pct'])},"
+        f" {_w(style, 'lowest')} {lo['level_label']} {style.pct(lo['pct'])}."
+    )
     return text
 
 
@@ -165,4 +177,3 @@ def alt_text(kind: str, drawn: pd.DataFrame, spec: Mapping[str, Any], style: Sty
     if style.synthetic_label:
         text += f" ({style.synthetic_label}.)"
     return re.sub(r"[ \t\n]+", " ", text).strip().replace(" .", ".")
-

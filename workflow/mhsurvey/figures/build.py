@@ -29,66 +29,116 @@ from .style import Style, n_text
 SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 PNG_METADATA = {"Software": None}
 
-INDEX_DOCS: list[ColumnDoc] = docs_from_mapping({
-    "figure_id": ("string", "stable figure id of config/figures.yaml (file names <figure_id>.*)"),
-    "survey": ("string", "survey key ({survey} wildcard)"),
-    "order": ("integer", "position in the catalogue among this survey's figures (report order within a section)"),
-    "chapter": ("string", "the study's chapter of the topic", "2, 3, V1"),
-    "section": ("string", "the study's section number of the topic (same topic numbers for former employees)",
-                "2.1-2.7, 3.1-3.8, V1"),
-    "study_figure": ("string", "the study's figure number for this survey; empty where the study has none"),
-    "study_figure_note": ("string", "the study's numbering or caption mistakes, noted (not copied)"),
-    "kind": ("string", "chart kind (mhsurvey.figures.kinds)",
-             "stacked_bar, ranked_bar, classification, grouped_bar, subgroup_panel, trust_distribution"),
-    "caption_no": ("string", "caption in Norwegian: title and/or question wording from the codebook, filter, base n"),
-    "caption_en": ("string", "caption in English (codebook text_en; Norwegian where no English label exists)"),
-    "base_n": ("string", "base n of the drawn percentages: one number, or min-max where the bars' bases differ"),
-    "alt_no": ("string", "alt text in Norwegian, written from the drawn numbers"),
-    "svg": ("string", "path of the SVG, relative to the repository root (text drawn as glyph paths: looks the same without the font)"),
-    "svg_print": ("string", "path of the print SVG (the same figure with text as SVG text in DejaVu Sans), used in the PDF, where it lays out several times faster"),
-    "png": ("string", "path of the PNG (150 dpi), relative to the repository root"),
-    "data_csv": ("string", "path of the CSV of exactly the drawn numbers, relative to the repository root"),
-    "synthetic": ("boolean", "true if drawn from synthetic data (cleaning_summary.json data.synthetic)", "true, false"),
-    "small_n": ("boolean", "true when any drawn value rests on n < 30 (drawn hatched)", "true, false"),
-    "base_n_min": ("integer", "smallest base n of a drawn percentage"),
-    "base_n_max": ("integer", "largest base n of a drawn percentage"),
-    "alt_en": ("string", "alt text in English"),
-    "n_values": ("integer", "number of drawn numbers (rows of data_csv)"),
-})
+INDEX_DOCS: list[ColumnDoc] = docs_from_mapping(
+    {
+        "figure_id": ("string", "stable figure id of config/figures.yaml (file names <figure_id>.*)"),
+        "survey": ("string", "survey key ({survey} wildcard)"),
+        "order": (
+            "integer",
+            "position in the catalogue among this survey's figures (report order within a section)",
+        ),
+        "chapter": ("string", "the study's chapter of the topic", "2, 3, V1"),
+        "section": (
+            "string",
+            "the study's section number of the topic (same topic numbers for former employees)",
+            "2.1-2.7, 3.1-3.8, V1",
+        ),
+        "study_figure": (
+            "string",
+            "the study's figure number for this survey; empty where the study has none",
+        ),
+        "study_figure_note": ("string", "the study's numbering or caption mistakes, noted (not copied)"),
+        "kind": (
+            "string",
+            "chart kind (mhsurvey.figures.kinds)",
+            "stacked_bar, ranked_bar, classification, grouped_bar, subgroup_panel, trust_distribution",
+        ),
+        "caption_no": (
+            "string",
+            "caption in Norwegian: title and/or question wording from the codebook, filter, base n",
+        ),
+        "caption_en": (
+            "string",
+            "caption in English (codebook text_en; Norwegian where no English label exists)",
+        ),
+        "base_n": (
+            "string",
+            "base n of the drawn percentages: one number, or min-max where the bars' bases differ",
+        ),
+        "alt_no": ("string", "alt text in Norwegian, written from the drawn numbers"),
+        "svg": (
+            "string",
+            "path of the SVG, relative to the repository root (text drawn as glyph paths: looks the same without the font)",
+        ),
+        "svg_print": (
+            "string",
+            "path of the print SVG (the same figure with text as SVG text in DejaVu Sans), used in the PDF, where it lays out several times faster",
+        ),
+        "png": ("string", "path of the PNG (150 dpi), relative to the repository root"),
+        "data_csv": (
+            "string",
+            "path of the CSV of exactly the drawn numbers, relative to the repository root",
+        ),
+        "synthetic": (
+            "boolean",
+            "true if drawn from synthetic data (cleaning_summary.json data.synthetic)",
+            "true, false",
+        ),
+        "small_n": ("boolean", "true when any drawn value rests on n < 30 (drawn hatched)", "true, false"),
+        "base_n_min": ("integer", "smallest base n of a drawn percentage"),
+        "base_n_max": ("integer", "largest base n of a drawn percentage"),
+        "alt_en": ("string", "alt text in English"),
+        "n_values": ("integer", "number of drawn numbers (rows of data_csv)"),
+    }
+)
 
-DATA_DOCS: list[ColumnDoc] = docs_from_mapping({
-    "figure_id": ("string", "figure id"),
-    "survey": ("string", "survey key"),
-    "selector": ("integer", "0-based index of the catalogue selector (rows[i]) the number comes from"),
-    "table": ("string", "stage-04 table of the row", "estimates, subgroup_tests"),
-    "item": ("string", "variable of estimates.csv / subgroup_tests.csv"),
-    "item_label": ("string", "label of the variable as drawn"),
-    "category": ("string", "category key (as in the stage-04 tables; 'rest' = complement of a binary class)"),
-    "category_label": ("string", "label of the category as drawn"),
-    "category_kind": ("string", "code, merged, ticked, level, complement"),
-    "nonsubstantive": ("integer (boolean)", "1 for Vet ikke / Ønsker ikke svare (drawn grey)"),
-    "breakdown": ("string", "breakdown id (subgroup rows); empty for the whole sample"),
-    "breakdown_label": ("string", "panel title / breakdown label as drawn"),
-    "level": ("string", "breakdown level key; 'total' for the whole sample"),
-    "level_label": ("string", "level label as drawn"),
-    "n": ("float", "base n of the percentage (estimates base_n, subgroup n); empty for population values"),
-    "count": ("float", "respondents in the category; empty for population values"),
-    "pct": ("float", "the drawn percentage, unrounded (value labels: round half up)"),
-    "total_pct": ("float", "whole-sample percentage of the category (subgroup panels draw it as a line)"),
-    "small_n": ("integer (boolean)", "1 if n < 30 (drawn hatched)"),
-    "ref_available": ("integer (boolean)", "1 if a population reference value is published"),
-    "ref_pct": ("float", "population reference percentage (data/reference/ssb.csv via estimates.csv)"),
-    "ref_year": ("string", "year of the population reference"),
-    "ref_label": ("string", "label of the population series"),
-    "group": ("string", "grouped_bar: key of the bar group (y axis position); empty for other kinds"),
-    "group_label": ("string", "grouped_bar: label of the bar group"),
-    "series": ("string", "grouped_bar: key of the series (colour); 'reference' = population, 'survey' = this survey"),
-    "series_label": ("string", "grouped_bar: label of the series"),
-    "role": ("string", "what the number is in the chart",
-             "segment, bar, total (merged category beside the bar), complement, reference, band"),
-    "derived": ("integer (boolean)", "1 if computed by the figure (complement: 100 - pct, n - count)"),
-    "value_label": ("string", "the value label as printed (round half up, Norwegian decimal comma)"),
-})
+DATA_DOCS: list[ColumnDoc] = docs_from_mapping(
+    {
+        "figure_id": ("string", "figure id"),
+        "survey": ("string", "survey key"),
+        "selector": ("integer", "0-based index of the catalogue selector (rows[i]) the number comes from"),
+        "table": ("string", "stage-04 table of the row", "estimates, subgroup_tests"),
+        "item": ("string", "variable of estimates.csv / subgroup_tests.csv"),
+        "item_label": ("string", "label of the variable as drawn"),
+        "category": (
+            "string",
+            "category key (as in the stage-04 tables; 'rest' = complement of a binary class)",
+        ),
+        "category_label": ("string", "label of the category as drawn"),
+        "category_kind": ("string", "code, merged, ticked, level, complement"),
+        "nonsubstantive": ("integer (boolean)", "1 for Vet ikke / Ønsker ikke svare (drawn grey)"),
+        "breakdown": ("string", "breakdown id (subgroup rows); empty for the whole sample"),
+        "breakdown_label": ("string", "panel title / breakdown label as drawn"),
+        "level": ("string", "breakdown level key; 'total' for the whole sample"),
+        "level_label": ("string", "level label as drawn"),
+        "n": (
+            "float",
+            "base n of the percentage (estimates base_n, subgroup n); empty for population values",
+        ),
+        "count": ("float", "respondents in the category; empty for population values"),
+        "pct": ("float", "the drawn percentage, unrounded (value labels: round half up)"),
+        "total_pct": ("float", "whole-sample percentage of the category (subgroup panels draw it as a line)"),
+        "small_n": ("integer (boolean)", "1 if n < 30 (drawn hatched)"),
+        "ref_available": ("integer (boolean)", "1 if a population reference value is published"),
+        "ref_pct": ("float", "population reference percentage (data/reference/ssb.csv via estimates.csv)"),
+        "ref_year": ("string", "year of the population reference"),
+        "ref_label": ("string", "label of the population series"),
+        "group": ("string", "grouped_bar: key of the bar group (y axis position); empty for other kinds"),
+        "group_label": ("string", "grouped_bar: label of the bar group"),
+        "series": (
+            "string",
+            "grouped_bar: key of the series (colour); 'reference' = population, 'survey' = this survey",
+        ),
+        "series_label": ("string", "grouped_bar: label of the series"),
+        "role": (
+            "string",
+            "what the number is in the chart",
+            "segment, bar, total (merged category beside the bar), complement, reference, band",
+        ),
+        "derived": ("integer (boolean)", "1 if computed by the figure (complement: 100 - pct, n - count)"),
+        "value_label": ("string", "the value label as printed (round half up, Norwegian decimal comma)"),
+    }
+)
 
 DATA_COLUMNS = [d.column for d in DATA_DOCS]
 
@@ -155,7 +205,9 @@ def caption(entry: FigureEntry, labels: LabelBook, lang: str, base: tuple[str, i
     return f"{head}. {tail_text} ({labels.word('base_n', lang)} = {n})."
 
 
-def _spec(entry: FigureEntry, inputs: SurveyInputs, lang: str, base: tuple[str, int, int] | None) -> dict[str, Any]:
+def _spec(
+    entry: FigureEntry, inputs: SurveyInputs, lang: str, base: tuple[str, int, int] | None
+) -> dict[str, Any]:
     spec = dict(entry.chart)
     spec["id"] = entry.id
     spec["survey_label"] = inputs.labels.survey_title.get(lang) or inputs.labels.survey_title.get("no", "")
@@ -181,13 +233,15 @@ def _save(fig: Any, fmt: str, dpi: int) -> bytes:
     return buf.getvalue()
 
 
-def draw_entry(entry: FigureEntry, inputs: SurveyInputs, style_cfg: Mapping[str, Any], out_rel: str,
-               lang: str = "no") -> DrawnFigure:
+def draw_entry(
+    entry: FigureEntry, inputs: SurveyInputs, style_cfg: Mapping[str, Any], out_rel: str, lang: str = "no"
+) -> DrawnFigure:
     """Select, prepare, draw and render one entry (no file written)."""
     start = time.perf_counter()
     kind = KINDS[entry.kind]
-    tidy = select_rows(entry.id, inputs.survey, entry.rows, inputs.tables, inputs.labels, lang=lang,
-                       min_n=inputs.min_n)
+    tidy = select_rows(
+        entry.id, inputs.survey, entry.rows, inputs.tables, inputs.labels, lang=lang, min_n=inputs.min_n
+    )
     style = Style(style_cfg, inputs.mark(lang), lang)  # the mark in the figure's language
     pre_spec = _spec(entry, inputs, lang, None)
     drawn = kind.prepare(tidy, pre_spec)
@@ -196,7 +250,7 @@ def draw_entry(entry: FigureEntry, inputs: SurveyInputs, style_cfg: Mapping[str,
     drawn = drawn.copy()
     drawn["value_label"] = [style.pct(p) if pd.notna(p) else "" for p in drawn["pct"]]
     drawn = drawn.reindex(columns=DATA_COLUMNS, fill_value="")
-    for col in ("n", "count"):          # counts as integers in <id>.data.csv (empty where none)
+    for col in ("n", "count"):  # counts as integers in <id>.data.csv (empty where none)
         values = drawn[col].dropna()
         if (values == values.round()).all():
             drawn[col] = drawn[col].astype("Int64")
@@ -204,7 +258,7 @@ def draw_entry(entry: FigureEntry, inputs: SurveyInputs, style_cfg: Mapping[str,
     svg = _save(fig, "svg", int(style_cfg["dpi"]))
     with mpl.rc_context({"svg.fonttype": "none"}):  # text as text: the PDF's variant
         svg_print = _save(fig, "svg", int(style_cfg["dpi"]))
-    fig.set_layout_engine("none")      # keep the constrained layout of the first render for the PNG
+    fig.set_layout_engine("none")  # keep the constrained layout of the first render for the PNG
     png = _save(fig, "png", int(style_cfg["dpi"]))
     # English alt text from the same rows with English labels (no second drawing)
     tidy_en = relabel(tidy, inputs.labels, "en")
@@ -239,9 +293,15 @@ def draw_entry(entry: FigureEntry, inputs: SurveyInputs, style_cfg: Mapping[str,
     return DrawnFigure(entry, drawn, svg, png, index, time.perf_counter() - start, svg_print)
 
 
-def draw_survey(catalogue: Mapping[str, Any], inputs: SurveyInputs, style_file: str | Path, out_rel: str,
-                only: Sequence[str] | None = None,
-                on_figure: Callable[[DrawnFigure], None] | None = None, lang: str = "no") -> list[DrawnFigure]:
+def draw_survey(
+    catalogue: Mapping[str, Any],
+    inputs: SurveyInputs,
+    style_file: str | Path,
+    out_rel: str,
+    only: Sequence[str] | None = None,
+    on_figure: Callable[[DrawnFigure], None] | None = None,
+    lang: str = "no",
+) -> list[DrawnFigure]:
     """Draw every catalogue entry of the survey (or the ids in ``only``) under the style file,
     with the labels of ``lang`` (``no``: the codebook's Norwegian labels, ``en``: its English ones)."""
     entries = survey_entries(catalogue, inputs.survey)
@@ -287,8 +347,10 @@ def contact_sheet(figures: Sequence[DrawnFigure], title: str, thumb_px: int = 42
         im.thumbnail((cell_w, int(cell_w * 1.4)))
         thumbs.append(im)
     rows = (len(thumbs) + columns - 1) // columns
-    row_h = [max((t.height for t in thumbs[r * columns:(r + 1) * columns]), default=0) + label_h + pad
-             for r in range(rows)]
+    row_h = [
+        max((t.height for t in thumbs[r * columns : (r + 1) * columns]), default=0) + label_h + pad
+        for r in range(rows)
+    ]
     width = columns * (cell_w + pad) + pad
     height = 50 + sum(row_h) + pad
     sheet = Image.new("RGB", (width, height), "white")
@@ -305,7 +367,9 @@ def contact_sheet(figures: Sequence[DrawnFigure], title: str, thumb_px: int = 42
             draw.rectangle([x - 1, y - 1, x + thumbs[i].width, y + thumbs[i].height], outline="#cccccc")
             f = figures[i]
             num = f" (Figur {f.entry.study_figure})" if f.entry.study_figure else ""
-            draw.text((x, y + thumbs[i].height + 4), f"{f.entry.order}. {f.entry.id}{num}", fill="black", font=font)
+            draw.text(
+                (x, y + thumbs[i].height + 4), f"{f.entry.order}. {f.entry.id}{num}", fill="black", font=font
+            )
         y += row_h[r]
     buf = io.BytesIO()
     sheet.save(buf, format="PNG", optimize=False)

@@ -55,7 +55,9 @@ def validate_catalogue(data: Any, source: str = "config/figures.yaml") -> dict[s
         for key in ("study_figure", "study_figure_note"):
             for survey in fig.get(key, {}):
                 if survey not in fig["surveys"]:
-                    problems.append(f"figures.{i}.{key}: survey {survey!r} is not in surveys of {fig['id']!r}")
+                    problems.append(
+                        f"figures.{i}.{key}: survey {survey!r} is not in surveys of {fig['id']!r}"
+                    )
     if problems:
         raise ConfigError(f"{source} is invalid:\n  " + "\n  ".join(problems))
     return data

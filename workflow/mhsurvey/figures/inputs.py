@@ -50,9 +50,16 @@ def trust_bands(scoring_path: str | Path) -> list[dict[str, Any]]:
     return [{"name": c["name"], "min": c["min"], "max": c["max"]} for c in cats]
 
 
-def load_survey_inputs(survey: str, estimates: str | Path, subgroup_tests: str | Path, codebook: str | Path,
-                       summary: str | Path, estimates_config: str | Path, scoring: str | Path,
-                       style: dict[str, Any]) -> SurveyInputs:
+def load_survey_inputs(
+    survey: str,
+    estimates: str | Path,
+    subgroup_tests: str | Path,
+    codebook: str | Path,
+    summary: str | Path,
+    estimates_config: str | Path,
+    scoring: str | Path,
+    style: dict[str, Any],
+) -> SurveyInputs:
     """Read every input of one survey's figures."""
     est = read_table(estimates)
     sub = read_table(subgroup_tests)

@@ -30,14 +30,15 @@ from matplotlib.patches import Patch
 from .style import Style, add_synthetic_mark, n_text, segment_colours, text_colour
 
 HATCH = "////"
-ROW_IN = 0.34          # height of one bar row, inches
-HEAD_IN = 0.6          # footer + synthetic mark, inches
-TOTAL_COL_IN = 0.72    # width of a column of merged totals beside stacked bars, inches
+ROW_IN = 0.34  # height of one bar row, inches
+HEAD_IN = 0.6  # footer + synthetic mark, inches
+TOTAL_COL_IN = 0.72  # width of a column of merged totals beside stacked bars, inches
 
 
 # ---------------------------------------------------------------------------------------------
 # shared helpers
 # ---------------------------------------------------------------------------------------------
+
 
 def _new_figure(style: Style, height: float) -> Figure:
     return Figure(figsize=(style.width, max(1.6, height)), layout="constrained")
@@ -69,7 +70,9 @@ def _bare_x(ax: Any) -> None:
     ax.spines["left"].set_visible(False)
 
 
-def _row_labels(drawn: pd.DataFrame, key: str, label: str, spec: Mapping[str, Any], style: Style) -> dict[str, str]:
+def _row_labels(
+    drawn: pd.DataFrame, key: str, label: str, spec: Mapping[str, Any], style: Style
+) -> dict[str, str]:
     """Wrapped labels of the bar rows; the base n is added when the rows' bases differ."""
     first = drawn.drop_duplicates(key)
     vary = first["n"].nunique() > 1
@@ -84,7 +87,9 @@ def _row_labels(drawn: pd.DataFrame, key: str, label: str, spec: Mapping[str, An
     return out
 
 
-def _positions(labels: list[str], unit_in: float = ROW_IN, line_in: float = 0.16) -> tuple[list[float], float]:
+def _positions(
+    labels: list[str], unit_in: float = ROW_IN, line_in: float = 0.16
+) -> tuple[list[float], float]:
     """Centres of bar rows (data units of ``unit_in`` inches) so multi-line labels never overlap.
 
     Row ``i`` spans ``max(1, (line_in * lines_i + 0.1) / unit_in)`` units; returns the centres
@@ -113,8 +118,9 @@ def _label_width_in(labels: list[str], fontsize: float = 8.5) -> float:
     return widest * fontsize * 0.52 / 72 + 0.12
 
 
-def _with_legend_row(style: Style, main_in: list[float], handles: list[Any], avail_in: float
-                     ) -> tuple[Figure, list[Any], Any | None, int]:
+def _with_legend_row(
+    style: Style, main_in: list[float], handles: list[Any], avail_in: float
+) -> tuple[Figure, list[Any], Any | None, int]:
     """Figure with one axes per ``main_in`` height (inches) and, if ``handles``, a legend row."""
     fig, axes = _grid(style, [(h, []) for h in main_in[:-1]] + [(main_in[-1], handles)], avail_in)
     return fig, axes, None, 0
@@ -135,8 +141,15 @@ def _grid(style: Style, parts: list[tuple[float, list[Any]]], avail_in: float) -
     legend_rows = {i for i, _, _ in legends}
     for i, handles, ncol in legends:
         grid[i].axis("off")
-        grid[i].legend(handles=handles, loc="upper left", ncol=ncol, frameon=False, borderaxespad=0.0,
-                       bbox_to_anchor=(0.0, 1.0), fontsize=8)
+        grid[i].legend(
+            handles=handles,
+            loc="upper left",
+            ncol=ncol,
+            frameon=False,
+            borderaxespad=0.0,
+            bbox_to_anchor=(0.0, 1.0),
+            fontsize=8,
+        )
     return fig, [ax for i, ax in enumerate(grid) if i not in legend_rows]
 
 
@@ -149,6 +162,7 @@ def _fits(text: str, width_units: float, ax_units: float, axes_in: float, fontsi
 # ---------------------------------------------------------------------------------------------
 # stacked_bar: one horizontal bar per item, segments = answer categories
 # ---------------------------------------------------------------------------------------------
+
 
 def prepare_stacked(tidy: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFrame:
     """Segments (categories in catalogue order) and merged totals per item, rows sorted.
@@ -189,7 +203,9 @@ def draw_stacked(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> 
     avail_in = max(2.0, style.width - label_in - 0.1)
     layout = {i: _positions([labels_of[x] for x in f]) for i, f in enumerate(facets)}
     scale = spec.get("scale", "sequential")
-    parts = [(ROW_IN * layout[i][1] + 0.1, _stacked_handles(seg, f, style, scale)) for i, f in enumerate(facets)]
+    parts = [
+        (ROW_IN * layout[i][1] + 0.1, _stacked_handles(seg, f, style, scale)) for i, f in enumerate(facets)
+    ]
     fig, axes = _grid(style, parts, avail_in)
     # columns of merged totals right of the bars, each TOTAL_COL_IN inches wide:
     # sp = TOTAL_COL_IN * xmax / avail_in with xmax = 103 + k * sp
@@ -213,18 +229,41 @@ def draw_stacked(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> 
                     continue
                 r = rows.loc[c]
                 w = float(r["pct"]) if not np.isnan(r["pct"]) else 0.0
-                ax.barh(y, w, left=left, height=0.72, color=colours[c], edgecolor="white", linewidth=0.6,
-                        hatch=HATCH if int(r["small_n"]) else None)
+                ax.barh(
+                    y,
+                    w,
+                    left=left,
+                    height=0.72,
+                    color=colours[c],
+                    edgecolor="white",
+                    linewidth=0.6,
+                    hatch=HATCH if int(r["small_n"]) else None,
+                )
                 label = style.pct(w)
                 if w >= style.min_label_pct and _fits(label, w, xmax, avail_in):
-                    ax.text(left + w / 2, y, label, ha="center", va="center", fontsize=7.5,
-                            color=text_colour(style, colours[c]))
+                    ax.text(
+                        left + w / 2,
+                        y,
+                        label,
+                        ha="center",
+                        va="center",
+                        fontsize=7.5,
+                        color=text_colour(style, colours[c]),
+                    )
                 left += w
             for j, m in enumerate(merged_keys):
                 t = tot[(tot["item"] == item) & (tot["category"] == m)]
                 if len(t):
-                    ax.text(103 + sp * (j + 0.5), y, style.pct(float(t["pct"].iloc[0])), ha="center", va="center",
-                            fontsize=8, fontweight="bold", color=style.palette["text_dark"])
+                    ax.text(
+                        103 + sp * (j + 0.5),
+                        y,
+                        style.pct(float(t["pct"].iloc[0])),
+                        ha="center",
+                        va="center",
+                        fontsize=8,
+                        fontweight="bold",
+                        color=style.palette["text_dark"],
+                    )
         ax.set_yticks(ys, [labels_of[i] for i in items])
         ax.set_ylim(span, 0)
         ax.set_xlim(0, xmax)
@@ -246,14 +285,21 @@ def _stacked_handles(seg: pd.DataFrame, items: list[str], style: Style, scale: s
     nonsub = [c for c in cats if int(cat_rows.loc[c, "nonsubstantive"]) == 1]
     subst = [c for c in cats if c not in nonsub]
     colours = segment_colours(style, scale, len(subst), len(nonsub))
-    return [Patch(facecolor=col, edgecolor="#bfbfbf", linewidth=0.5,
-                  label=style.wrap(cat_rows.loc[c, "category_label"], 26))
-            for c, col in zip(subst + nonsub, colours, strict=True)]
+    return [
+        Patch(
+            facecolor=col,
+            edgecolor="#bfbfbf",
+            linewidth=0.5,
+            label=style.wrap(cat_rows.loc[c, "category_label"], 26),
+        )
+        for c, col in zip(subst + nonsub, colours, strict=True)
+    ]
 
 
 # ---------------------------------------------------------------------------------------------
 # ranked_bar: one bar per option, largest first (multi-select lists; distributions with sort none)
 # ---------------------------------------------------------------------------------------------
+
 
 def prepare_ranked(tidy: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFrame:
     """Bars sorted by pct (``sort``: descending default, ascending, none); ``pinned_last``
@@ -287,10 +333,30 @@ def draw_ranked(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> F
     pinned = set(spec.get("pinned_last", []))
     top = float(np.nanmax(drawn["pct"])) if len(drawn) else 100.0
     for y, r in zip(ys, drawn.itertuples(index=False), strict=True):
-        colour = style.palette["nonsubstantive"][0] if (r.item in pinned or r.nonsubstantive) else style.palette["accent"]
+        colour = (
+            style.palette["nonsubstantive"][0]
+            if (r.item in pinned or r.nonsubstantive)
+            else style.palette["accent"]
+        )
         w = 0.0 if np.isnan(r.pct) else float(r.pct)
-        ax.barh(y, w, height=0.68, color=colour, hatch=HATCH if r.small_n else None, edgecolor="white", linewidth=0.5)
-        ax.text(w + top * 0.012, y, style.pct(w), va="center", ha="left", fontsize=8, color=style.palette["text_dark"])
+        ax.barh(
+            y,
+            w,
+            height=0.68,
+            color=colour,
+            hatch=HATCH if r.small_n else None,
+            edgecolor="white",
+            linewidth=0.5,
+        )
+        ax.text(
+            w + top * 0.012,
+            y,
+            style.pct(w),
+            va="center",
+            ha="left",
+            fontsize=8,
+            color=style.palette["text_dark"],
+        )
     ax.set_yticks(ys, labels)
     ax.set_ylim(span, 0)
     ax.set_xlim(0, top * 1.12 + 1)
@@ -301,6 +367,7 @@ def draw_ranked(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> F
 # ---------------------------------------------------------------------------------------------
 # classification: donut of the levels of a classification (binary: case + complement)
 # ---------------------------------------------------------------------------------------------
+
 
 def prepare_classification(tidy: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFrame:
     """Levels as selected; a single binary level gets its complement (100 - pct, n - count,
@@ -329,25 +396,48 @@ def draw_classification(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Sty
     if binary:
         colours = [style.palette["complement"], style.palette["accent"]]
     else:
-        colours = segment_colours(style, spec.get("scale", "sequential_reversed"),
-                                  int((nonsub == 0).sum()), int(nonsub.sum()))
+        colours = segment_colours(
+            style, spec.get("scale", "sequential_reversed"), int((nonsub == 0).sum()), int(nonsub.sum())
+        )
     values = drawn["pct"].fillna(0).to_numpy(dtype=float)
-    wedges, _ = ax.pie(values, colors=colours, startangle=90, counterclock=False,
-                       wedgeprops={"width": 0.38, "edgecolor": "white", "linewidth": 1.2})
+    wedges, _ = ax.pie(
+        values,
+        colors=colours,
+        startangle=90,
+        counterclock=False,
+        wedgeprops={"width": 0.38, "edgecolor": "white", "linewidth": 1.2},
+    )
     for w, v, c, small in zip(wedges, values, colours, drawn["small_n"], strict=True):
         if small:
             w.set_hatch(HATCH)
         if v >= 6:
             ang = np.deg2rad((w.theta1 + w.theta2) / 2)
-            ax.text(0.81 * np.cos(ang), 0.81 * np.sin(ang), style.pct(v), ha="center", va="center",
-                    fontsize=8, color=text_colour(style, c))
+            ax.text(
+                0.81 * np.cos(ang),
+                0.81 * np.sin(ang),
+                style.pct(v),
+                ha="center",
+                va="center",
+                fontsize=8,
+                color=text_colour(style, c),
+            )
     if binary:
         case = drawn[drawn["role"] != "complement"].iloc[0]
-        ax.text(0, 0, style.pct(case["pct"]), ha="center", va="center", fontsize=15, fontweight="bold",
-                color=style.palette["accent"])
+        ax.text(
+            0,
+            0,
+            style.pct(case["pct"]),
+            ha="center",
+            va="center",
+            fontsize=15,
+            fontweight="bold",
+            color=style.palette["accent"],
+        )
     ax.set_aspect("equal")
-    handles = [Patch(facecolor=c, label=f"{style.wrap(lab, 36)}  {style.pct(v)}")
-               for c, lab, v in zip(colours, drawn["category_label"], values, strict=True)]
+    handles = [
+        Patch(facecolor=c, label=f"{style.wrap(lab, 36)}  {style.pct(v)}")
+        for c, lab, v in zip(colours, drawn["category_label"], values, strict=True)
+    ]
     ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.05, 0.5), frameon=False, fontsize=8.5)
     return _finish(fig, style, spec, drawn)
 
@@ -356,8 +446,12 @@ def draw_classification(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Sty
 # grouped_bar: groups on the y axis, series as colours (subgroups, population reference)
 # ---------------------------------------------------------------------------------------------
 
-_ROLE_COLUMNS = {"item": ("item", "item_label"), "category": ("category", "category_label"),
-                 "level": ("level", "level_label"), "breakdown": ("breakdown", "breakdown_label")}
+_ROLE_COLUMNS = {
+    "item": ("item", "item_label"),
+    "category": ("category", "category_label"),
+    "level": ("level", "level_label"),
+    "breakdown": ("breakdown", "breakdown_label"),
+}
 
 
 def prepare_grouped(tidy: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFrame:
@@ -411,22 +505,37 @@ def draw_grouped(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> 
     series_labels = dict(zip(drawn["series"], drawn["series_label"], strict=True))
     handles = [Patch(facecolor=colours[s], label=style.wrap(series_labels[s], 40)) for s in series]
     avail_in = max(2.0, style.width - _label_width_in(list(labels.values())) - 0.2)
-    fig, axes, _, _ = _with_legend_row(style, [row * len(groups) + 0.12 * max(0, lines - len(groups))],
-                                       handles, avail_in)
+    fig, axes, _, _ = _with_legend_row(
+        style, [row * len(groups) + 0.12 * max(0, lines - len(groups))], handles, avail_in
+    )
     ax = axes[0]
     bar_h = 0.8 / k
     top = float(np.nanmax(drawn["pct"])) if len(drawn) else 100.0
     for gi, g in enumerate(groups):
         present = [s for s in series if ((drawn["group"] == g) & (drawn["series"] == s)).any()]
-        offset = (k - len(present)) * bar_h / 2          # centre a group with fewer bars
+        offset = (k - len(present)) * bar_h / 2  # centre a group with fewer bars
         for si, s in enumerate(present):
             r = drawn[(drawn["group"] == g) & (drawn["series"] == s)].iloc[0]
             y = gi - 0.4 + offset + bar_h * (si + 0.5)
             w = 0.0 if np.isnan(r["pct"]) else float(r["pct"])
-            ax.barh(y, w, height=bar_h * 0.92, color=colours[s], edgecolor="white", linewidth=0.4,
-                    hatch=HATCH if int(r["small_n"]) else None)
-            ax.text(w + top * 0.01, y, style.pct(w), va="center", ha="left", fontsize=7 if k > 2 else 7.5,
-                    color=style.palette["text_dark"])
+            ax.barh(
+                y,
+                w,
+                height=bar_h * 0.92,
+                color=colours[s],
+                edgecolor="white",
+                linewidth=0.4,
+                hatch=HATCH if int(r["small_n"]) else None,
+            )
+            ax.text(
+                w + top * 0.01,
+                y,
+                style.pct(w),
+                va="center",
+                ha="left",
+                fontsize=7 if k > 2 else 7.5,
+                color=style.palette["text_dark"],
+            )
     ax.set_yticks(range(len(groups)), [labels[g] for g in groups])
     ax.set_ylim(len(groups) - 0.5, -0.5)
     ax.set_xlim(0, top * 1.12 + 1)
@@ -440,6 +549,7 @@ def draw_grouped(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> 
 # subgroup_panel: small multiples, one panel per breakdown ("Variasjoner mellom undergrupper")
 # ---------------------------------------------------------------------------------------------
 
+
 def prepare_panel(tidy: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFrame:
     """Subgroup rows in breakdown (catalogue) and level order; one row per level x category."""
     df = tidy.copy()
@@ -449,7 +559,11 @@ def prepare_panel(tidy: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFrame:
     cats = {c: i for i, c in enumerate(_keys(df["category"]))}
     df["_b"], df["_c"] = df["breakdown"].map(bds), df["category"].map(cats)
     df["_l"] = np.arange(len(df))
-    return df.sort_values(["_b", "_l", "_c"], kind="stable").drop(columns=["_b", "_c", "_l"]).reset_index(drop=True)
+    return (
+        df.sort_values(["_b", "_l", "_c"], kind="stable")
+        .drop(columns=["_b", "_c", "_l"])
+        .reset_index(drop=True)
+    )
 
 
 def _panel_columns(bds: list[str], sizes: Mapping[str, int]) -> list[list[str]]:
@@ -461,7 +575,7 @@ def _panel_columns(bds: list[str], sizes: Mapping[str, int]) -> list[list[str]]:
             break
         left.append(b)
         acc += sizes[b] + 1.5
-    right = bds[len(left):]
+    right = bds[len(left) :]
     return [left, right] if right else [left]
 
 
@@ -475,11 +589,15 @@ def draw_panel(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> Fi
     fig = _new_figure(style, HEAD_IN + 0.22 * max(col_h) + (0.35 if stacked else 0))
     outer = fig.add_gridspec(1, len(columns), wspace=0.08)
     cat_rows = drawn.drop_duplicates("category").set_index("category")
-    colours = dict(zip(cats, segment_colours(style, spec.get("scale", "diverging_3"), len(cats), 0), strict=True))
+    colours = dict(
+        zip(cats, segment_colours(style, spec.get("scale", "diverging_3"), len(cats), 0), strict=True)
+    )
     if not stacked:
         colours = {cats[0]: style.palette["accent"]}
     for ci, col in enumerate(columns):
-        inner = outer[0, ci].subgridspec(len(col), 1, height_ratios=[sizes[b] + 0.6 for b in col], hspace=0.15)
+        inner = outer[0, ci].subgridspec(
+            len(col), 1, height_ratios=[sizes[b] + 0.6 for b in col], hspace=0.15
+        )
         for bi, b in enumerate(col):
             ax = fig.add_subplot(inner[bi, 0])
             part = drawn[drawn["breakdown"] == b]
@@ -493,12 +611,27 @@ def draw_panel(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> Fi
                         continue
                     r = r.iloc[0]
                     w = 0.0 if np.isnan(r["pct"]) else float(r["pct"])
-                    ax.barh(y, w, left=left, height=0.7, color=colours[c], edgecolor="white", linewidth=0.5,
-                            hatch=HATCH if int(r["small_n"]) else None)
+                    ax.barh(
+                        y,
+                        w,
+                        left=left,
+                        height=0.7,
+                        color=colours[c],
+                        edgecolor="white",
+                        linewidth=0.5,
+                        hatch=HATCH if int(r["small_n"]) else None,
+                    )
                     if stacked:
                         if w >= 7:
-                            ax.text(left + w / 2, y, style.pct(w), ha="center", va="center", fontsize=7,
-                                    color=text_colour(style, colours[c]))
+                            ax.text(
+                                left + w / 2,
+                                y,
+                                style.pct(w),
+                                ha="center",
+                                va="center",
+                                fontsize=7,
+                                color=text_colour(style, colours[c]),
+                            )
                     elif r["n"] > 0:
                         ax.text(w + 1.5, y, style.pct(w), ha="left", va="center", fontsize=7.5)
                     left += w
@@ -512,8 +645,11 @@ def draw_panel(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> Fi
             labels = []
             for lv in levels:
                 r = part[part["level"] == lv].iloc[0]
-                labels.append(f"{r['level_label']} ({n_text(r['n'], style.lang)})" if not np.isnan(r["n"])
-                              else r["level_label"])
+                labels.append(
+                    f"{r['level_label']} ({n_text(r['n'], style.lang)})"
+                    if not np.isnan(r["n"])
+                    else r["level_label"]
+                )
             ax.set_yticks(range(len(levels)), [style.wrap(t, 28) for t in labels], fontsize=7.5)
             ax.set_ylim(len(levels) - 0.45, -0.55)
             top = 100.0 if stacked else max(10.0, float(np.nanmax(drawn["pct"])) * 1.25)
@@ -525,10 +661,19 @@ def draw_panel(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> Fi
         handles = [Patch(facecolor=colours[c], label=cat_rows.loc[c, "category_label"]) for c in cats]
     else:
         from matplotlib.lines import Line2D
+
         total = float(drawn["total_pct"].iloc[0])
-        handles = [Patch(facecolor=colours[cats[0]], label=style.wrap(cat_rows.loc[cats[0], "item_label"], 50)),
-                   Line2D([], [], color="#4d4d4d", linewidth=0.8, linestyle=(0, (3, 2)),
-                          label=f"{style.word('total')}: {style.pct(total)}")]
+        handles = [
+            Patch(facecolor=colours[cats[0]], label=style.wrap(cat_rows.loc[cats[0], "item_label"], 50)),
+            Line2D(
+                [],
+                [],
+                color="#4d4d4d",
+                linewidth=0.8,
+                linestyle=(0, (3, 2)),
+                label=f"{style.word('total')}: {style.pct(total)}",
+            ),
+        ]
     fig.legend(handles=handles, loc="outside upper left", ncol=len(handles), frameon=False, fontsize=8)
     return _finish(fig, style, spec, drawn)
 
@@ -536,6 +681,7 @@ def draw_panel(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> Fi
 # ---------------------------------------------------------------------------------------------
 # trust_distribution: the 0-10 answers, coloured by the trust bands, band shares above
 # ---------------------------------------------------------------------------------------------
+
 
 def prepare_trust(tidy: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFrame:
     """Bars of the 0-10 codes (and non-substantive codes), then the band shares (role ``band``)
@@ -558,8 +704,13 @@ def draw_trust(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> Fi
     refs = drawn[drawn["role"] == "reference"].set_index("category")
     bands = list(spec.get("bands", []))
     d = style.palette["diverging"]
-    band_colour = dict(zip([b["name"] for b in bands], [d[4], d[3], d[0]] if len(bands) == 3
-                           else segment_colours(style, "diverging", len(bands), 0), strict=True))
+    band_colour = dict(
+        zip(
+            [b["name"] for b in bands],
+            [d[4], d[3], d[0]] if len(bands) == 3 else segment_colours(style, "diverging", len(bands), 0),
+            strict=True,
+        )
+    )
     fig = _new_figure(style, 3.6)
     ax = fig.subplots()
     xs, labels = [], []
@@ -574,7 +725,15 @@ def draw_trust(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> Fi
                 if b["min"] <= float(r.category) <= b["max"]:
                     colour = band_colour[b["name"]]
         w = 0.0 if np.isnan(r.pct) else float(r.pct)
-        ax.bar(x, w, width=0.78, color=colour, hatch=HATCH if r.small_n else None, edgecolor="white", linewidth=0.5)
+        ax.bar(
+            x,
+            w,
+            width=0.78,
+            color=colour,
+            hatch=HATCH if r.small_n else None,
+            edgecolor="white",
+            linewidth=0.5,
+        )
         ax.text(x, w + top * 0.015, style.pct(w), ha="center", va="bottom", fontsize=7)
         xs.append(x)
         labels.append(style.wrap(r.category_label, 10))
@@ -588,20 +747,32 @@ def draw_trust(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> Fi
             continue
         lo, hi = xs[int(b["min"])], xs[int(b["max"])]
         yb = top * 1.2
-        ax.plot([lo - 0.35, lo - 0.35, hi + 0.35, hi + 0.35], [yb - top * 0.03, yb, yb, yb - top * 0.03],
-                color=band_colour[b["name"]], linewidth=1.2)
+        ax.plot(
+            [lo - 0.35, lo - 0.35, hi + 0.35, hi + 0.35],
+            [yb - top * 0.03, yb, yb, yb - top * 0.03],
+            color=band_colour[b["name"]],
+            linewidth=1.2,
+        )
         text = f"{band_rows.loc[b['name'], 'category_label']}\n{style.pct(band_rows.loc[b['name'], 'pct'])}"
         if b["name"] in refs.index:
             short = style.word("reference_short").format(year=refs.loc[b["name"], "ref_year"])
             text += f" ({short}: {style.pct(refs.loc[b['name'], 'pct'])})"
-        ax.text((lo + hi) / 2, yb + top * 0.02, text, ha="center", va="bottom", fontsize=7.5,
-                color=style.palette["text_dark"])
+        ax.text(
+            (lo + hi) / 2,
+            yb + top * 0.02,
+            text,
+            ha="center",
+            va="bottom",
+            fontsize=7.5,
+            color=style.palette["text_dark"],
+        )
     return _finish(fig, style, spec, drawn)
 
 
 # ---------------------------------------------------------------------------------------------
 # registry
 # ---------------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Kind:

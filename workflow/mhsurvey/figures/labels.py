@@ -75,11 +75,14 @@ def build_labels(style: Mapping[str, Any], estimates: pd.DataFrame, codebook: An
     """Collect the labels of one survey from the style config, its estimates and its codebook."""
     items: dict[str, dict[str, str]] = {}
     categories: dict[tuple[str, str], dict[str, str]] = {}
-    for row in estimates[["variable", "label_no", "label_en", "category", "category_label_no",
-                          "category_label_en"]].itertuples(index=False):
+    for row in estimates[
+        ["variable", "label_no", "label_en", "category", "category_label_no", "category_label_en"]
+    ].itertuples(index=False):
         items.setdefault(row.variable, {"no": row.label_no, "en": row.label_en or row.label_no})
         categories[(row.variable, str(row.category))] = {
-            "no": row.category_label_no, "en": row.category_label_en or row.category_label_no}
+            "no": row.category_label_no,
+            "en": row.category_label_en or row.category_label_no,
+        }
     questions = {q.id: {"no": q.text_no, "en": q.text_en or q.text_no} for q in codebook.questions}
     codebook_levels: dict[tuple[str, str], dict[str, str]] = {}
     for col in codebook.columns:

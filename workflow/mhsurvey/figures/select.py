@@ -25,9 +25,29 @@ from ..errors import PipelineError
 from .labels import LabelBook
 
 TIDY_COLUMNS = [
-    "figure_id", "survey", "selector", "table", "item", "item_label", "category", "category_label",
-    "category_kind", "nonsubstantive", "breakdown", "breakdown_label", "level", "level_label",
-    "n", "count", "pct", "total_pct", "small_n", "ref_available", "ref_pct", "ref_year", "ref_label",
+    "figure_id",
+    "survey",
+    "selector",
+    "table",
+    "item",
+    "item_label",
+    "category",
+    "category_label",
+    "category_kind",
+    "nonsubstantive",
+    "breakdown",
+    "breakdown_label",
+    "level",
+    "level_label",
+    "n",
+    "count",
+    "pct",
+    "total_pct",
+    "small_n",
+    "ref_available",
+    "ref_pct",
+    "ref_year",
+    "ref_label",
 ]
 TABLE_FILES = {"estimates": "estimates.csv", "subgroup_tests": "subgroup_tests.csv"}
 _GLOB = set("*?[")
@@ -89,9 +109,12 @@ def _order(rows: pd.DataFrame, sel: Mapping[str, Any]) -> pd.DataFrame:
     """Rows in the order the selector lists them: variable (exact names), breakdown, level,
     category; unlisted keys keep the table's order (stable sort)."""
     keys = []
-    for col, listed in (("variable", [v for v in sel.get("variable", []) if not _is_glob(v)]),
-                        ("breakdown", sel.get("breakdown", [])), ("level", [str(v) for v in sel.get("level", [])]),
-                        ("category", [str(c) for c in sel.get("category", [])])):
+    for col, listed in (
+        ("variable", [v for v in sel.get("variable", []) if not _is_glob(v)]),
+        ("breakdown", sel.get("breakdown", [])),
+        ("level", [str(v) for v in sel.get("level", [])]),
+        ("category", [str(c) for c in sel.get("category", [])]),
+    ):
         if col not in rows:
             continue
         seen = list(dict.fromkeys(rows[col]))
@@ -105,8 +128,9 @@ def _order(rows: pd.DataFrame, sel: Mapping[str, Any]) -> pd.DataFrame:
     return rows.loc[idx]
 
 
-def _check_complete(rows: pd.DataFrame, sel: Mapping[str, Any], figure_id: str, survey: str, index: int,
-                    table: pd.DataFrame) -> None:
+def _check_complete(
+    rows: pd.DataFrame, sel: Mapping[str, Any], figure_id: str, survey: str, index: int, table: pd.DataFrame
+) -> None:
     """Raise unless every listed value (and variable x category x breakdown x level) is present."""
     if rows.empty:
         raise _fail(figure_id, survey, index, sel, "matches no row")
@@ -117,8 +141,15 @@ def _check_complete(rows: pd.DataFrame, sel: Mapping[str, Any], figure_id: str, 
     categories = [str(c) for c in sel.get("category", [])]
     breakdowns = list(sel.get("breakdown", [])) or [None]
     levels = [str(v) for v in sel.get("level", [])]
-    present = set(zip(rows["variable"], rows["category"], rows.get("breakdown", pd.Series("", index=rows.index)),
-                      rows.get("level", pd.Series("", index=rows.index)), strict=True))
+    present = set(
+        zip(
+            rows["variable"],
+            rows["category"],
+            rows.get("breakdown", pd.Series("", index=rows.index)),
+            rows.get("level", pd.Series("", index=rows.index)),
+            strict=True,
+        )
+    )
     pairs = {(v, c) for v, c, _, _ in present}
     triples = {(v, c, b) for v, c, b, _ in present}
     for v in variables:
@@ -129,12 +160,22 @@ def _check_complete(rows: pd.DataFrame, sel: Mapping[str, Any], figure_id: str, 
                 if b is None:
                     continue
                 if (v, c, b) not in triples:
-                    raise _fail(figure_id, survey, index, sel,
-                                f"no row for variable {v!r}, category {c!r}, breakdown {b!r}")
+                    raise _fail(
+                        figure_id,
+                        survey,
+                        index,
+                        sel,
+                        f"no row for variable {v!r}, category {c!r}, breakdown {b!r}",
+                    )
                 for lv in levels:
                     if (v, c, b, lv) not in present:
-                        raise _fail(figure_id, survey, index, sel,
-                                    f"no row for variable {v!r}, category {c!r}, breakdown {b!r}, level {lv!r}")
+                        raise _fail(
+                            figure_id,
+                            survey,
+                            index,
+                            sel,
+                            f"no row for variable {v!r}, category {c!r}, breakdown {b!r}, level {lv!r}",
+                        )
 
 
 def _num(series: pd.Series) -> pd.Series:
@@ -143,6 +184,7 @@ def _num(series: pd.Series) -> pd.Series:
     ``pd.to_numeric`` may differ from the written value in the last bit, so the figures would not
     carry exactly the numbers of the stage-04 tables.
     """
+
     def conv(x: object) -> float:
         try:
             return float(x)  # type: ignore[arg-type]
@@ -156,62 +198,83 @@ def _tidy_estimates(rows: pd.DataFrame, labels: LabelBook, lang: str, min_n: int
     n = _num(rows["base_n"])
     year = rows["ref_year"].astype(str).str.replace(r"\.0$", "", regex=True) if "ref_year" in rows else ""
     ref_available = _num(rows.get("ref_available", pd.Series(np.nan, index=rows.index))).fillna(0).astype(int)
-    out = pd.DataFrame({
-        "table": "estimates",
-        "item": rows["variable"].to_numpy(),
-        "item_label": [labels.item(v, lang, lab) for v, lab in zip(rows["variable"], rows["label_no"], strict=True)],
-        "category": rows["category"].to_numpy(),
-        "category_label": [labels.category(v, c, lang, lab) for v, c, lab in
-                           zip(rows["variable"], rows["category"], rows["category_label_no"], strict=True)],
-        "category_kind": rows["category_kind"].to_numpy(),
-        "nonsubstantive": _num(rows["nonsubstantive"]).fillna(0).astype(int).to_numpy(),
-        "breakdown": "",
-        "breakdown_label": labels.word("total", lang),
-        "level": "total",
-        "level_label": labels.word("total", lang),
-        "n": n.to_numpy(),
-        "count": _num(rows["count"]).to_numpy(),
-        "pct": _num(rows["pct"]).to_numpy(),
-        "total_pct": _num(rows["pct"]).to_numpy(),
-        "small_n": (n < min_n).astype(int).to_numpy(),
-        "ref_available": ref_available.to_numpy(),
-        "ref_pct": _num(rows.get("ref_pct", pd.Series(np.nan, index=rows.index))).to_numpy(),
-        "ref_year": np.asarray(year) if len(rows) else [],
-    })
+    out = pd.DataFrame(
+        {
+            "table": "estimates",
+            "item": rows["variable"].to_numpy(),
+            "item_label": [
+                labels.item(v, lang, lab) for v, lab in zip(rows["variable"], rows["label_no"], strict=True)
+            ],
+            "category": rows["category"].to_numpy(),
+            "category_label": [
+                labels.category(v, c, lang, lab)
+                for v, c, lab in zip(
+                    rows["variable"], rows["category"], rows["category_label_no"], strict=True
+                )
+            ],
+            "category_kind": rows["category_kind"].to_numpy(),
+            "nonsubstantive": _num(rows["nonsubstantive"]).fillna(0).astype(int).to_numpy(),
+            "breakdown": "",
+            "breakdown_label": labels.word("total", lang),
+            "level": "total",
+            "level_label": labels.word("total", lang),
+            "n": n.to_numpy(),
+            "count": _num(rows["count"]).to_numpy(),
+            "pct": _num(rows["pct"]).to_numpy(),
+            "total_pct": _num(rows["pct"]).to_numpy(),
+            "small_n": (n < min_n).astype(int).to_numpy(),
+            "ref_available": ref_available.to_numpy(),
+            "ref_pct": _num(rows.get("ref_pct", pd.Series(np.nan, index=rows.index))).to_numpy(),
+            "ref_year": np.asarray(year) if len(rows) else [],
+        }
+    )
     out["ref_label"] = [
-        labels.word("reference", lang).format(year=y) if a else "" for a, y in
-        zip(out["ref_available"], out["ref_year"], strict=True)
+        labels.word("reference", lang).format(year=y) if a else ""
+        for a, y in zip(out["ref_available"], out["ref_year"], strict=True)
     ]
     out.loc[out["ref_available"] == 0, "ref_year"] = ""
     return out
 
 
-def _tidy_subgroups(rows: pd.DataFrame, labels: LabelBook, lang: str, nonsub: Mapping[tuple[str, str], int]
-                    ) -> pd.DataFrame:
-    return pd.DataFrame({
-        "table": "subgroup_tests",
-        "item": rows["variable"].to_numpy(),
-        "item_label": [labels.item(v, lang, lab) for v, lab in zip(rows["variable"], rows["label_no"], strict=True)],
-        "category": rows["category"].to_numpy(),
-        "category_label": [labels.category(v, c, lang, lab) for v, c, lab in
-                           zip(rows["variable"], rows["category"], rows["category_label_no"], strict=True)],
-        "category_kind": rows["category_kind"].to_numpy(),
-        "nonsubstantive": [nonsub.get((v, c), 0) for v, c in zip(rows["variable"], rows["category"], strict=True)],
-        "breakdown": rows["breakdown"].to_numpy(),
-        "breakdown_label": [labels.breakdown(b, lang) for b in rows["breakdown"]],
-        "level": rows["level"].to_numpy(),
-        "level_label": [labels.level(b, lv, lang, lab) for b, lv, lab in
-                        zip(rows["breakdown"], rows["level"], rows["level_label_no"], strict=True)],
-        "n": _num(rows["n"]).to_numpy(),
-        "count": _num(rows["count"]).to_numpy(),
-        "pct": _num(rows["pct"]).to_numpy(),
-        "total_pct": _num(rows["total_pct"]).to_numpy(),
-        "small_n": _num(rows["small_n"]).fillna(0).astype(int).to_numpy(),
-        "ref_available": 0,
-        "ref_pct": np.nan,
-        "ref_year": "",
-        "ref_label": "",
-    })
+def _tidy_subgroups(
+    rows: pd.DataFrame, labels: LabelBook, lang: str, nonsub: Mapping[tuple[str, str], int]
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "table": "subgroup_tests",
+            "item": rows["variable"].to_numpy(),
+            "item_label": [
+                labels.item(v, lang, lab) for v, lab in zip(rows["variable"], rows["label_no"], strict=True)
+            ],
+            "category": rows["category"].to_numpy(),
+            "category_label": [
+                labels.category(v, c, lang, lab)
+                for v, c, lab in zip(
+                    rows["variable"], rows["category"], rows["category_label_no"], strict=True
+                )
+            ],
+            "category_kind": rows["category_kind"].to_numpy(),
+            "nonsubstantive": [
+                nonsub.get((v, c), 0) for v, c in zip(rows["variable"], rows["category"], strict=True)
+            ],
+            "breakdown": rows["breakdown"].to_numpy(),
+            "breakdown_label": [labels.breakdown(b, lang) for b in rows["breakdown"]],
+            "level": rows["level"].to_numpy(),
+            "level_label": [
+                labels.level(b, lv, lang, lab)
+                for b, lv, lab in zip(rows["breakdown"], rows["level"], rows["level_label_no"], strict=True)
+            ],
+            "n": _num(rows["n"]).to_numpy(),
+            "count": _num(rows["count"]).to_numpy(),
+            "pct": _num(rows["pct"]).to_numpy(),
+            "total_pct": _num(rows["total_pct"]).to_numpy(),
+            "small_n": _num(rows["small_n"]).fillna(0).astype(int).to_numpy(),
+            "ref_available": 0,
+            "ref_pct": np.nan,
+            "ref_year": "",
+            "ref_label": "",
+        }
+    )
 
 
 def select_rows(
@@ -231,8 +294,10 @@ def select_rows(
     catalogue order. Raises :class:`FigureDataError` when a selector's rows are missing.
     """
     est = tables["estimates"]
-    nonsub = {(v, str(c)): int(float(x or 0)) for v, c, x in
-              zip(est["variable"], est["category"], est["nonsubstantive"], strict=True)}
+    nonsub = {
+        (v, str(c)): int(float(x or 0))
+        for v, c, x in zip(est["variable"], est["category"], est["nonsubstantive"], strict=True)
+    }
     frames = []
     for index, sel in enumerate(selectors):
         name = sel.get("table", "estimates")
@@ -242,8 +307,11 @@ def select_rows(
         rows = _filter(table, sel)
         _check_complete(rows, sel, figure_id, survey, index, table)
         rows = _order(rows, sel)
-        tidy = (_tidy_estimates(rows, labels, lang, min_n) if name == "estimates"
-                else _tidy_subgroups(rows, labels, lang, nonsub))
+        tidy = (
+            _tidy_estimates(rows, labels, lang, min_n)
+            if name == "estimates"
+            else _tidy_subgroups(rows, labels, lang, nonsub)
+        )
         tidy.insert(0, "selector", index)
         frames.append(tidy)
     out = pd.concat(frames, ignore_index=True)
@@ -258,13 +326,21 @@ def relabel(tidy: pd.DataFrame, labels: LabelBook, lang: str) -> pd.DataFrame:
     Used for the English alt text without selecting again; Norwegian labels are the fallback.
     """
     out = tidy.copy()
-    out["item_label"] = [labels.item(v, lang, lab) for v, lab in zip(out["item"], tidy["item_label"], strict=True)]
-    out["category_label"] = [labels.category(v, c, lang, lab) for v, c, lab in
-                             zip(out["item"], out["category"], tidy["category_label"], strict=True)]
+    out["item_label"] = [
+        labels.item(v, lang, lab) for v, lab in zip(out["item"], tidy["item_label"], strict=True)
+    ]
+    out["category_label"] = [
+        labels.category(v, c, lang, lab)
+        for v, c, lab in zip(out["item"], out["category"], tidy["category_label"], strict=True)
+    ]
     total = labels.word("total", lang)
     out["breakdown_label"] = [labels.breakdown(b, lang) if b else total for b in out["breakdown"]]
-    out["level_label"] = [labels.level(b, lv, lang, lab) if b else total for b, lv, lab in
-                          zip(out["breakdown"], out["level"], tidy["level_label"], strict=True)]
-    out["ref_label"] = [labels.word("reference", lang).format(year=y) if a else "" for a, y in
-                        zip(out["ref_available"], out["ref_year"], strict=True)]
+    out["level_label"] = [
+        labels.level(b, lv, lang, lab) if b else total
+        for b, lv, lab in zip(out["breakdown"], out["level"], tidy["level_label"], strict=True)
+    ]
+    out["ref_label"] = [
+        labels.word("reference", lang).format(year=y) if a else ""
+        for a, y in zip(out["ref_available"], out["ref_year"], strict=True)
+    ]
     return out

@@ -22,7 +22,7 @@ class Style:
     """The parsed ``style`` block of the catalogue plus the synthetic-data mark."""
 
     config: Mapping[str, Any]
-    synthetic_label: str = ""          # e.g. "Syntetiske data"; empty = real data, no mark
+    synthetic_label: str = ""  # e.g. "Syntetiske data"; empty = real data, no mark
     lang: str = "no"
 
     @property
@@ -118,7 +118,7 @@ def segment_colours(style: Style, scale: str, substantive: int, nonsubstantive: 
 
 def text_colour(style: Style, background: str) -> str:
     """Dark or light text for a label on ``background`` (WCAG relative luminance > 0.4 -> dark)."""
-    r, g, b = (int(background[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    r, g, b = (int(background[i : i + 2], 16) / 255 for i in (1, 3, 5))
 
     def lin(c: float) -> float:
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
@@ -131,6 +131,12 @@ def add_synthetic_mark(fig: Any, style: Style) -> None:
     """Visible "Syntetiske data" mark in the top right corner, if the data are synthetic."""
     if not style.synthetic_label:
         return
-    fig.suptitle(style.synthetic_label, x=0.995, ha="right", fontsize=8, fontweight="bold",
-                 color=style.palette["synthetic_mark"],
-                 bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": style.palette["synthetic_mark"], "lw": 0.8})
+    fig.suptitle(
+        style.synthetic_label,
+        x=0.995,
+        ha="right",
+        fontsize=8,
+        fontweight="bold",
+        color=style.palette["synthetic_mark"],
+        bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": style.palette["synthetic_mark"], "lw": 0.8},
+    )

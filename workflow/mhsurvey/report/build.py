@@ -45,8 +45,16 @@ def build_html(
     }
     audit = AuditResults.read(audit_dir, reproduction) if audit_dir and reproduction else None
     return render_html(
-        cfg, results, est_cfg, scoring_cfg, read_published(published), main_config["project"], lang, root,
-        Path(css).read_text(encoding="utf-8"), audit,
+        cfg,
+        results,
+        est_cfg,
+        scoring_cfg,
+        read_published(published),
+        main_config["project"],
+        lang,
+        root,
+        Path(css).read_text(encoding="utf-8"),
+        audit,
     )
 
 

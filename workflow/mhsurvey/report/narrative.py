@@ -33,7 +33,9 @@ class NarrativeSettings:
         try:
             return self.strings[key][self.lang]
         except KeyError as exc:
-            raise KeyError(f"report string {key!r} has no {self.lang!r} text (config/report.yaml strings)") from exc
+            raise KeyError(
+                f"report string {key!r} has no {self.lang!r} text (config/report.yaml strings)"
+            ) from exc
 
 
 def _flag(col: pd.Series) -> pd.Series:
@@ -44,7 +46,10 @@ def _flag(col: pd.Series) -> pd.Series:
 def significant_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """The rows a text may describe: significant, tested, not small, not suppressed; largest |diff| first."""
     ok = rows[
-        _flag(rows["significant"]) & _flag(rows["tested"]) & ~_flag(rows["small_n"]) & ~_flag(rows["suppressed"])
+        _flag(rows["significant"])
+        & _flag(rows["tested"])
+        & ~_flag(rows["small_n"])
+        & ~_flag(rows["suppressed"])
     ].copy()
     ok["_gap"] = (ok["pct"] - ok["rest_pct"]).abs()
     return ok.sort_values(["_gap", "level"], ascending=[False, True], kind="stable").drop(columns="_gap")
@@ -79,8 +84,10 @@ def pair_sentence(high: Mapping[str, object], low: Mapping[str, object], cfg: Na
     label_col = "level_label_no" if cfg.lang == "no" or "level_label_en" not in high else "level_label_en"
     hp, lp = float(high["pct"]), float(low["pct"])  # type: ignore[arg-type]
     return cfg.s("sg_pair").format(
-        high=high[label_col], low=low[label_col],
-        high_pct=format_percent(hp, lang=cfg.lang), low_pct=format_percent(lp, lang=cfg.lang),
+        high=high[label_col],
+        low=low[label_col],
+        high_pct=format_percent(hp, lang=cfg.lang),
+        low_pct=format_percent(lp, lang=cfg.lang),
         diff=format_points(hp - lp, lang=cfg.lang),
     )
 
@@ -111,7 +118,8 @@ def subgroup_paragraph(rows: pd.DataFrame, cfg: NarrativeSettings) -> list[str]:
     if not small.empty:
         label_col = "level_label_no" if cfg.lang == "no" or "level_label_en" not in rows else "level_label_en"
         names = ", ".join(
-            f"{r[label_col]} (n\u00a0=\u00a0{format_number(r['n'], lang=cfg.lang)})" for r in small.to_dict("records")
+            f"{r[label_col]} (n\u00a0=\u00a0{format_number(r['n'], lang=cfg.lang)})"
+            for r in small.to_dict("records")
         )
         out.append(cfg.s("sg_small").format(levels=names, min_n=format_number(cfg.min_n, lang=cfg.lang)))
     return out

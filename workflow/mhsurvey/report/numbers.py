@@ -14,7 +14,7 @@ import math
 from ..rounding import round_half_up
 
 THIN = "\u202f"  # narrow no-break space: thousands separator and space before "%"
-MISSING = "–"    # en dash for a value that is missing or suppressed
+MISSING = "–"  # en dash for a value that is missing or suppressed
 
 
 def _missing(x: float | int | None) -> bool:
@@ -61,7 +61,9 @@ def format_points(diff: float | None, digits: int = 0, lang: str = "no") -> str:
     return f"{format_number(abs(float(diff)), digits, lang)} {unit}"
 
 
-def estimate_text(pct: float | None, base_n: int, suppressed: bool, min_n: int, lang: str = "no") -> tuple[str, str]:
+def estimate_text(
+    pct: float | None, base_n: int, suppressed: bool, min_n: int, lang: str = "no"
+) -> tuple[str, str]:
     """How a percentage is shown, as ``(text, mark)``.
 
     - suppressed (small-cell protection of stage 04) or missing: ``("–", "suppressed")``;

@@ -32,8 +32,17 @@ from .results import AuditResults, Estimate, SurveyResults
 REPORT_SCHEMA = "report.schema.yaml"
 
 
-SECTION_KEYS = ("number", "template", "content", "author_content", "instrument", "topic", "figures",
-                "figures_multi", "sections")
+SECTION_KEYS = (
+    "number",
+    "template",
+    "content",
+    "author_content",
+    "instrument",
+    "topic",
+    "figures",
+    "figures_multi",
+    "sections",
+)
 
 
 def _with_defaults(section: dict[str, Any]) -> dict[str, Any]:
@@ -121,8 +130,11 @@ class Edition:
         sig = estimates_cfg["significance"]
         self.min_n = int(sig["min_n"])
         self.narrative = NarrativeSettings(
-            strings=cfg["strings"], adjust=str(sig["adjust"]), alpha=float(sig["alpha"]),
-            min_n=self.min_n, lang=lang,
+            strings=cfg["strings"],
+            adjust=str(sig["adjust"]),
+            alpha=float(sig["alpha"]),
+            min_n=self.min_n,
+            lang=lang,
         )
         self.placed_figures: set[tuple[str, str]] = set()
 
@@ -197,7 +209,9 @@ class Edition:
         sens = self.results["current"].sensitivity if "current" in self.results else pd.DataFrame()
         for r in sens.to_dict("records"):
             if str(r.get("level")) == "case" and (pd.isna(r.get("fi_option")) or r.get("headline") == 1):
-                values.setdefault(f"{r['classification']}_{r['variant']}_prev", self.pct_value(100 * float(r["prevalence"])))
+                values.setdefault(
+                    f"{r['classification']}_{r['variant']}_prev", self.pct_value(100 * float(r["prevalence"]))
+                )
         return values
 
     def scoring_notes(self) -> list[str]:
@@ -217,7 +231,9 @@ class Edition:
             min_n=self.num(sig["min_n"]),
         )
         paras = [self.s("m_stats_moe", **keys), self.s("m_stats_tests", **keys)]
-        paras.append(self.s("m_stats_suppression_on" if est["suppression"]["enabled"] else "m_stats_suppression_off"))
+        paras.append(
+            self.s("m_stats_suppression_on" if est["suppression"]["enabled"] else "m_stats_suppression_off")
+        )
         return paras
 
     def reference_sentence(self, s: SurveyView, variable: str, category: str) -> str:
@@ -227,7 +243,12 @@ class Edition:
         if rows.empty or pd.isna(rows.iloc[0].get("ref_pct")):
             return ""
         r = rows.iloc[0]
-        return self.s("ref_sentence", ref=self.pct_value(r["ref_pct"]), survey=str(r["ref_survey"]), year=str(r["ref_year"]))
+        return self.s(
+            "ref_sentence",
+            ref=self.pct_value(r["ref_pct"]),
+            survey=str(r["ref_survey"]),
+            year=str(r["ref_year"]),
+        )
 
     def margins_matrix(self, s: SurveyView) -> dict[str, Any]:
         """Vedlegg 3: rows n, columns p (in points), report-z margins (margins_table.csv)."""
@@ -237,8 +258,13 @@ class Edition:
         rows = []
         for n, grp in m.groupby("n", sort=True):
             by_p = dict(zip(grp["p"], grp["moe_pp_display"], strict=True))
-            rows.append({"n": n, "cells": [by_p.get(p) for p in cols],
-                         "is_report_row": bool((grp["row_kind"] == "report_row").any())})
+            rows.append(
+                {
+                    "n": n,
+                    "cells": [by_p.get(p) for p in cols],
+                    "is_report_row": bool((grp["row_kind"] == "report_row").any()),
+                }
+            )
         return {"columns": [100 * float(p) for p in cols], "rows": rows}
 
     def sensitivity_rows(self, s: SurveyView) -> list[dict[str, Any]]:
@@ -247,12 +273,16 @@ class Edition:
         sens = sens[sens["level"].astype(str) == "case"]
         out = []
         for r in sens.to_dict("records"):
-            out.append({
-                "classification": r["classification"], "variant": r["variant"] + (f" / {r['fi_option']}" if not pd.isna(r["fi_option"]) else ""),
-                "description": r["description"], "n_determined": r["n_determined"],
-                "prevalence": None if pd.isna(r["prevalence"]) else 100 * float(r["prevalence"]),
-                "headline": bool(r["headline"]),
-            })
+            out.append(
+                {
+                    "classification": r["classification"],
+                    "variant": r["variant"] + (f" / {r['fi_option']}" if not pd.isna(r["fi_option"]) else ""),
+                    "description": r["description"],
+                    "n_determined": r["n_determined"],
+                    "prevalence": None if pd.isna(r["prevalence"]) else 100 * float(r["prevalence"]),
+                    "headline": bool(r["headline"]),
+                }
+            )
         return out
 
     # ---- figures and tables --------------------------------------------------------------------
@@ -287,13 +317,15 @@ class Edition:
         if synthetic:
             parts.append(f' <span class="synthetic-tag">{self.s("synthetic_banner")}</span>')
         if str(row.get("small_n", "")).lower() in ("true", "1"):
-            parts.append(f' <span class="caution">† {html.escape(self.s("caution", min_n=self.num(self.min_n)))}</span>')
+            parts.append(
+                f' <span class="caution">† {html.escape(self.s("caution", min_n=self.num(self.min_n)))}</span>'
+            )
         parts.append("</figcaption>")
         parts.append(
             f'<details class="fig-data"><summary>{self.s("figure_data")}</summary>'
             f"{self.data_table(data)}"
             f'<p><a download="{html.escape(csv_path.name)}" href="{data_uri(csv_path.read_bytes(), "text/csv")}">'
-            f'{self.s("figure_csv")}</a></p></details>'
+            f"{self.s('figure_csv')}</a></p></details>"
         )
         parts.append("</figure>")
         return Markup("".join(parts))
@@ -302,7 +334,9 @@ class Edition:
         """An HTML table of a figure's data CSV (the numbers drawn): the columns listed in
         config/report.yaml ``figure_table.columns`` that the CSV has and that hold a value,
         headed by the strings ``fig_col_<column>``; numbers through the one filter."""
-        wanted = [c for c in self.cfg["figure_table"]["columns"] if c in data.columns and data[c].notna().any()]
+        wanted = [
+            c for c in self.cfg["figure_table"]["columns"] if c in data.columns and data[c].notna().any()
+        ]
         head = "".join(f'<th scope="col">{html.escape(self.s("fig_col_" + c))}</th>' for c in wanted)
         body = []
         for rec in data[wanted].to_dict("records"):
@@ -343,7 +377,9 @@ class Edition:
     def fig_ref(self, survey: str, figure_id: str) -> Markup:
         """A link "Figur N" to a figure placed anywhere in the report."""
         n = self.fig_numbers.number(self.figure_key(survey, figure_id))
-        return Markup(f'<a class="xref" href="#fig-{survey}-{slug(figure_id)}">{self.s("figure")}\u00a0{n}</a>')
+        return Markup(
+            f'<a class="xref" href="#fig-{survey}-{slug(figure_id)}">{self.s("figure")}\u00a0{n}</a>'
+        )
 
     def table_caption(self, key: str, caption: str) -> Markup:
         """``<caption>`` of a numbered table (with its anchor); ``key`` is unique in the report."""
@@ -396,11 +432,15 @@ class SurveyView:
         n and † when it rests on fewer than ``min_n`` answers."""
         text, mark = estimate_text(e.pct, e.base_n, e.suppressed, self.e.min_n, self.e.lang)
         if mark == "suppressed":
-            return Markup(f'<span class="suppressed">{text}</span><sup><a class="xref" href="#note-suppressed">‡</a></sup>')
+            return Markup(
+                f'<span class="suppressed">{text}</span><sup><a class="xref" href="#note-suppressed">‡</a></sup>'
+            )
         if mark == "caution":
             title = html.escape(self.e.s("caution", min_n=self.e.num(self.e.min_n)))
             pct_part, n_part = text.split(" (", 1)
-            return Markup(f'{html.escape(pct_part)}<sup class="caution" title="{title}">†</sup> ({html.escape(n_part)}')
+            return Markup(
+                f'{html.escape(pct_part)}<sup class="caution" title="{title}">†</sup> ({html.escape(n_part)}'
+            )
         return Markup(html.escape(text))
 
     def words(self, variable: str, category: str = "1") -> str:
@@ -439,11 +479,17 @@ class SurveyView:
     def category_label(self, variable: str, category: str) -> str:
         return self.est(variable, category).category_label(self.e.lang)
 
-    def ranked(self, patterns: Sequence[str], category: str = "1", top: int | None = None,
-               exclude: Sequence[str] = ()) -> list[Estimate]:
+    def ranked(
+        self,
+        patterns: Sequence[str],
+        category: str = "1",
+        top: int | None = None,
+        exclude: Sequence[str] = (),
+    ) -> list[Estimate]:
         """Estimates of ``category`` for the variables matching ``patterns``, largest first."""
         ests = [
-            self.est(v, category) for v in self.r.variables(patterns, category)
+            self.est(v, category)
+            for v in self.r.variables(patterns, category)
             if not any(fnmatch.fnmatchcase(v, x) for x in exclude)
         ]
         ests = [e for e in ests if e.pct is not None and not e.suppressed]
@@ -465,7 +511,9 @@ class SurveyView:
         rel = self.r.reliability
         rows = rel[rel["scale"] == scale]
         if rows.empty:
-            raise InputDataError(f"report: no reliability row for scale {scale!r} ({self.r.paths.reliability})")
+            raise InputDataError(
+                f"report: no reliability row for scale {scale!r} ({self.r.paths.reliability})"
+            )
         return rows.iloc[0].to_dict()
 
 
@@ -504,13 +552,21 @@ def render_html(
     for _ in range(2):
         edition = Edition(cfg, results, estimates_cfg, lang, root, figs, tabs, scoring_cfg, published)
         text = template.render(
-            e=edition, cfg=cfg, outline=cfg["outline"], project=project, lang=lang, css=Markup(css), audit=audit,
+            e=edition,
+            cfg=cfg,
+            outline=cfg["outline"],
+            project=project,
+            lang=lang,
+            css=Markup(css),
+            audit=audit,
             synthetic=any(r.synthetic for r in results.values()),
             cur=edition.survey("current") if "current" in results else None,
             former=edition.survey("former") if "former" in results else None,
         )
         missing = [
-            (s, fid) for s, r in results.items() for fid in r.figures["figure_id"].astype(str)
+            (s, fid)
+            for s, r in results.items()
+            for fid in r.figures["figure_id"].astype(str)
             if (s, fid) not in edition.placed_figures
         ]
         if missing:
@@ -526,6 +582,7 @@ def use_print_figures(html_text: str, root: Path) -> str:
     """Swap each figure's embedded SVG for its print variant (``data-print-src``: the same figure
     with text as SVG text instead of glyph paths), which WeasyPrint lays out several times faster;
     both are vector graphics drawn from the same data."""
+
     def swap(m: re.Match[str]) -> str:
         return f'<img src="{(root / html.unescape(m.group(2))).resolve().as_uri()}"{m.group(1)}'
 

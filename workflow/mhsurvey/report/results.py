@@ -114,7 +114,8 @@ class SurveyResults:
         self.summary: Mapping[str, Any] = json.loads(paths.cleaning_summary.read_text(encoding="utf-8"))
         self._subgroup_index: dict[tuple[str, str, str], Any] | None = None
         self._index = {
-            (str(r.variable), str(r.category)): i for i, r in enumerate(self.estimates.itertuples(index=False))
+            (str(r.variable), str(r.category)): i
+            for i, r in enumerate(self.estimates.itertuples(index=False))
         }
 
     @property
@@ -153,14 +154,20 @@ class SurveyResults:
         """Variables (in estimates order) matching any glob in ``patterns`` that have ``category``."""
         seen: list[str] = []
         for var, cat in self._index:
-            if cat == str(category) and var not in seen and any(fnmatch.fnmatchcase(var, p) for p in patterns):
+            if (
+                cat == str(category)
+                and var not in seen
+                and any(fnmatch.fnmatchcase(var, p) for p in patterns)
+            ):
                 seen.append(var)
         return seen
 
     def subgroup_rows(self, variable: str, category: str, breakdown: str) -> pd.DataFrame:
         """Rows of subgroup_tests.csv for one outcome category and one breakdown, in table order."""
         if self._subgroup_index is None:
-            self._subgroup_index = self.subgroups.groupby(["variable", "category", "breakdown"], sort=False).indices
+            self._subgroup_index = self.subgroups.groupby(
+                ["variable", "category", "breakdown"], sort=False
+            ).indices
         positions = self._subgroup_index.get((variable, str(category), breakdown), [])
         return self.subgroups.iloc[positions].reset_index(drop=True)
 

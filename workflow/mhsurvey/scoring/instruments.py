@@ -93,7 +93,9 @@ def dass_band(items: ItemSet, cfg: Rules, policy: str) -> pd.Series:
 
 def dass_modplus(items: ItemSet, cfg: Rules, policy: str) -> pd.arrays.BooleanArray:
     """The report's "moderat/alvorlig stress": 2 x raw sum >= ``modplus_min_total`` (19)."""
-    return sum_at_least(items, cfg["modplus_min_total"], cfg["prorate_max_missing"], policy, cfg["multiplier"])
+    return sum_at_least(
+        items, cfg["modplus_min_total"], cfg["prorate_max_missing"], policy, cfg["multiplier"]
+    )
 
 
 # --------------------------------------------------------------------------- SSS-8, CFQ, GAD-7
@@ -121,7 +123,9 @@ def cfq_bimodal(items: ItemSet, cfg: Rules) -> ItemSet:
 def cfq_case(items: ItemSet, cfg: Rules, rule: Rules, policy: str) -> pd.arrays.BooleanArray:
     """CFQ-11 threshold rule on the ``bimodal`` (0-11) or ``likert`` (0-33) sum."""
     if rule["metric"] == "bimodal":
-        return sum_at_least(cfq_bimodal(items, cfg), rule["min_total"], cfg["bimodal_prorate_max_missing"], policy)
+        return sum_at_least(
+            cfq_bimodal(items, cfg), rule["min_total"], cfg["bimodal_prorate_max_missing"], policy
+        )
     return sum_at_least(items, rule["min_total"], cfg["prorate_max_missing"], policy)
 
 
@@ -327,8 +331,13 @@ def prepare(responses: pd.DataFrame, codebook: Codebook, rules: Rules) -> Prepar
 
     def items(instrument: str, key: str, n_items: int | None = None) -> ItemSet:
         cfg = ins[key]
-        return instrument_items(responses, codebook, instrument, cfg.get("code_offset", 0),
-                                n_items if n_items is not None else cfg.get("n_items"))
+        return instrument_items(
+            responses,
+            codebook,
+            instrument,
+            cfg.get("code_offset", 0),
+            n_items if n_items is not None else cfg.get("n_items"),
+        )
 
     trust = item_values(responses, codebook, [ins["trust"]["column"]])[:, 0]
     return Prepared(
@@ -366,7 +375,12 @@ def rules_of(classification: str, rules: Rules) -> Mapping[str, Rules]:
 
 
 def classify(
-    prep: Prepared, rules: Rules, classification: str, rule_name: str, policy: str, fi_option: str | None = None
+    prep: Prepared,
+    rules: Rules,
+    classification: str,
+    rule_name: str,
+    policy: str,
+    fi_option: str | None = None,
 ) -> pd.arrays.BooleanArray:
     """One classification (``sss8`` ... ``itq_cptsd``) under one named rule and, where the rule
     requires functional impairment, one FI option (default: the configured default)."""

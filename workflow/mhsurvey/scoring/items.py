@@ -64,7 +64,10 @@ def item_values(
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise InputDataError(
-                "code not defined in the codebook", file="responses", row=row + 1, column=name,
+                "code not defined in the codebook",
+                file="responses",
+                row=row + 1,
+                column=name,
                 value=vals[row],
             )
         keep = np.isin(vals, sorted(subst))
@@ -86,7 +89,9 @@ def instrument_items(
     """
     cols = codebook.instrument_items(instrument)
     if not cols:
-        raise ConfigError(f"codebook {codebook.path or codebook.survey} has no items of instrument {instrument!r}")
+        raise ConfigError(
+            f"codebook {codebook.path or codebook.survey} has no items of instrument {instrument!r}"
+        )
     if n_items is not None and len(cols) != n_items:
         raise ConfigError(
             f"instrument {instrument!r}: scoring config expects {n_items} items, codebook has {len(cols)} {cols}"

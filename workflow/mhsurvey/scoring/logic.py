@@ -75,7 +75,9 @@ def prorated_total(x: np.ndarray, max_missing: int) -> np.ndarray:
     return np.where(ok, k * mean, np.nan)
 
 
-def at_least(lo: np.ndarray, hi: np.ndarray, fallback: np.ndarray, min_total: float) -> pd.arrays.BooleanArray:
+def at_least(
+    lo: np.ndarray, hi: np.ndarray, fallback: np.ndarray, min_total: float
+) -> pd.arrays.BooleanArray:
     """Three-valued ``total >= min_total`` from the bounds ``[lo, hi]`` and a fallback total.
 
     True when ``lo >= min_total`` (every completion is a case); False when ``hi < min_total``

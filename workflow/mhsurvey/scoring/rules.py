@@ -31,37 +31,59 @@ def check_rules(rules: dict[str, Any], source: str = "config/scoring.yaml") -> N
     - condition ``source`` columns are flags the scoring stage writes.
     """
     fi = rules["functional_impairment"]
-    _check(fi["default"] in fi["options"], source,
-           f"functional_impairment.default: {fi['default']!r} is not one of {sorted(fi['options'])}")
+    _check(
+        fi["default"] in fi["options"],
+        source,
+        f"functional_impairment.default: {fi['default']!r} is not one of {sorted(fi['options'])}",
+    )
     ins = rules["instruments"]
     mins = [b["min_total"] for b in ins["dass_stress"]["bands"]]
-    _check(mins[0] == 0 and all(a < b for a, b in zip(mins, mins[1:], strict=False)), source,
-           "instruments.dass_stress.bands: min_total must start at 0 and increase")
+    _check(
+        mins[0] == 0 and all(a < b for a, b in zip(mins, mins[1:], strict=False)),
+        source,
+        "instruments.dass_stress.bands: min_total must start at 0 and increase",
+    )
     cats = ins["trust"]["categories"]
     for a, b in zip(cats, cats[1:], strict=False):
-        _check(a["min"] <= a["max"] and b["min"] == a["max"] + 1, source,
-               "instruments.trust.categories: categories must be ordered and contiguous")
+        _check(
+            a["min"] <= a["max"] and b["min"] == a["max"] + 1,
+            source,
+            "instruments.trust.categories: categories must be ordered and contiguous",
+        )
     alg = ins["phq9"]["algorithm"]
-    _check(alg["ods_min_symptoms"] <= alg["ods_max_symptoms"] < alg["mds_min_symptoms"], source,
-           "instruments.phq9.algorithm: need ods_min_symptoms <= ods_max_symptoms < mds_min_symptoms")
+    _check(
+        alg["ods_min_symptoms"] <= alg["ods_max_symptoms"] < alg["mds_min_symptoms"],
+        source,
+        "instruments.phq9.algorithm: need ods_min_symptoms <= ods_max_symptoms < mds_min_symptoms",
+    )
     seen: list[str] = []
     for name, spec in rules["derived"]["incidents"]["merged"].items():
         for inc in spec.get("include", []):
-            _check(inc in seen, source, f"derived.incidents.merged.{name}.include: {inc!r} is not an earlier entry")
+            _check(
+                inc in seen,
+                source,
+                f"derived.incidents.merged.{name}.include: {inc!r} is not an earlier entry",
+            )
         seen.append(name)
     for name, spec in rules["derived"]["groupings"].items():
         codes = [lv["code"] for lv in spec["levels"]]
         sources = [c for lv in spec["levels"] for c in lv["from"]]
         _check(len(set(codes)) == len(codes), source, f"derived.groupings.{name}: duplicated level code")
-        _check(len(set(sources)) == len(sources), source,
-               f"derived.groupings.{name}: a source code is mapped to two levels")
+        _check(
+            len(set(sources)) == len(sources),
+            source,
+            f"derived.groupings.{name}: a source code is mapped to two levels",
+        )
     flags = set(_EXTRA_FLAGS)
     for inst in ("sss8", "cfq", "gad7", "phq9", "wsas"):
         flags |= {f"{inst}_case_report", f"{inst}_case_standard"}
     flags |= {f"itq_{d}_case_{r}" for d in ("ptsd", "cptsd") for r in ("report", "standard")}
     for name, spec in rules["derived"]["conditions"]["columns"].items():
-        _check(spec["source"] in flags, source,
-               f"derived.conditions.columns.{name}.source: {spec['source']!r} is not one of {sorted(flags)}")
+        _check(
+            spec["source"] in flags,
+            source,
+            f"derived.conditions.columns.{name}.source: {spec['source']!r} is not one of {sorted(flags)}",
+        )
     names = [s["name"] for s in rules["reliability"]["scales"]]
     _check(len(set(names)) == len(names), source, "reliability.scales: duplicated scale name")
 
