@@ -134,6 +134,7 @@ def test_data_csv_is_exactly_the_estimates_it_claims(built, catalogue, survey):
         data = pd.read_csv(
             built / "results" / survey / "05_figures" / f"{e.id}.data.csv", dtype=str, keep_default_na=False
         )
+        data = data.rename(columns={"count": "cnt"})  # namedtuple rows have a count() method
         own = data[(data["derived"] == "0") & (data["role"] != "reference")]
         for i, sel in enumerate(e.rows):
             got = own[own["selector"] == str(i)]
@@ -146,13 +147,13 @@ def test_data_csv_is_exactly_the_estimates_it_claims(built, catalogue, survey):
         for r in own.itertuples(index=False):
             if r.table == "estimates":
                 ref = est_key.loc[(r.item, r.category)]
-                assert (float(r.n), float(r.count)) == (float(ref["base_n"]), float(ref["count"])), (
+                assert (float(r.n), float(r.cnt)) == (float(ref["base_n"]), float(ref["count"])), (
                     e.id,
                     r.item,
                 )
             else:
                 ref = sub_key.loc[(r.item, r.category, r.breakdown, r.level)]
-                assert (float(r.n), float(r.count), r.small_n) == (
+                assert (float(r.n), float(r.cnt), r.small_n) == (
                     float(ref["n"]),
                     float(ref["count"]),
                     ref["small_n"],
@@ -163,8 +164,8 @@ def test_data_csv_is_exactly_the_estimates_it_claims(built, catalogue, survey):
                 assert float(r.pct) == float(ref["pct"]), (e.id, r.item, r.category)
         for r in data[data["role"] == "complement"].itertuples(index=False):
             case = own[own["role"] != "complement"].iloc[0]
-            assert float(r.pct) == pytest.approx(100 - float(case.pct), abs=1e-9)
-            assert float(r.count) == float(case.n) - float(case.count)
+            assert float(r.pct) == pytest.approx(100 - float(case["pct"]), abs=1e-9)
+            assert float(r.cnt) == float(case["n"]) - float(case["cnt"])
         for r in data[data["role"] == "reference"].itertuples(index=False):
             ref = est_key.loc[(r.item, r.category)]
             assert ref["ref_available"] == "1" and float(r.pct) == float(ref["ref_pct"]), (e.id, r.item)
