@@ -45,6 +45,7 @@ INDEX_COLUMNS = [
     "base_n",
     "alt_no",
     "svg",
+    "svg_print",
     "png",
     "data_csv",
     "synthetic",

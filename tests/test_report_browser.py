@@ -44,7 +44,10 @@ def driver(tmp_path_factory):
         opts.add_argument(flag)
     opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     drv = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
-    drv.set_page_load_timeout(120)
+    # A 9 MB page and an axe scan of its DOM can take minutes on a loaded 2-core machine.
+    drv.command_executor.client_config.timeout = 900
+    drv.set_page_load_timeout(600)
+    drv.set_script_timeout(600)
     yield drv
     drv.quit()
 

@@ -54,9 +54,15 @@ def pattern_regex(pattern: str) -> re.Pattern[str]:
 
 
 def producer(path: str, rules: Sequence[RuleOutputs]) -> RuleOutputs | None:
-    """The rule whose output pattern matches ``path`` (the most specific pattern wins)."""
-    hits = [(len(p), r) for r in rules for p in r.patterns if pattern_regex(p).match(path)]
-    return max(hits, key=lambda h: h[0])[1] if hits else None
+    """The rule whose output pattern matches ``path``: a file pattern before a directory pattern,
+    then the longest (most specific) pattern."""
+    hits = [
+        (not p.endswith(DIRECTORY_SUFFIX), len(p), r)
+        for r in rules
+        for p in r.patterns
+        if pattern_regex(p).match(path)
+    ]
+    return max(hits, key=lambda h: (h[0], h[1]))[2] if hits else None
 
 
 def package_versions(lock_file: str | Path) -> dict[str, str]:

@@ -203,5 +203,10 @@ class AuditResults:
         """The largest deviations with their published and regenerated values, largest first."""
         ids = [r["key"] for r in self.scope("largest_deviation")]
         rep = self.reproduction.set_index("id")
-        rows = [rep.loc[i].to_dict() | {"id": i} for i in ids if i in rep.index]
+        rows = [
+            {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in rep.loc[i].to_dict().items()}
+            | {"id": i}
+            for i in ids
+            if i in rep.index
+        ]
         return [r for r in rows if not pd.isna(r.get("abs_difference")) and float(r["abs_difference"]) > 0]
