@@ -205,7 +205,7 @@ def test_editing_a_module_reruns_exactly_the_rules_that_import_it(built, tmp_pat
 
     def dry_run() -> dict[str, int]:
         proc = subprocess.run(
-            [str(BIN / "snakemake"), "-n", "--rerun-triggers", "code", *STAGE_TARGETS],
+            [str(BIN / "snakemake"), *STAGE_TARGETS, "-n", "--rerun-triggers", "code"],
             cwd=work,
             capture_output=True,
             text=True,
