@@ -204,7 +204,7 @@ class AuditResults:
         ids = [r["key"] for r in self.scope("largest_deviation")]
         rep = self.reproduction.set_index("id")
         rows = [
-            {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in rep.loc[i].to_dict().items()}
+            {k: ("" if isinstance(v, float) and pd.isna(v) else v) for k, v in rep.loc[i].to_dict().items()}
             | {"id": i}
             for i in ids
             if i in rep.index
