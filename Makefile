@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 CORES ?= 2
 
-.PHONY: report test setup lint clean-results simulate
+.PHONY: report test setup lint clean-results simulate hashes
 
 setup: $(STAMP)
 
@@ -39,3 +39,9 @@ simulate: $(STAMP)
 
 clean-results:
 	rm -rf results logs .snakemake/metadata
+
+# Refresh the committed hash list of results/ (tests/test_results_hashes.py) after a change that is
+# MEANT to change outputs: rebuild, then write the list (review the diff before committing it).
+hashes: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) --quiet
+	$(BIN)/python -m mhsurvey.hashes results > tests/fixtures/results.sha256

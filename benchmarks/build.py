@@ -12,7 +12,8 @@ edited are copies, the repository is never touched), with ``--cores`` (default 2
    template (a space appended inside a paragraph of sections/ch2_safety.html.j2), one figure-style
    setting (config/figure_style.mplstyle axes.linewidth) and one scoring threshold (config/scoring.yaml,
    GAD-7 report min_total 9 -> 10), each printed with the jobs that reran (``snakemake -n`` job list),
-   then reverted and rebuilt (not measured);
+   then reverted and rebuilt (not measured); the template edit also with the HTML edition alone
+   as the target (the preview loop: the PDF is typeset only when asked for);
 4. the orchestration baseline: every stage of the default target run by calling the package
    functions the rule scripts call, serially in one Python process (``--single-process DIR``).
 
@@ -63,10 +64,14 @@ def edit_scoring(text: str) -> str:
     return text[: m.start(1)] + "10" + text[m.end(1) :]
 
 
+HTML = ["reports/rapport.html"]
+
+# (label, file edited, edit, targets rebuilt: None = the default target)
 EDITS = [
-    ("template edit (ch2_safety.html.j2)", TEMPLATE, edit_template),
-    ("figure style edit (axes.linewidth)", STYLE, edit_style),
-    ("scoring edit (GAD-7 min_total 9 -> 10)", SCORING, edit_scoring),
+    ("template edit (ch2_safety.html.j2), default target", TEMPLATE, edit_template, None),
+    ("template edit, HTML preview (target reports/rapport.html)", TEMPLATE, edit_template, HTML),
+    ("figure style edit (axes.linewidth)", STYLE, edit_style, None),
+    ("scoring edit (GAD-7 min_total 9 -> 10)", SCORING, edit_scoring, None),
 ]
 
 
@@ -87,7 +92,8 @@ def single_process(root: Path) -> None:
     from mhsurvey.audit.errata import errata_docs
     from mhsurvey.audit.regenerate import read_results
     from mhsurvey.audit.reproduction import reproduction_docs, summary_docs
-    from mhsurvey.audit.run import rule_inputs, run_audit
+    from mhsurvey.audit.inputs import rule_inputs
+    from mhsurvey.audit.run import run_audit
     from mhsurvey.clean import clean_survey, settings_from_config, write_clean_result
     from mhsurvey.codebook import load_codebook
     from mhsurvey.dictionary import write_dictionary
@@ -309,14 +315,15 @@ def main() -> None:
             noop = b.repeat("no-op rebuild (default target)", args.repeat, lambda: build(work, args.cores))
             b.goal("no-op minus start-up", noop.wall - floor.wall, 0.3)
         # 3. edits of copies in the scratch directory
-        for label, rel, edit in EDITS if "edits" in steps else ():
+        for label, rel, edit, targets in EDITS if "edits" in steps else ():
             path = work / rel
             original = path.read_text(encoding="utf-8")
             runs, jobs = [], {}
             for _ in range(args.repeat):
                 path.write_text(edit(original), encoding="utf-8")
-                jobs = b.job_counts(b.snakemake(["-n", "--cores", str(args.cores), "all"], work).stdout)
-                runs.append(build(work, args.cores))
+                dry = ["-n", "--cores", str(args.cores), *(targets or ["all"])]
+                jobs = b.job_counts(b.snakemake(dry, work).stdout)
+                runs.append(build(work, args.cores, targets))
                 path.write_text(original, encoding="utf-8")
                 build(work, args.cores)  # back to the built state, not measured
             b.print_stats(b.Stats(label, tuple(runs)))

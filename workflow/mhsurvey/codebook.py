@@ -15,10 +15,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import ConfigError
 from .schemas import validate_against
+from .yamlio import YAMLError, safe_load
 
 QUESTION_TYPES = ("single", "multi", "grid", "scale", "numeric", "text")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -433,8 +432,8 @@ def load_codebook(path: str | Path) -> Codebook:
     """Read and validate the codebook YAML at ``path``."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, YAMLError) as exc:
         raise ConfigError(f"cannot read codebook {path}: {exc}") from exc
     if not isinstance(data, dict):
         raise ConfigError(f"codebook {path} is not a mapping")

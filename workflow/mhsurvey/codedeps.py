@@ -11,13 +11,19 @@ repeat on each module found until nothing new turns up (the transitive closure).
 ``P.a.b`` also runs ``P/__init__.py`` and ``P/a/__init__.py``, so those are part of the closure; a
 name ``n`` in ``from P.a import n`` counts as a module when ``P/a/n.py`` (or ``P/a/n/__init__.py``)
 exists. The JSON schemas a module validates against are found as string constants that name a file
-in ``workflow/schemas`` (``"scoring.schema.yaml"``). Results are cached per process, so the cost
-(parsing a few dozen files) is paid once per ``snakemake`` call.
+in ``workflow/schemas`` (``"scoring.schema.yaml"``). Results are cached per process, and with a
+``cache`` file (the workflow uses ``.snakemake/mhsurvey/codedeps.json``) across processes: the
+file stores the lists together with a SHA-256 digest of every ``.py`` and schema file under
+``workflow/``, and is used only while that digest is unchanged (any edit, added or removed module
+invalidates it), so a no-op ``snakemake`` call reads a few dozen files instead of parsing them.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
+import os
 import re
 from collections.abc import Iterable
 from functools import cache
@@ -168,15 +174,72 @@ def closure_schemas(files: Iterable[Path], schema_dir: Path) -> tuple[Path, ...]
     return tuple(sorted(found))
 
 
-def code_inputs(script: str, repo_root: str | Path = ".", packages: tuple[str, ...] = PACKAGES) -> list[str]:
+def code_inputs(
+    script: str,
+    repo_root: str | Path = ".",
+    packages: tuple[str, ...] = PACKAGES,
+    cache: str | Path | None = None,
+) -> list[str]:
     """The ``code`` input of a rule: repo-relative paths of the modules and schemas its script uses.
 
     ``script`` is repo-relative (``"workflow/scripts/estimates.py"``); the packages live in
     ``<repo_root>/workflow`` and the schemas in ``<repo_root>/workflow/schemas``. Returns the sorted
     import closure (:func:`import_closure`) followed by the sorted schemas named in it and in the
-    script (:func:`closure_schemas`).
+    script (:func:`closure_schemas`). With ``cache`` (a JSON file), a result computed by an earlier
+    process for the same source tree (:func:`source_digest`) is reused.
     """
-    return list(_code_inputs(str(script), Path(repo_root).resolve(), tuple(packages)))
+    root = Path(repo_root).resolve()
+    if cache is None:
+        return list(_code_inputs(str(script), root, tuple(packages)))
+    key = f"{script}|{','.join(packages)}"
+    store = _load_store(Path(cache), source_digest(root))
+    if key not in store:
+        store[key] = list(_code_inputs(str(script), root, tuple(packages)))
+        _save_store(Path(cache), source_digest(root), store)
+    return list(store[key])
+
+
+@cache
+def source_digest(root: Path) -> str:
+    """SHA-256 over the paths and bytes of every ``.py`` and schema file under ``<root>/workflow``."""
+    h = hashlib.sha256()
+    base = root / "workflow"
+    files = sorted(
+        p for p in base.rglob("*") if p.suffix in (".py", ".yaml", ".yml", ".json") and p.is_file()
+    )
+    for p in files:
+        if "__pycache__" in p.parts:
+            continue
+        h.update(p.relative_to(base).as_posix().encode() + b"\0")
+        h.update(hashlib.sha256(p.read_bytes()).digest())
+    return h.hexdigest()
+
+
+_STORES: dict[Path, dict[str, list[str]]] = {}
+
+
+def _load_store(path: Path, digest: str) -> dict[str, list[str]]:
+    """The cached lists of ``path`` if they were computed for ``digest`` (else an empty store)."""
+    if path not in _STORES:
+        data: dict = {}
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+        ok = isinstance(data, dict) and data.get("digest") == digest and isinstance(data.get("inputs"), dict)
+        _STORES[path] = dict(data["inputs"]) if ok else {}
+    return _STORES[path]
+
+
+def _save_store(path: Path, digest: str, store: dict[str, list[str]]) -> None:
+    """Write the store atomically (a failed write only costs a re-parse next time)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"digest": digest, "inputs": store}, sort_keys=True), encoding="utf-8")
+        tmp.replace(path)
+    except OSError:
+        pass
 
 
 @cache

@@ -13,10 +13,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import ConfigError
 from .schemas import validate_against
+from .yamlio import YAMLError, safe_load
 
 #: The repository's default configuration (what the Snakefile's ``configfile:`` reads).
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config" / "config.yaml"
@@ -44,8 +43,8 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 
 def _read_mapping(path: Path, what: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeError, yaml.YAMLError) as exc:
+        data = safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeError, YAMLError) as exc:
         raise ConfigError(f"cannot read {what} {path}: {exc}") from exc
     if data is None:
         raise ConfigError(f"{what} {path} is empty")
@@ -78,8 +77,8 @@ def load_yaml_validated(path: str | Path, schema_name: str) -> dict[str, Any]:
     """Read a stage config file (e.g. ``config/scoring.yaml``) and validate it against a schema."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, YAMLError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from exc
     validate_against(data, schema_name, str(path))
     return data

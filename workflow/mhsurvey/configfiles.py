@@ -31,10 +31,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .errors import ConfigError
 from .schemas import SCHEMA_DIR, validate_against
+from .yamlio import YAMLError, safe_load
 
 CHECK_CODE = ("configfiles.py", "schemas.py", "codebook.py", "scoring/rules.py")
 
@@ -103,12 +102,10 @@ def validate_file(entry: ConfigFile) -> None:
     """Parse one referenced file and run its checks; ``ConfigError`` names the file and key path."""
     path = Path(entry.path)
     try:
-        data = yaml.load(
-            path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        )
+        data = safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{entry.key}: cannot read {path}: {exc}") from exc
-    except yaml.YAMLError as exc:
+    except YAMLError as exc:
         raise ConfigError(f"{entry.key}: {path} is not valid YAML: {exc}") from exc
     check = CHECKS.get(entry.schema)
     if check is not None:

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
-import yaml
 
 from .errors import ConfigError
+from .yamlio import safe_load
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -18,7 +18,7 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """Load ``workflow/schemas/<name>`` (YAML)."""
-    return yaml.safe_load((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+    return safe_load((SCHEMA_DIR / name).read_text(encoding="utf-8"))
 
 
 def _location(error: jsonschema.ValidationError) -> str:

@@ -16,7 +16,7 @@ Method: docs/audit.md.
 """
 
 
-from mhsurvey.audit.run import rule_inputs as audit_inputs
+from mhsurvey.audit.inputs import rule_inputs as audit_inputs
 
 
 rule audit:

@@ -93,7 +93,7 @@ def code_inputs(script):
     Editing any of them triggers a rerun: Snakemake tracks the script itself but not what it imports.
     Computed by parsing the files, once per snakemake call.
     """
-    return _code_inputs(script, REPO_ROOT)
+    return _code_inputs(script, REPO_ROOT, cache=".snakemake/mhsurvey/codedeps.json")
 
 
 # ---- stage 06 (report) and provenance -------------------------------------------------------

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import ConfigError
 from ..schemas import validate_against
+from ..yamlio import YAMLError, safe_load
 
 SCHEMA = "figures.schema.yaml"
 
@@ -67,8 +66,8 @@ def load_catalogue(path: str | Path) -> dict[str, Any]:
     """Read and validate ``config/figures.yaml``."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        data = safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, YAMLError) as exc:
         raise ConfigError(f"cannot read figure catalogue {path}: {exc}") from exc
     return validate_catalogue(data, str(path))
 

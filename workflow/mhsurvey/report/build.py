@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from ..config import load_yaml_validated
+from ..yamlio import safe_load
 from .editions import figures_dir
 from .render import load_report_config, render_html, use_print_figures, write_pdf
 from .results import AuditResults, SurveyPaths, SurveyResults
@@ -38,7 +38,7 @@ def build_html(
     root = Path(root)
     cfg = load_report_config(report_config)
     est_cfg = load_yaml_validated(estimates_config, "estimates.schema.yaml")
-    scoring_cfg = yaml.safe_load(Path(scoring_config).read_text(encoding="utf-8"))
+    scoring_cfg = safe_load(Path(scoring_config).read_text(encoding="utf-8"))
     results = {
         s: SurveyResults(s, SurveyPaths(Path(results_root) / s, figures_dir(lang)))
         for s in sorted(main_config["surveys"])

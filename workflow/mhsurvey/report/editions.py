@@ -6,10 +6,18 @@ pays for YAML and the schema check.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from ..config import load_yaml_validated
 from ..errors import ConfigError
+
+
+@cache
+def _editions_config(report_config: str) -> dict[str, Any]:
+    """The validated report config, read once per process (Snakemake asks for it several times)."""
+    return load_yaml_validated(report_config, "report.schema.yaml")
 
 
 def report_editions(report_config: str | Path, default_only: bool = False) -> dict[str, str]:
@@ -19,7 +27,7 @@ def report_editions(report_config: str | Path, default_only: bool = False) -> di
     one rule pattern serves every edition). ``default_only`` keeps the editions whose
     ``default`` is true (built by ``snakemake`` without a target).
     """
-    cfg = load_yaml_validated(report_config, "report.schema.yaml")
+    cfg = _editions_config(str(report_config))
     out: dict[str, str] = {}
     for lang, files in cfg["editions"].items():
         html, pdf = Path(files["html"]), Path(files["pdf"])

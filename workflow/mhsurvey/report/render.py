@@ -589,9 +589,22 @@ def use_print_figures(html_text: str, root: Path) -> str:
     return PRINT_SRC.sub(swap, html_text)
 
 
+#: Timestamp written into the PDF's embedded font subsets (1970-01-01: a constant, not a date).
+PDF_SOURCE_DATE_EPOCH = "0"
+
+
 def write_pdf(html_text: str, out: str | Path, base_url: str | Path, extra_css: Sequence[str] = ()) -> None:
-    """Render ``html_text`` to PDF with WeasyPrint (print CSS is in the HTML's ``@media print``)."""
+    """Render ``html_text`` to PDF with WeasyPrint (print CSS is in the HTML's ``@media print``).
+
+    WeasyPrint subsets the fonts with fontTools, which stamps each subset's ``head.modified`` with
+    the current time unless ``SOURCE_DATE_EPOCH`` is set (reproducible-builds.org); it is set to
+    :data:`PDF_SOURCE_DATE_EPOCH` unless the caller's environment sets it, so the same HTML gives
+    a byte-identical PDF.
+    """
     import logging
+    import os
+
+    os.environ.setdefault("SOURCE_DATE_EPOCH", PDF_SOURCE_DATE_EPOCH)
 
     from weasyprint import CSS, HTML  # heavy import, only where the PDF is made
 
