@@ -90,9 +90,9 @@ def single_process(root: Path) -> None:
 
     matplotlib.use("Agg")
     from mhsurvey.audit.errata import errata_docs
+    from mhsurvey.audit.inputs import rule_inputs
     from mhsurvey.audit.regenerate import read_results
     from mhsurvey.audit.reproduction import reproduction_docs, summary_docs
-    from mhsurvey.audit.inputs import rule_inputs
     from mhsurvey.audit.run import run_audit
     from mhsurvey.clean import clean_survey, settings_from_config, write_clean_result
     from mhsurvey.codebook import load_codebook
