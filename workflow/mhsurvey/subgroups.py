@@ -659,7 +659,7 @@ def check_subgroup_table(
                 if (o.source, o.variable, cat.key, b.id) not in got:
                     problems.append(f"no rows for {o.source}:{o.variable}={cat.key} by {b.id}")
     known = sub["n"].notna()
-    wrong = known & ((sub["n"] < min_n).astype(bool) != sub["small_n"].astype(bool))
+    wrong = known & ((sub["n"] < min_n).fillna(False).astype(bool) != sub["small_n"].astype(bool))
     if wrong.any():
         problems.append(f"{int(wrong.sum())} rows with small_n inconsistent with n < {min_n}")
     bad = (sub["small_n"] == 1) & ((sub["tested"] == 1) | (sub["significant"] == 1))
