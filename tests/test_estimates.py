@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from mhsurvey.codebook import load_codebook, parse_codebook
 from mhsurvey.dictionary import check_documented
@@ -484,6 +484,15 @@ def test_reference_comparison(table):
     assert (trust["ref_id"] == "ssb2020_trust_0_10").all() and (trust["ref_available"] == 0).all()
     assert trust["ref_pct"].isna().all()
     assert out.loc[out["variable"] == "safety_work", "ref_id"].isna().all()
+
+
+@pytest.mark.parametrize(
+    "count,n,ref_pct", [(2, 8, 44.0), (0, 5, 12.5), (323, 323, 99.9), (17, 1726, 1.3), (900, 1726, 52.0)]
+)
+def test_reference_test_equals_statsmodels_bit_for_bit(count, n, ref_pct):
+    z, p = reference_test(count, n, ref_pct)
+    z_ref, p_ref = proportions_ztest(count, n, value=ref_pct / 100, prop_var=ref_pct / 100)
+    assert (z, p) == (float(z_ref), float(p_ref))
 
 
 def test_unknown_reference_id_stops(table):
