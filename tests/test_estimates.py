@@ -31,6 +31,7 @@ from mhsurvey.estimates import (
 )
 from mhsurvey.margins import z_for_confidence
 from mhsurvey.reference import attach_reference, read_reference, reference_test
+from mhsurvey.routing import apply_routing, blank_unasked
 from mhsurvey.schemas import validate_against
 
 REPO = Path(__file__).resolve().parents[1]
@@ -289,6 +290,16 @@ def test_routing_without_codebook_uses_the_expression_only(codebook):
     est, _ = estimates_table(flat, codebook_outcomes(codebook, s), s, "fixture")
     assert row(est, "followup_satisfaction", "satisfied")["n_asked"] == 5
     assert row(est, "followup", "followed_up")["base_n"] == 6  # r10 still not asked for followup
+
+
+def test_stage_blanking_equals_the_cleaning_routing_check(codebook):
+    """Stage 04 re-applies routing with blank_unasked: the codes of apply_routing, without its flags."""
+    body = responses_frame().drop(columns=["rid"])
+    expected, flags = apply_routing(body, codebook, responses_frame()["rid"])
+    got, blanked = blank_unasked(body, codebook)
+    pd.testing.assert_frame_equal(got, expected)
+    assert blanked == int((flags["issue"] == "answered_not_asked").sum()) > 0
+    assert body.equals(responses_frame().drop(columns=["rid"]))  # the input is not changed
 
 
 def test_nonsubstantive_excluded_from_base_when_configured(codebook):

@@ -177,14 +177,14 @@ def resolve_breakdowns(
 
 def level_index(data: SurveyData, breakdown: Breakdown) -> np.ndarray:
     """Per respondent, the index of their level in ``breakdown.levels``; −1 if none."""
-    values = data.values(breakdown.source, breakdown.column)
+    codes, uniques = data.codes(breakdown.source, breakdown.column)
     lookup: dict[str, int] = {}
     for i, lv in enumerate(breakdown.levels):
         for v in lv.values:
             if v in lookup:
                 raise ConfigError(f"breakdown {breakdown.id!r}: value {v!r} is in two levels")
             lookup[v] = i
-    return np.fromiter((lookup.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+    return np.array([lookup.get(v, -1) for v in uniques] + [-1], dtype=np.int64)[codes]
 
 
 # --------------------------------------------------------------------------- the subgroup table
