@@ -273,15 +273,20 @@ class _NullSpace:
         r = int((s > tol).sum())
         self.u_r, self.s_r, self.vt_r = u[:, :r], s[:r], vt[:r]
         self.null = vt[r:].T  # h × (h − r), orthonormal columns
+        self._bounds: np.ndarray | None = None
+        self._protected: np.ndarray | None = None
 
     def range_lower_bounds(self) -> np.ndarray:
         """Per hidden entry, a lower bound of its LP range (0 = pinned by the equations).
 
         v = N Nᵀ e_e; range ≥ v_e (t₊ + t₋) with t₊ = min_{v_i<0} x*_i/|v_i|, t₋ = min_{v_i>0} x*_i/v_i.
         """
+        if self._bounds is not None:
+            return self._bounds
         h = len(self.h)
         if not self.null.shape[1]:
-            return np.zeros(h)
+            self._bounds = np.zeros(h)
+            return self._bounds
         proj = self.null @ self.null.T  # column j = projection of e_j onto the null space
         diag = np.diag(proj).copy()
         x = self.t.values[self.h][:, None]
@@ -290,15 +295,18 @@ class _NullSpace:
             down = np.where(proj > _TOL, x / np.where(proj > _TOL, proj, 1.0), np.inf).min(axis=0)
             out = diag * (up + down)
         out[diag <= _TOL**2] = 0.0  # ‖N_e‖² ~ 0: pinned
+        self._bounds = out
         return out
 
     def protected(self) -> np.ndarray:
         """Per hidden entry, True if its LP range is wider than 0.5 (the LP decides only unclear cases)."""
-        lb = self.range_lower_bounds()
-        out = lb > _MIN_RANGE
-        for p in np.flatnonzero((lb > 0) & ~out):
-            out[p] = self.t.protected(int(self.h[p]), set(self.h.tolist()))
-        return out
+        if self._protected is None:
+            lb = self.range_lower_bounds()
+            out = lb > _MIN_RANGE
+            for p in np.flatnonzero((lb > 0) & ~out):
+                out[p] = self.t.protected(int(self.h[p]), set(self.h.tolist()))
+            self._protected = out
+        return self._protected
 
     def unpins(self, entry: int, cands: Sequence[int]) -> np.ndarray:
         """For the pinned hidden ``entry``: per candidate c, True if hiding c makes ``entry`` movable.
@@ -312,9 +320,17 @@ class _NullSpace:
         return (resid <= _TOL * np.maximum(1.0, np.linalg.norm(a_c, axis=0))) & (np.abs(y_e) > _TOL)
 
 
-def _protects(t: _Table, entry: int, hidden: set[int]) -> bool:
+def _null_space(t: _Table, hidden: set[int], cache: dict[frozenset[int], _NullSpace]) -> _NullSpace:
+    """:class:`_NullSpace` of ``hidden``, computed once per hidden set (``cache``)."""
+    key = frozenset(hidden)
+    if key not in cache:
+        cache[key] = _NullSpace(t, hidden)
+    return cache[key]
+
+
+def _protects(t: _Table, entry: int, hidden: set[int], cache: dict[frozenset[int], _NullSpace]) -> bool:
     """True if ``entry`` is protected (LP range > 0.5) when ``hidden`` is hidden (exact fast test)."""
-    ns = _NullSpace(t, hidden)
+    ns = _null_space(t, hidden, cache)
     return bool(ns.protected()[ns.pos[entry]])
 
 
@@ -350,11 +366,12 @@ def suppress_table(
         int(i) for i in np.flatnonzero((t.values >= min_count) & (t.values <= max_count)) if i != t.grand
     }
     unprotected: list[str] = []
+    cache: dict[frozenset[int], _NullSpace] = {}
     for _ in range(len(t.names) + 1 if hidden else 0):
         if method == "lp":
             exposed = [e for e in sorted(hidden) if not t.protected(e, hidden)]
         else:
-            ns = _NullSpace(t, hidden)
+            ns = _null_space(t, hidden, cache)
             exposed = [int(e) for e in ns.h[~ns.protected()]]
         if not exposed:
             break
@@ -370,13 +387,20 @@ def suppress_table(
             pinned = bool(ns.range_lower_bounds()[ns.pos[e]] == 0)
             maybe = ns.unpins(e, cands) if pinned else np.ones(len(cands), dtype=bool)
             chosen = next(
-                (c for c, ok in zip(cands, maybe, strict=True) if ok and _protects(t, e, hidden | {c})),
+                (
+                    c
+                    for c, ok in zip(cands, maybe, strict=True)
+                    if ok and _protects(t, e, hidden | {c}, cache)
+                ),
                 cands[0],
             )
         hidden.add(chosen)
 
+    is_hidden = np.zeros(len(t.names), dtype=bool)
+    is_hidden[sorted(hidden)] = True
+
     def mask(ix: np.ndarray) -> np.ndarray:
-        return np.isin(ix, sorted(hidden)) if ix.size else np.zeros(ix.shape, dtype=bool)
+        return is_hidden[ix] if ix.size else np.zeros(ix.shape, dtype=bool)
 
     return SuppressionResult(
         cells=mask(t.cell),
