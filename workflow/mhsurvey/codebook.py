@@ -20,9 +20,6 @@ import yaml
 from .errors import ConfigError
 from .schemas import validate_against
 
-# libyaml parser with the safe constructor (same documents as yaml.safe_load, several times faster)
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 QUESTION_TYPES = ("single", "multi", "grid", "scale", "numeric", "text")
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -436,7 +433,7 @@ def load_codebook(path: str | Path) -> Codebook:
     """Read and validate the codebook YAML at ``path``."""
     path = Path(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read codebook {path}: {exc}") from exc
     if not isinstance(data, dict):

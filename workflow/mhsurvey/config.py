@@ -18,9 +18,6 @@ import yaml
 from .errors import ConfigError
 from .schemas import validate_against
 
-# libyaml parser with the safe constructor (same documents as yaml.safe_load, several times faster)
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 #: The repository's default configuration (what the Snakefile's ``configfile:`` reads).
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config" / "config.yaml"
 
@@ -47,7 +44,7 @@ def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str
 
 def _read_mapping(path: Path, what: str) -> dict[str, Any]:
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read {what} {path}: {exc}") from exc
     if data is None:
@@ -81,7 +78,7 @@ def load_yaml_validated(path: str | Path, schema_name: str) -> dict[str, Any]:
     """Read a stage config file (e.g. ``config/scoring.yaml``) and validate it against a schema."""
     path = Path(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from exc
     validate_against(data, schema_name, str(path))

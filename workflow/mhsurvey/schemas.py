@@ -12,16 +12,13 @@ import yaml
 
 from .errors import ConfigError
 
-# libyaml parser with the safe constructor (same documents as yaml.safe_load, several times faster)
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
 
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """Load ``workflow/schemas/<name>`` (YAML)."""
-    return yaml.load((SCHEMA_DIR / name).read_text(encoding="utf-8"), Loader=_YAML_LOADER)
+    return yaml.safe_load((SCHEMA_DIR / name).read_text(encoding="utf-8"))
 
 
 def _location(error: jsonschema.ValidationError) -> str:
