@@ -438,8 +438,10 @@ def test_suppression_hides_small_totals_and_a_complement(codebook):
 
 
 def test_repo_config_is_valid_and_consistent_with_the_codebooks():
-    s = load_settings(REPO / "config" / "estimates.yaml")
+    s = load_settings(REPO / "config" / "estimates.yaml", synthetic=True)
     assert s.adjust == "holm" and s.min_n == 30 and s.report_z == 2.0 and not s.suppression.enabled
+    assert s.suppression.configured == "auto"  # off for the synthetic exports, on for real data
+    assert load_settings(REPO / "config" / "estimates.yaml", synthetic=False).suppression.enabled
     assert {b.id for b in s.breakdowns} >= {
         "gender",
         "region",

@@ -161,6 +161,7 @@ def outcome_totals(
             settings.suppression.min_count,
             settings.suppression.max_count,
             col_totals=False,
+            label=f"{outcome.variable} total",
         )
         merged_iter = iter(res.merged[0])
         for j, cat in enumerate(outcome.categories):

@@ -257,7 +257,7 @@ def chi2_withheld(chi: ChiSquare, any_hidden: bool, min_expected: float) -> str:
 
 
 def _suppression_masks(
-    o: Outcome, counts_gk: np.ndarray, settings: EstimateSettings
+    o: Outcome, counts_gk: np.ndarray, settings: EstimateSettings, label: str = ""
 ) -> tuple[np.ndarray, np.ndarray]:
     """Hidden category cells (G × C, level bases included) and hidden level bases (G) of one table."""
     g_count, c_count = counts_gk.shape[0], len(o.categories)
@@ -270,6 +270,7 @@ def _suppression_masks(
             settings.suppression.min_count,
             settings.suppression.max_count,
             col_totals=True,
+            label=label,
         )
         merged_iter = 0
         for j, cat in enumerate(o.categories):
@@ -401,7 +402,7 @@ def _table_block(
     x_gc = counts_gk @ category_matrix(o)
     n_g = counts_gk.sum(axis=1)
     g_count, c_count = x_gc.shape
-    hidden_cells, hidden_n = _suppression_masks(o, counts_gk, settings)
+    hidden_cells, hidden_n = _suppression_masks(o, counts_gk, settings, f"{survey}: {o.variable} by {b.id}")
     chi = chi_square(counts_gk)
     any_hidden = bool(hidden_cells.any() or totals.suppressed.any())
     chi_withheld = chi2_withheld(chi, any_hidden, settings.chi2_min_expected)

@@ -341,6 +341,7 @@ def suppress_table(
     max_count: int = 4,
     col_totals: bool = True,
     method: str = "nullspace",
+    label: str = "",
 ) -> SuppressionResult:
     """Primary and complementary suppression of a G × K count table (``docs/methods.md`` §5).
 
@@ -357,7 +358,8 @@ def suppress_table(
     ``method="nullspace"`` (default) decides "protected" by the exact null-space test of the
     module docstring (one SVD per table state; candidates tested incrementally); ``method="lp"``
     by two linear programs per entry (:meth:`_Table.bounds`, HiGHS) — the slow reference the tests
-    compare against. Both take the same decisions and so hide the same entries.
+    compare against. Both take the same decisions and so hide the same entries. ``label`` names the
+    table in the log.
     """
     if method not in ("nullspace", "lp"):
         raise ValueError(f"suppress_table: unknown method {method!r}")
@@ -379,7 +381,7 @@ def suppress_table(
         cands = t.candidates(e, hidden)
         if not cands:
             unprotected = [str(t.names[x]) for x in exposed]
-            log.warning("suppression: cannot protect %s", unprotected)
+            log.warning("suppression%s: cannot protect %s", f" ({label})" if label else "", unprotected)
             break
         if method == "lp":
             chosen = next((c for c in cands if t.protected(e, hidden | {c})), cands[0])
