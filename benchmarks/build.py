@@ -189,6 +189,7 @@ def single_process(root: Path) -> None:
         write_csv(items, r / "03_reliability/item_statistics.csv")
         write_dictionary(item_statistics_docs(), r / "03_reliability/item_statistics.dictionary.csv", items)
         # estimates
+        from mhsurvey.estimate_settings import synthetic_from_summary
         from mhsurvey.reference import read_reference
 
         (r / "04_estimates").mkdir(parents=True, exist_ok=True)
@@ -196,7 +197,9 @@ def single_process(root: Path) -> None:
             responses=read_responses(out["responses"]),
             scores=read_scores(r / "02_scores/scores.csv"),
             codebook=codebook,
-            settings=load_settings(config["estimates_config"]),
+            settings=load_settings(
+                config["estimates_config"], synthetic=synthetic_from_summary(out["summary"])
+            ),
             reference=read_reference("data/reference/ssb.csv"),
             survey=s,
             levels=read_levels(r / "02_scores/levels.csv"),

@@ -5,8 +5,8 @@ its rule script does (read responses, scores, codebook, settings, reference and 
 ``mhsurvey.estimates.run_stage``; write the three tables and their dictionaries to a temp
 directory), each run in a fresh Python process: the figures are the whole process (start-up and
 imports included: what one Snakemake job costs) and, inside it, the stage itself (reading, computing
-and writing). Suppression "on" uses a temp copy of config/estimates.yaml with
-``suppression.enabled: true`` (the repository's file is not touched).
+and writing). Suppression "off" / "on" use temp copies of config/estimates.yaml with
+``suppression.enabled: false`` / ``true`` (the repository's file, default ``auto``, is not touched).
 
 Goals: <= 2 s per survey with suppression off, <= 5 s with it on (the stage itself).
 
@@ -102,11 +102,15 @@ def main() -> None:
         targets = [f"results/{s}/02_scores/{f}.csv" for s in surveys for f in ("scores", "levels")]
         setup = b.snakemake(["--cores", str(args.cores), *targets, "--quiet"], work)
         print(f"set-up: stages 01-02 of {', '.join(surveys)} built in {setup.wall:.1f} s")
-        settings_off = work / config["estimates_config"]
-        est = yaml.safe_load(settings_off.read_text(encoding="utf-8"))
-        est["suppression"]["enabled"] = True
-        settings_on = tmp / "estimates_suppression_on.yaml"
-        settings_on.write_text(yaml.safe_dump(est, allow_unicode=True, sort_keys=False), encoding="utf-8")
+        est = yaml.safe_load((work / config["estimates_config"]).read_text(encoding="utf-8"))
+        # explicit true / false (the repository's default `auto` would depend on the data)
+        settings_off, settings_on = (
+            tmp / "estimates_suppression_off.yaml",
+            tmp / "estimates_suppression_on.yaml",
+        )
+        for path, enabled in ((settings_off, False), (settings_on, True)):
+            est["suppression"]["enabled"] = enabled
+            path.write_text(yaml.safe_dump(est, allow_unicode=True, sort_keys=False), encoding="utf-8")
         print(f"{'':46s} {'(whole process: start-up, imports, stage)':>56s}")
         print(b.HEADER + f" {'stage med':>9s} {'stage min':>9s}")
         for survey in surveys:

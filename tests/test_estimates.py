@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from statsmodels.stats.proportion import proportion_confint
+from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from mhsurvey.codebook import load_codebook, parse_codebook
 from mhsurvey.dictionary import check_documented
@@ -31,6 +31,7 @@ from mhsurvey.estimates import (
 )
 from mhsurvey.margins import z_for_confidence
 from mhsurvey.reference import attach_reference, read_reference, reference_test
+from mhsurvey.routing import apply_routing, blank_unasked
 from mhsurvey.schemas import validate_against
 
 REPO = Path(__file__).resolve().parents[1]
@@ -291,6 +292,16 @@ def test_routing_without_codebook_uses_the_expression_only(codebook):
     assert row(est, "followup", "followed_up")["base_n"] == 6  # r10 still not asked for followup
 
 
+def test_stage_blanking_equals_the_cleaning_routing_check(codebook):
+    """Stage 04 re-applies routing with blank_unasked: the codes of apply_routing, without its flags."""
+    body = responses_frame().drop(columns=["rid"])
+    expected, flags = apply_routing(body, codebook, responses_frame()["rid"])
+    got, blanked = blank_unasked(body, codebook)
+    pd.testing.assert_frame_equal(got, expected)
+    assert blanked == int((flags["issue"] == "answered_not_asked").sum()) > 0
+    assert body.equals(responses_frame().drop(columns=["rid"]))  # the input is not changed
+
+
 def test_nonsubstantive_excluded_from_base_when_configured(codebook):
     s = make_settings(base__include_nonsubstantive=False)
     data = SurveyData(responses_frame(), SCORES, codebook)
@@ -427,8 +438,10 @@ def test_suppression_hides_small_totals_and_a_complement(codebook):
 
 
 def test_repo_config_is_valid_and_consistent_with_the_codebooks():
-    s = load_settings(REPO / "config" / "estimates.yaml")
+    s = load_settings(REPO / "config" / "estimates.yaml", synthetic=True)
     assert s.adjust == "holm" and s.min_n == 30 and s.report_z == 2.0 and not s.suppression.enabled
+    assert s.suppression.configured == "auto"  # off for the synthetic exports, on for real data
+    assert load_settings(REPO / "config" / "estimates.yaml", synthetic=False).suppression.enabled
     assert {b.id for b in s.breakdowns} >= {
         "gender",
         "region",
@@ -484,6 +497,15 @@ def test_reference_comparison(table):
     assert (trust["ref_id"] == "ssb2020_trust_0_10").all() and (trust["ref_available"] == 0).all()
     assert trust["ref_pct"].isna().all()
     assert out.loc[out["variable"] == "safety_work", "ref_id"].isna().all()
+
+
+@pytest.mark.parametrize(
+    "count,n,ref_pct", [(2, 8, 44.0), (0, 5, 12.5), (323, 323, 99.9), (17, 1726, 1.3), (900, 1726, 52.0)]
+)
+def test_reference_test_equals_statsmodels_bit_for_bit(count, n, ref_pct):
+    z, p = reference_test(count, n, ref_pct)
+    z_ref, p_ref = proportions_ztest(count, n, value=ref_pct / 100, prop_var=ref_pct / 100)
+    assert (z, p) == (float(z_ref), float(p_ref))
 
 
 def test_unknown_reference_id_stops(table):

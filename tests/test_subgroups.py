@@ -15,7 +15,7 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint, proportions_ztest
 
 from mhsurvey.codebook import parse_codebook
-from mhsurvey.errors import ConfigError
+from mhsurvey.errors import ConfigError, InputDataError
 from mhsurvey.estimates import SurveyData, codebook_outcomes, estimates_table, settings_from_dict
 from mhsurvey.inference import min_expected_vs_rest, withheld_vs_rest
 from mhsurvey.schemas import validate_against
@@ -30,6 +30,7 @@ from mhsurvey.subgroups import (
     suppress_table,
     z_test_vs_rest,
 )
+from mhsurvey.suppression import SuppressionResult, _NullSpace, _Table
 
 # Five groups x (yes, no); group 1 stands out.
 FIVE = np.array([[120, 180], [60, 240], [45, 255], [70, 230], [50, 250]])
@@ -215,6 +216,135 @@ def test_suppression_nothing_to_do_and_unprotectable():
     assert not res.cells.any() and not res.row_totals.any()
     res = suppress_table(np.array([[3]]), col_totals=False)  # a single cell equals the public total
     assert res.unprotected
+
+
+def _random_table(rng: np.random.Generator, max_g: int = 4, max_k: int = 5):
+    """A random count table with small cells, zeros, merged cell sets and one-row tables."""
+    g = int(rng.integers(1, max_g + 1))
+    k = int(rng.integers(1, max_k + 1))
+    counts = rng.choice([0, 0, 1, 2, 3, 4, 5, 7, 12, 30], size=(g, k))
+    groups = [
+        tuple(sorted(rng.choice(k, size=int(rng.integers(2, k + 1)), replace=False).tolist()))
+        for _ in range(int(rng.integers(0, 3)) if k >= 2 else 0)
+    ]
+    col_totals = bool(rng.random() < 0.7) if g > 1 else False
+    return counts, groups, col_totals
+
+
+def _hidden_entries(res: SuppressionResult, t: _Table) -> set[int]:
+    out = set()
+    for mask, ix in (
+        (res.cells, t.cell),
+        (res.row_totals, t.row),
+        (res.col_totals, t.col),
+        (res.merged, t.merged),
+        (res.merged_totals, t.merged_total),
+    ):
+        out |= {int(e) for e in np.asarray(ix)[np.asarray(mask, dtype=bool)]}
+    return out
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_fast_suppression_protects_every_hidden_entry_by_lp(seed):
+    """Audit of the null-space path by linear programming: every hidden entry has a range > 0.5."""
+    rng = np.random.default_rng(seed)
+    for _ in range(15):
+        counts, groups, col_totals = _random_table(rng, max_g=6, max_k=6)
+        res = suppress_table(counts, groups, col_totals=col_totals)
+        t = _Table(counts, groups, col_totals)
+        hidden = _hidden_entries(res, t)
+        assert all(t.values[e] > 0 for e in hidden)  # zeros are never hidden
+        for e in hidden:
+            lo, hi = t.bounds(e, hidden)
+            assert hi - lo > 0.5 or str(t.names[e]) in res.unprotected, (counts, groups, t.names[e])
+        sensitive = {e for e in range(len(t.names)) if 1 <= t.values[e] <= 4 and e != t.grand}
+        assert sensitive <= hidden
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fast_suppression_hides_what_the_lp_procedure_hides(seed):
+    """Same decisions as the LP path step by step, so the same hidden pattern (small tables)."""
+    rng = np.random.default_rng(100 + seed)
+    for _ in range(10):
+        counts, groups, col_totals = _random_table(rng, max_g=3, max_k=4)
+        fast = suppress_table(counts, groups, col_totals=col_totals)
+        slow = suppress_table(counts, groups, col_totals=col_totals, method="lp")
+        for field in ("cells", "row_totals", "col_totals", "merged", "merged_totals"):
+            assert np.array_equal(getattr(fast, field), getattr(slow, field)), (counts, groups, col_totals)
+        assert fast.unprotected == slow.unprotected
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_null_space_component_is_exactly_a_positive_lp_range(seed):
+    """The lemma of mhsurvey.suppression on random hidden sets of positive entries."""
+    rng = np.random.default_rng(200 + seed)
+    for _ in range(20):
+        counts, groups, col_totals = _random_table(rng, max_g=5, max_k=5)
+        counts = counts + 1  # all entries positive
+        t = _Table(counts, groups, col_totals)
+        pool = [e for e in range(len(t.names)) if e != t.grand]
+        hidden = {int(e) for e in rng.choice(pool, size=int(rng.integers(1, len(pool) + 1)), replace=False)}
+        ns = _NullSpace(t, hidden)
+        bounds = ns.range_lower_bounds()
+        for e in sorted(hidden):
+            lo, hi = t.bounds(e, hidden)
+            lb = bounds[ns.pos[e]]
+            assert (hi - lo > 1e-7) == (lb > 0), (counts, t.names[e], lo, hi, lb)
+            assert lb <= hi - lo + 1e-7  # a lower bound
+
+
+def test_incremental_complement_test_agrees_with_a_fresh_null_space():
+    rng = np.random.default_rng(7)
+    checked = 0
+    for _ in range(60):
+        counts, groups, col_totals = _random_table(rng, max_g=5, max_k=5)
+        t = _Table(counts, groups, col_totals)
+        hidden = {e for e in range(len(t.names)) if 1 <= t.values[e] <= 4 and e != t.grand}
+        if not hidden:
+            continue
+        ns = _NullSpace(t, hidden)
+        pinned = [int(e) for e in ns.h if ns.range_lower_bounds()[ns.pos[int(e)]] == 0]
+        for e in pinned:
+            cands = t.candidates(e, hidden)
+            if not cands:
+                continue
+            fast = ns.unpins(e, cands)
+            for c, ok in zip(cands, fast, strict=True):
+                fresh = _NullSpace(t, hidden | {c})
+                assert ok == (fresh.range_lower_bounds()[fresh.pos[e]] > 0)
+                checked += 1
+    assert checked > 50
+
+
+def test_unprotectable_entries_are_listed_and_logged(caplog):
+    with caplog.at_level("WARNING", logger="mhsurvey.subgroups"):
+        res = suppress_table(np.array([[3, 0]]), col_totals=False)  # 3 = the public grand total
+    assert res.unprotected == ("('cell', 0, 0)",) and res.cells[0, 0]
+    assert "cannot protect" in caplog.text
+    with pytest.raises(ValueError, match="method"):
+        suppress_table(np.array([[3, 5]]), method="simplex")
+
+
+def test_suppression_auto_follows_the_synthetic_flag(tmp_path):
+    from mhsurvey.estimate_settings import suppression_on, synthetic_from_summary
+
+    assert suppression_on("auto", False) and not suppression_on("auto", True) and suppression_on("auto", None)
+    assert suppression_on(True, True) and not suppression_on(False, False)
+    cfg = copy.deepcopy(SETTINGS)
+    cfg["suppression"]["enabled"] = "auto"
+    validate_against(cfg, "estimates.schema.yaml", "test")
+    assert settings_from_dict(cfg, synthetic=False).suppression.enabled
+    assert not settings_from_dict(cfg, synthetic=True).suppression.enabled
+    assert settings_from_dict(cfg, synthetic=True).suppression.configured == "auto"
+    summary = tmp_path / "cleaning_summary.json"
+    summary.write_text('{"data": {"synthetic": true}}', encoding="utf-8")
+    assert synthetic_from_summary(summary) is True
+    summary.write_text('{"data": {}}', encoding="utf-8")
+    with pytest.raises(InputDataError, match="synthetic"):
+        synthetic_from_summary(summary)
+    cfg["suppression"]["enabled"] = "sometimes"
+    with pytest.raises(ConfigError):
+        validate_against(cfg, "estimates.schema.yaml", "test")
 
 
 # --------------------------------------------------------------------------- the subgroup table

@@ -201,30 +201,22 @@ def _parse_codes(
     large for a code").
     """
     path, sheet = (raw.path, raw.sheet) if isinstance(raw, RawExport) else (raw, None)
+    rows = values.index
+    if pd.api.types.infer_dtype(values, skipna=True) in _FACTORIZABLE:
+        # each distinct value is read once: same keys, same first failing row (codes in row order)
+        codes, uniques = pd.factorize(values)
+        ukeys = [code_key(v) for v in uniques]
+        if recode:
+            numeric, labels = split_recode(recode)
+            ukeys = [_recode_key(k, numeric, labels) for k in ukeys]
+        return _codes_from_keys(ukeys, codes, values, col, raw_name, path, sheet)
     keys = [code_key(v) for v in values.tolist()]
     if recode:
         numeric, labels = split_recode(recode)
         keys = [_recode_key(k, numeric, labels) for k in keys]
-    rows = values.index
     for i, k in enumerate(keys):
         if k is not None and type(k) is not int:
-            labelled = [c.code for c in col.codes if k in (normalise_label(c.no), normalise_label(c.en))]
-            hint = (
-                (
-                    f" ({values.iloc[i]!r} is the codebook's label of code {labelled[0]}: map the export's labels "
-                    "to codes with export.recode)"
-                )
-                if labelled
-                else ""
-            )
-            raise InputDataError(
-                f"value of the wrong type: {col.qtype} column needs an integer code{hint}",
-                file=path,
-                row=int(rows[i]),
-                column=raw_name,
-                value=values.iloc[i],
-                sheet=sheet,
-            )
+            raise _wrong_type(k, values, i, col, raw_name, path, sheet)
     valid = col.valid_codes()
     for i, k in enumerate(keys):
         if k is not None and k not in valid:
@@ -238,6 +230,73 @@ def _parse_codes(
                 sheet=sheet,
             )
     return pd.Series(pd.array([pd.NA if k is None else k for k in keys], dtype="Int64"), index=rows)
+
+
+#: Cell types whose equal values (``==`` and hash) always give the same :func:`code_key`, so a
+#: column of them can be read one distinct value at a time (booleans equal 0/1 but read as text).
+_FACTORIZABLE = ("string", "integer", "floating", "mixed-integer-float", "empty")
+
+
+def _wrong_type(
+    k: str, values: pd.Series, i: int, col: Column, raw_name: str, path: Any, sheet: str | None
+) -> InputDataError:
+    """The error for row ``i`` of ``values``, whose key ``k`` is text, not an integer code."""
+    labelled = [c.code for c in col.codes if k in (normalise_label(c.no), normalise_label(c.en))]
+    hint = (
+        (
+            f" ({values.iloc[i]!r} is the codebook's label of code {labelled[0]}: map the export's labels "
+            "to codes with export.recode)"
+        )
+        if labelled
+        else ""
+    )
+    return InputDataError(
+        f"value of the wrong type: {col.qtype} column needs an integer code{hint}",
+        file=path,
+        row=int(values.index[i]),
+        column=raw_name,
+        value=values.iloc[i],
+        sheet=sheet,
+    )
+
+
+def _codes_from_keys(
+    ukeys: list[int | str | None],
+    codes: np.ndarray,
+    values: pd.Series,
+    col: Column,
+    raw_name: str,
+    path: Any,
+    sheet: str | None,
+) -> pd.Series:
+    """:func:`_parse_codes` from the keys of the distinct values (``codes`` from ``pd.factorize``, −1 = empty).
+
+    The same checks in the same order: the first row holding a key that is not an integer, then the
+    first row holding an integer that is not a code of the column.
+    """
+    rows = values.index
+    keys = [*ukeys, None]  # code -1 = missing
+    wrong = [j for j, k in enumerate(ukeys) if k is not None and type(k) is not int]
+    if wrong:
+        i = int(np.flatnonzero(np.isin(codes, wrong))[0])
+        raise _wrong_type(ukeys[int(codes[i])], values, i, col, raw_name, path, sheet)
+    valid = col.valid_codes()
+    unknown = [j for j, k in enumerate(ukeys) if k is not None and k not in valid]
+    if unknown:
+        i = int(np.flatnonzero(np.isin(codes, unknown))[0])
+        k = ukeys[int(codes[i])]
+        what = "number too large for a code" if abs(k) >= _CODE_LIMIT else "unknown code"
+        raise InputDataError(
+            f"{what} (codebook allows {_shown_codes(col)})",
+            file=path,
+            row=int(rows[i]),
+            column=raw_name,
+            value=values.iloc[i],
+            sheet=sheet,
+        )
+    ints = np.array([0 if k is None else k for k in keys], dtype=np.int64)[codes]
+    missing = np.array([k is None for k in keys], dtype=bool)[codes]
+    return pd.Series(pd.arrays.IntegerArray(ints, missing), index=rows)
 
 
 def value_label_mismatches(raw: RawExport, codebook: Codebook) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from .codebook import Codebook
 from .errors import InputDataError
 from .estimate_settings import EstimateSettings
 from .outcomes import Outcome, category_matrix
-from .routing import apply_routing, routing_mask
+from .routing import blank_unasked, routing_mask
 from .suppression import suppress_table
 
 log = logging.getLogger("mhsurvey.estimates")
@@ -30,13 +30,16 @@ class SurveyData:
     ``responses`` holds nullable Int64 codes (for routing), ``responses_str`` and ``scores_str``
     the same cells as strings with ``""`` for empty, so that codes and class labels compare alike.
     With a ``codebook``, routing is re-applied in questionnaire order
-    (:func:`mhsurvey.clean.apply_routing`) before anything is counted.
+    (:func:`mhsurvey.routing.blank_unasked`, the codes of :func:`~mhsurvey.routing.apply_routing`) before anything is counted.
     """
 
     responses: pd.DataFrame
     scores: pd.DataFrame | None = None
     codebook: Codebook | None = None
     _routing_cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
+    _codes_cache: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False
+    )
 
     def __post_init__(self) -> None:
         body = self.responses.drop(columns=["rid"], errors="ignore")
@@ -44,9 +47,7 @@ class SurveyData:
             # Defensive: re-apply routing in questionnaire order (a no-op on cleaned data), so an
             # answer given where a question was not asked can never enter a base, and nested
             # routing (satisfaction asked only if follow-up was asked and answered 1-3) holds.
-            rids = self.responses["rid"] if "rid" in self.responses.columns else pd.Series(body.index)
-            body, flags = apply_routing(body, self.codebook, rids)
-            blanked = int((flags["issue"] == "answered_not_asked").sum()) if len(flags) else 0
+            body, blanked = blank_unasked(body, self.codebook)
             if blanked:
                 log.warning("%d answers given where the question was not asked were ignored", blanked)
             self.responses = (
@@ -86,6 +87,18 @@ class SurveyData:
             raise InputDataError(f"column missing from {source}", file=f"{source}.csv", column=column)
         return frame[column].to_numpy(dtype=object)
 
+    def codes(self, source: str, column: str) -> tuple[np.ndarray, np.ndarray]:
+        """The column factorized once (cached): integer codes per respondent and the distinct strings.
+
+        ``values(source, column) == uniques[codes]``; lookups map the few distinct strings, then
+        index by code (:func:`cell_index`, :func:`mhsurvey.subgroups.level_index`).
+        """
+        key = (source, column)
+        if key not in self._codes_cache:
+            codes, uniques = pd.factorize(self.values(source, column))
+            self._codes_cache[key] = (codes.astype(np.int64), np.asarray(uniques, dtype=object))
+        return self._codes_cache[key]
+
     def asked(self, routing: str) -> np.ndarray:
         """Boolean mask of respondents the routing expression selects (all if empty)."""
         if not routing:
@@ -107,9 +120,10 @@ def cell_index(data: SurveyData, outcome: Outcome) -> np.ndarray:
     Not in the base: not asked (routing false), empty, or a value outside the table (e.g. a
     non-substantive code when those are excluded).
     """
-    values = data.values(outcome.source, outcome.variable)
+    codes, uniques = data.codes(outcome.source, outcome.variable)
     lookup = {v: i for i, v in enumerate(outcome.table_values)}
-    idx = np.fromiter((lookup.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+    per_value = np.array([lookup.get(v, -1) for v in uniques] + [-1], dtype=np.int64)
+    idx = per_value[codes]  # codes are never -1 (empty cells are the string "")
     idx[~data.asked(outcome.routing)] = -1
     return idx
 
@@ -147,6 +161,7 @@ def outcome_totals(
             settings.suppression.min_count,
             settings.suppression.max_count,
             col_totals=False,
+            label=f"{outcome.variable} total",
         )
         merged_iter = iter(res.merged[0])
         for j, cat in enumerate(outcome.categories):

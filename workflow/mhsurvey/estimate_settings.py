@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import load_yaml_validated
-from .errors import ConfigError
+from .errors import ConfigError, InputDataError
 from .margins import z_for_confidence
 
 
@@ -85,11 +85,46 @@ class ReferenceLink:
 
 @dataclass(frozen=True)
 class SuppressionSettings:
-    """Small-cell suppression (``docs/methods.md`` §5): counts in [min_count, max_count] are hidden."""
+    """Small-cell suppression (``docs/methods.md`` §5): counts in [min_count, max_count] are hidden.
+
+    ``enabled`` is the decision for this run; ``configured`` what ``suppression.enabled`` says
+    (``true``, ``false`` or ``"auto"``: on for real data, off for synthetic, :func:`suppression_on`).
+    """
 
     enabled: bool = False
     min_count: int = 1
     max_count: int = 4
+    configured: bool | str = False
+
+
+def suppression_on(configured: bool | str, synthetic: bool | None) -> bool:
+    """Whether small-cell suppression runs (``docs/methods.md`` §5).
+
+    ``true``/``false`` as configured; ``"auto"``: on unless the data are synthetic (cleaning
+    stage, ``01_clean/cleaning_summary.json`` ``data.synthetic``). Data not known to be synthetic
+    (``synthetic=None``) count as real, as in the cleaning stage's provenance check.
+    """
+    if configured == "auto":
+        return synthetic is not True
+    return bool(configured)
+
+
+def synthetic_from_summary(path: str | Path) -> bool:
+    """``data.synthetic`` of a cleaning summary (``results/<survey>/01_clean/cleaning_summary.json``)."""
+    import json
+
+    try:
+        summary = json.loads(Path(path).read_text(encoding="utf-8"))
+        flag = summary["data"]["synthetic"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InputDataError(
+            f"no data.synthetic flag ({exc!r})", file=str(path), column="data.synthetic"
+        ) from exc
+    if not isinstance(flag, bool):
+        raise InputDataError(
+            "data.synthetic is not true/false", file=str(path), column="data.synthetic", value=flag
+        )
+    return flag
 
 
 @dataclass(frozen=True)
@@ -139,8 +174,12 @@ def _surveys(raw: Any) -> tuple[str, ...] | None:
     return tuple(raw) if raw else None
 
 
-def settings_from_dict(data: Mapping[str, Any]) -> EstimateSettings:
-    """Build :class:`EstimateSettings` from the validated YAML mapping."""
+def settings_from_dict(data: Mapping[str, Any], synthetic: bool | None = None) -> EstimateSettings:
+    """Build :class:`EstimateSettings` from the validated YAML mapping.
+
+    ``synthetic`` (the cleaning stage's ``data.synthetic``) decides ``suppression.enabled: auto``
+    (:func:`suppression_on`).
+    """
     sig, sup, mt = data["significance"], data["suppression"], data["margins_table"]
     if int(sup["min_count"]) > int(sup["max_count"]):
         raise ConfigError("suppression.min_count is larger than suppression.max_count")
@@ -211,7 +250,12 @@ def settings_from_dict(data: Mapping[str, Any]) -> EstimateSettings:
         min_expected=float(sig["min_expected"]),
         chi2_min_expected=float(sig["chi2_min_expected"]),
         include_nonsubstantive_levels=bool(data["base"]["include_nonsubstantive_levels"]),
-        suppression=SuppressionSettings(bool(sup["enabled"]), int(sup["min_count"]), int(sup["max_count"])),
+        suppression=SuppressionSettings(
+            suppression_on(sup["enabled"], synthetic),
+            int(sup["min_count"]),
+            int(sup["max_count"]),
+            sup["enabled"],
+        ),
         margins=MarginsSettings(
             n=tuple(int(v) for v in mt["n"]),
             p=tuple(float(v) for v in mt["p"]),
@@ -225,6 +269,10 @@ def settings_from_dict(data: Mapping[str, Any]) -> EstimateSettings:
     )
 
 
-def load_settings(path: str | Path) -> EstimateSettings:
-    """Read ``config/estimates.yaml``, validate it (``estimates.schema.yaml``) and parse it."""
-    return settings_from_dict(load_yaml_validated(path, "estimates.schema.yaml"))
+def load_settings(path: str | Path, synthetic: bool | None = None) -> EstimateSettings:
+    """Read ``config/estimates.yaml``, validate it (``estimates.schema.yaml``) and parse it.
+
+    ``synthetic``: whether the survey's data are synthetic (:func:`synthetic_from_summary`), for
+    ``suppression.enabled: auto``; None = not known (treated as real data).
+    """
+    return settings_from_dict(load_yaml_validated(path, "estimates.schema.yaml"), synthetic)

@@ -15,10 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import chdtrc
-from scipy.stats import norm
-from statsmodels.stats.multitest import multipletests
-from statsmodels.stats.proportion import proportions_ztest
+from scipy.special import chdtrc, ndtr, ndtri
 
 from .errors import ConfigError
 from .margins import moe, z_for_confidence
@@ -65,7 +62,7 @@ def wilson_interval(count: np.ndarray, n: np.ndarray, confidence: float) -> tupl
     count_a = np.asarray(count, dtype=float).astype(np.int64)
     nobs_a = np.asarray(n, dtype=float).astype(np.int64)
     q_ = count_a / nobs_a
-    crit = norm.isf((1.0 - confidence) / 2.0)
+    crit = -ndtri((1.0 - confidence) / 2.0)  # scipy.stats.norm.isf
     crit2 = crit**2
     denom = 1 + crit2 / nobs_a
     center = (q_ + crit2 / (2 * nobs_a)) / denom
@@ -83,6 +80,8 @@ def z_test_vs_rest(x_g: int, n_g: int, x_total: int, n_total: int) -> tuple[floa
     n_rest = n_total - n_g
     if n_g <= 0 or n_rest <= 0 or x_total <= 0 or x_total >= n_total:
         return np.nan, np.nan
+    from statsmodels.stats.proportion import proportions_ztest  # the reference: not imported by the stage
+
     z, p = proportions_ztest(np.array([x_g, x_total - x_g]), np.array([n_g, n_rest]))
     return float(z), float(p)
 
@@ -196,6 +195,8 @@ def adjust_pvalues(p_values: Sequence[float], method: str) -> np.ndarray:
     out = np.full(p.shape, np.nan)
     ok = ~np.isnan(p)
     if ok.any():
+        from statsmodels.stats.multitest import multipletests  # the reference: not imported by the stage
+
         out[ok] = multipletests(p[ok], method=ADJUST_METHODS[method])[1]
     return out
 
@@ -224,7 +225,7 @@ def z_test_vs_rest_array(
         var_ = p_pooled * (1 - p_pooled) * (1.0 / n_g + 1.0 / n_rest)
         z = diff / np.sqrt(var_)
     z = np.where(ok, z, np.nan)
-    p = np.where(ok, norm.sf(np.abs(np.where(ok, z, 0.0))) * 2, np.nan)
+    p = np.where(ok, ndtr(-np.abs(np.where(ok, z, 0.0))) * 2, np.nan)
     return z, p
 
 

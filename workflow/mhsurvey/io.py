@@ -9,6 +9,8 @@ temporary files behind. Text that a spreadsheet would execute as a formula is ne
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import re
@@ -19,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -57,6 +60,67 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _csv_field(value: Any) -> str:
+    """One field exactly as ``csv.writer`` (QUOTE_MINIMAL, ``,``, ``"``) writes it."""
+    buf = io.StringIO()
+    csv.writer(buf, lineterminator="\n").writerow([value, ""])
+    return buf.getvalue()[:-2]  # drop the empty second field and the line end
+
+
+def _csv_column(s: pd.Series) -> np.ndarray | None:
+    """The column's CSV fields as ``DataFrame.to_csv`` writes them; None for an unsupported dtype.
+
+    pandas writes float64 with ``ndarray.astype(str)`` (the shortest round-trip repr, equal to
+    Python's ``repr``), integers with ``str``, missing values as ``""``, and passes objects to
+    ``csv.writer``. Each distinct value is formatted once (floats by bit pattern, so -0.0 stays
+    -0.0) and the fields are gathered by code.
+    """
+    d = s.dtype
+    if isinstance(d, pd.api.extensions.ExtensionDtype):
+        if not isinstance(d, pd.core.arrays.integer.IntegerDtype | pd.StringDtype):
+            return None
+    elif d.kind not in "iubfO" or (d.kind == "f" and d != np.float64):
+        return None
+    elif d.kind == "f":
+        v = s.to_numpy()
+        ok = ~np.isnan(v)
+        uniq, inv = np.unique(v[ok].view(np.int64), return_inverse=True)
+        out = np.full(len(v), "", dtype=object)
+        out[ok] = np.array([repr(x) for x in uniq.view(np.float64).tolist()] or [""], dtype=object)[inv]
+        return out
+    elif d.kind == "O" and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
+        return None  # mixed objects: equal hashes (1, 1.0, True) would share one field
+    codes, uniq = pd.factorize(s, use_na_sentinel=True)
+    if d.kind == "O" or isinstance(d, pd.StringDtype):
+        fields = [_csv_field(x) for x in uniq]
+    else:
+        fields = [str(x) for x in uniq]
+    table = np.array([*fields, ""], dtype=object)  # code -1 (missing) -> ""
+    return table[codes]
+
+
+def _csv_text(df: pd.DataFrame) -> str | None:
+    """``df.to_csv(index=False, lineterminator="\\n")`` as text, vectorised; None if a dtype is not covered.
+
+    Every distinct value is formatted once (:func:`_csv_column`), so a table with many repeated
+    labels and shares is written several times faster; the bytes are those of pandas
+    (``tests/test_io_csv.py`` compares them). Frames with fewer than two columns or non-string
+    labels go to pandas.
+    """
+    if df.shape[1] < 2 or not all(isinstance(c, str) for c in df.columns) or not df.columns.is_unique:
+        return None
+    cols = []
+    for c in df.columns:
+        col = _csv_column(df[c])
+        if col is None:
+            return None
+        cols.append(col)
+    header = ",".join(_csv_field(c) for c in df.columns)
+    if not len(df):
+        return header + "\n"
+    return header + "\n" + "\n".join(map(",".join, zip(*cols, strict=True))) + "\n"
+
+
 def write_csv(df: pd.DataFrame, path: str | Path, *, spreadsheet_safe: bool = False) -> None:
     """Write ``df`` as UTF-8 CSV without index, ``\\n`` line endings, shortest-repr floats.
 
@@ -71,7 +135,12 @@ def write_csv(df: pd.DataFrame, path: str | Path, *, spreadsheet_safe: bool = Fa
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
-        df.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+        text = _csv_text(df)
+        if text is None:
+            df.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                fh.write(text)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:

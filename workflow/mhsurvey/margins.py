@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from .dictionary import ColumnDoc, docs_from_mapping
 from .rounding import round_half_up
@@ -29,7 +29,7 @@ def z_for_confidence(level: float) -> float:
     """
     if not 0.0 < level < 1.0:
         raise ValueError(f"confidence level must be in (0, 1), got {level}")
-    return float(norm.ppf(1.0 - (1.0 - level) / 2.0))
+    return float(ndtri(1.0 - (1.0 - level) / 2.0))  # scipy.stats.norm.ppf, without importing scipy.stats
 
 
 def moe(p: float | np.ndarray, n: float | np.ndarray, z: float) -> float | np.ndarray:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.proportion import proportions_ztest
+from scipy.special import ndtr
 
 from .errors import ConfigError, InputDataError
 from .estimate_settings import ReferenceLink
@@ -79,14 +79,18 @@ def read_reference(path: str | Path) -> pd.DataFrame:
 def reference_test(count: int, n: int, ref_pct: float) -> tuple[float, float]:
     """One-sample score test of the sample share against a population value held fixed.
 
-    ``proportions_ztest(count, n, value=p0, prop_var=p0)``: z = (p̂ − p0)/√(p0(1 − p0)/n). The
-    population value's own sampling error is ignored (SSB n ≈ 11,500 against n ≈ 1,700 here).
+    ``proportions_ztest(count, n, value=p0, prop_var=p0)``: z = (p̂ − p0)/√(p0(1 − p0)/n), p =
+    2 Φ(−|z|). The population value's own sampling error is ignored (SSB n ≈ 11,500 against
+    n ≈ 1,700 here). Written with statsmodels' operations in its order (bit-identical; statsmodels
+    is the reference of ``tests/test_estimates.py``), so the stage need not import statsmodels.
     """
     p0 = ref_pct / 100.0
     if n <= 0 or not 0.0 < p0 < 1.0:
         return np.nan, np.nan
-    z, p = proportions_ztest(count, n, value=p0, prop_var=p0)
-    return float(z), float(p)
+    diff = np.asarray(count) * 1.0 / (np.asarray(n) * np.ones_like(np.asarray(count))) - p0
+    std = np.sqrt(p0 * (1 - p0) * np.sum(1.0 / (np.asarray(n) * np.ones_like(np.asarray(count)))))
+    z = diff / std
+    return float(z), float(ndtr(-np.abs(z)) * 2)  # norm.sf(|z|) * 2
 
 
 def attach_reference(

@@ -103,3 +103,27 @@ def apply_routing(
     flag_df = pd.DataFrame(flags, columns=list(FLAG_COLUMNS))
     flag_df = flag_df.sort_values(["raw_row", "column", "issue"], kind="stable").reset_index(drop=True)
     return out, flag_df
+
+
+def blank_unasked(codes: pd.DataFrame, codebook: Codebook) -> tuple[pd.DataFrame, int]:
+    """The corrected codes of :func:`apply_routing` and the number of answers it blanks, without the flags table.
+
+    Same questionnaire order and the same blanking (answers given where the question was not
+    asked become missing), so the codes equal ``apply_routing(codes, codebook, rids)[0]``; used
+    where only the codes are needed (stage 04). ``codes`` itself is returned (not a copy) when
+    nothing is blanked, else a corrected copy.
+    """
+    out = codes
+    blanked = 0
+    for q in codebook.questions:
+        for group in question_groups(q):
+            names = [c.name for c in group]
+            if not group[0].routing:
+                continue
+            bad = (_question_answered(out, names) & ~routing_mask(out, group[0].routing)).to_numpy()
+            if bad.any():
+                if out is codes:
+                    out = codes.copy()
+                out.loc[bad, names] = pd.NA
+                blanked += int(bad.sum())
+    return out, blanked

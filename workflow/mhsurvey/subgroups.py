@@ -177,14 +177,14 @@ def resolve_breakdowns(
 
 def level_index(data: SurveyData, breakdown: Breakdown) -> np.ndarray:
     """Per respondent, the index of their level in ``breakdown.levels``; −1 if none."""
-    values = data.values(breakdown.source, breakdown.column)
+    codes, uniques = data.codes(breakdown.source, breakdown.column)
     lookup: dict[str, int] = {}
     for i, lv in enumerate(breakdown.levels):
         for v in lv.values:
             if v in lookup:
                 raise ConfigError(f"breakdown {breakdown.id!r}: value {v!r} is in two levels")
             lookup[v] = i
-    return np.fromiter((lookup.get(v, -1) for v in values), dtype=np.int64, count=len(values))
+    return np.array([lookup.get(v, -1) for v in uniques] + [-1], dtype=np.int64)[codes]
 
 
 # --------------------------------------------------------------------------- the subgroup table
@@ -257,7 +257,7 @@ def chi2_withheld(chi: ChiSquare, any_hidden: bool, min_expected: float) -> str:
 
 
 def _suppression_masks(
-    o: Outcome, counts_gk: np.ndarray, settings: EstimateSettings
+    o: Outcome, counts_gk: np.ndarray, settings: EstimateSettings, label: str = ""
 ) -> tuple[np.ndarray, np.ndarray]:
     """Hidden category cells (G × C, level bases included) and hidden level bases (G) of one table."""
     g_count, c_count = counts_gk.shape[0], len(o.categories)
@@ -270,6 +270,7 @@ def _suppression_masks(
             settings.suppression.min_count,
             settings.suppression.max_count,
             col_totals=True,
+            label=label,
         )
         merged_iter = 0
         for j, cat in enumerate(o.categories):
@@ -285,26 +286,101 @@ def _suppression_masks(
 
 
 class _Rows:
-    """Column blocks of the subgroup table, one block per outcome × breakdown table.
+    """The subgroup table's columns, gathered one outcome × breakdown table at a time.
 
-    Within a block rows run category-major (every level of the first category, then the next), so
-    each family (one category × one breakdown) is a contiguous run of G rows.
+    Within a table rows run category-major (every level of the first category, then the next), so
+    each family (one category × one breakdown) is a contiguous run of G rows. A value is stored
+    once per table (outcome, breakdown, chi-square), per category (C values), per level (G values)
+    or per row (G × C); :meth:`column` expands it to one value per row with index arrays.
     """
 
     def __init__(self) -> None:
-        self.blocks: dict[str, list[np.ndarray]] = {}
+        self.per_table: dict[str, list[Any]] = {}
+        self.per_category: dict[str, list[np.ndarray]] = {}
+        self.per_level: dict[str, list[np.ndarray]] = {}
+        self.per_row: dict[str, list[np.ndarray]] = {}
+        self.g: list[int] = []
+        self.c: list[int] = []
         self.families: list[tuple[int, int]] = []  # (first row, G)
         self.rows = 0
+        self._index: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
-    def add(self, **columns: np.ndarray) -> None:
-        for key, value in columns.items():
-            self.blocks.setdefault(key, []).append(value)
+    def add(
+        self,
+        g: int,
+        c: int,
+        table: dict[str, Any],
+        categories: dict[str, np.ndarray],
+        levels: dict[str, np.ndarray],
+        rows: dict[str, np.ndarray],
+    ) -> None:
+        """Add one G × C table: per-table scalars, per-category (C), per-level (G) and per-row (G·C) arrays."""
+        self.families += [(self.rows + j * g, g) for j in range(c)]
+        self.rows += g * c
+        self.g.append(g)
+        self.c.append(c)
+        for store, values in (
+            (self.per_table, table),
+            (self.per_category, categories),
+            (self.per_level, levels),
+            (self.per_row, rows),
+        ):
+            for key, value in values.items():
+                store.setdefault(key, []).append(value)
+        self._index = None
+
+    def _indices(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per row: its table, its position among all levels, its position among all categories."""
+        if self._index is None:
+            g = np.asarray(self.g, dtype=np.int64)
+            c = np.asarray(self.c, dtype=np.int64)
+            size = g * c
+            table = np.repeat(np.arange(len(g)), size)
+            local = np.arange(int(size.sum())) - np.repeat(np.cumsum(size) - size, size)
+            g_row = g[table]
+            level = np.repeat(np.cumsum(g) - g, size) + local % np.maximum(g_row, 1)
+            category = np.repeat(np.cumsum(c) - c, size) + local // np.maximum(g_row, 1)
+            self._index = (table, level, category)
+        return self._index
 
     def column(self, key: str, dtype: Any = None) -> np.ndarray:
-        parts = self.blocks.get(key, [])
-        if not parts:
+        """One value per row of ``key`` (``dtype`` as given; strings as ``object``)."""
+        table, level, category = self._indices()
+        if key in self.per_row:
+            out = np.concatenate(self.per_row[key])
+        elif key in self.per_table:
+            out = np.array(self.per_table[key], dtype=object if dtype is object else None)[table]
+        elif key in self.per_level:
+            out = np.concatenate(self.per_level[key])[level]
+        elif key in self.per_category:
+            out = np.concatenate(self.per_category[key])[category]
+        else:
             return np.array([], dtype=dtype or float)
-        return np.concatenate(parts) if dtype is None else np.concatenate(parts).astype(dtype)
+        if not len(out):
+            return np.array([], dtype=dtype or float)
+        return out if dtype is None else out.astype(dtype)
+
+
+def _category_columns(o: Outcome, totals: OutcomeTotals) -> dict[str, np.ndarray]:
+    """Per-category columns of an outcome's rows (the same in every breakdown)."""
+    cats = o.categories
+    return {
+        "category": np.array([c.key for c in cats], dtype=object),
+        "category_label_no": np.array([c.label_no for c in cats], dtype=object),
+        "category_kind": np.array([c.kind for c in cats], dtype=object),
+        "category_label_en": np.array([c.label_en for c in cats], dtype=object),
+        "x_total": np.asarray(totals.category_counts).astype(np.int64),
+        "total_hidden": totals.suppressed.astype(bool),
+    }
+
+
+def _level_labels(b: Breakdown) -> dict[str, np.ndarray]:
+    """Per-level label columns of a breakdown's rows."""
+    return {
+        "level": np.array([lv.key for lv in b.levels], dtype=object),
+        "level_label_no": np.array([lv.label_no for lv in b.levels], dtype=object),
+        "level_label_en": np.array([lv.label_en for lv in b.levels], dtype=object),
+    }
 
 
 def _table_block(
@@ -315,54 +391,50 @@ def _table_block(
     totals: OutcomeTotals,
     settings: EstimateSettings,
     survey: str,
+    categories: dict[str, np.ndarray] | None = None,
+    level_labels: dict[str, np.ndarray] | None = None,
 ) -> None:
-    """Add the rows of one outcome × breakdown table (all categories × levels) to ``rows``."""
+    """Add the rows of one outcome × breakdown table (all categories × levels) to ``rows``.
+
+    ``categories`` / ``level_labels`` (:func:`_category_columns`, :func:`_level_labels`) may be
+    passed in when the caller has them already.
+    """
     x_gc = counts_gk @ category_matrix(o)
     n_g = counts_gk.sum(axis=1)
     g_count, c_count = x_gc.shape
-    size = g_count * c_count
-    hidden_cells, hidden_n = _suppression_masks(o, counts_gk, settings)
+    hidden_cells, hidden_n = _suppression_masks(o, counts_gk, settings, f"{survey}: {o.variable} by {b.id}")
     chi = chi_square(counts_gk)
     any_hidden = bool(hidden_cells.any() or totals.suppressed.any())
     chi_withheld = chi2_withheld(chi, any_hidden, settings.chi2_min_expected)
-
-    def const(value: Any) -> np.ndarray:
-        return np.full(size, value, dtype=object)
-
-    cats, lvs = o.categories, b.levels
-    rows.families += [(rows.rows + j * g_count, g_count) for j in range(c_count)]
-    rows.rows += size
     rows.add(
-        survey=const(survey),
-        source=const(o.source),
-        variable=const(o.variable),
-        question_id=const(o.question_id),
-        item_id=const(o.item_id),
-        label_no=const(o.label_no),
-        category=np.repeat(np.array([c.key for c in cats], dtype=object), g_count),
-        category_label_no=np.repeat(np.array([c.label_no for c in cats], dtype=object), g_count),
-        category_kind=np.repeat(np.array([c.kind for c in cats], dtype=object), g_count),
-        breakdown=const(b.id),
-        breakdown_column=const(b.column),
-        level=np.tile(np.array([lv.key for lv in lvs], dtype=object), c_count),
-        level_label_no=np.tile(np.array([lv.label_no for lv in lvs], dtype=object), c_count),
-        label_en=const(o.label_en),
-        category_label_en=np.repeat(np.array([c.label_en for c in cats], dtype=object), g_count),
-        breakdown_label_no=const(b.label_no),
-        breakdown_label_en=const(b.label_en),
-        level_label_en=np.tile(np.array([lv.label_en for lv in lvs], dtype=object), c_count),
-        x=x_gc.T.ravel().astype(np.int64),
-        n=np.tile(n_g, c_count).astype(np.int64),
-        x_total=np.repeat(totals.category_counts, g_count).astype(np.int64),
-        n_total=np.full(size, totals.base_n, dtype=np.int64),
-        hidden=hidden_cells.T.ravel(),
-        hidden_n=np.tile(hidden_n, c_count),
-        total_hidden=np.repeat(totals.suppressed.astype(bool), g_count),
-        chi2=np.full(size, np.nan if chi_withheld else chi.statistic),
-        chi2_df=np.full(size, np.nan if chi_withheld else chi.dof),
-        chi2_p=np.full(size, np.nan if chi_withheld else chi.p_value),
-        chi2_share_expected_lt5=np.full(size, np.nan if any_hidden else chi.share_expected_lt5),
-        chi2_withheld=const(chi_withheld),
+        g_count,
+        c_count,
+        table={
+            "survey": survey,
+            "source": o.source,
+            "variable": o.variable,
+            "question_id": o.question_id,
+            "item_id": o.item_id,
+            "label_no": o.label_no,
+            "breakdown": b.id,
+            "breakdown_column": b.column,
+            "label_en": o.label_en,
+            "breakdown_label_no": b.label_no,
+            "breakdown_label_en": b.label_en,
+            "n_total": totals.base_n,
+            "chi2": np.nan if chi_withheld else chi.statistic,
+            "chi2_df": np.nan if chi_withheld else chi.dof,
+            "chi2_p": np.nan if chi_withheld else chi.p_value,
+            "chi2_share_expected_lt5": np.nan if any_hidden else chi.share_expected_lt5,
+            "chi2_withheld": chi_withheld,
+        },
+        categories=categories if categories is not None else _category_columns(o, totals),
+        levels={
+            **(level_labels if level_labels is not None else _level_labels(b)),
+            "n": n_g.astype(np.int64),
+            "hidden_n": hidden_n,
+        },
+        rows={"x": x_gc.T.ravel().astype(np.int64), "hidden": hidden_cells.T.ravel()},
     )
 
 
@@ -500,11 +572,13 @@ def subgroup_tests(
     computed for all rows at once with the array forms of :mod:`mhsurvey.inference`.
     """
     levels = {b.id: level_index(data, b) for b in breakdowns}
+    labels = {b.id: _level_labels(b) for b in breakdowns}
     rows = _Rows()
     for o in outcomes:
         cells = cell_index(data, o)
         k = len(o.table_values)
         t = totals[outcome_key(o)]
+        cats = _category_columns(o, t)
         for b in breakdowns:
             if b.source == o.source and b.column == o.variable:
                 continue
@@ -512,7 +586,7 @@ def subgroup_tests(
             sel = (cells >= 0) & (li >= 0)
             g_count = len(b.levels)
             counts = np.bincount(li[sel] * k + cells[sel], minlength=g_count * k).reshape(g_count, k)
-            _table_block(rows, o, b, counts, t, settings, survey)
+            _table_block(rows, o, b, counts, t, settings, survey, cats, labels[b.id])
     df = _finish(rows, settings)
     for c in ("n", "count", "rest_n", "chi2_df"):
         df[c] = df[c].astype("Float64").round().astype("Int64")
@@ -659,7 +733,7 @@ def check_subgroup_table(
                 if (o.source, o.variable, cat.key, b.id) not in got:
                     problems.append(f"no rows for {o.source}:{o.variable}={cat.key} by {b.id}")
     known = sub["n"].notna()
-    wrong = known & ((sub["n"] < min_n).astype(bool) != sub["small_n"].astype(bool))
+    wrong = known & ((sub["n"] < min_n).fillna(False).astype(bool) != sub["small_n"].astype(bool))
     if wrong.any():
         problems.append(f"{int(wrong.sum())} rows with small_n inconsistent with n < {min_n}")
     bad = (sub["small_n"] == 1) & ((sub["tested"] == 1) | (sub["significant"] == 1))

@@ -9,6 +9,8 @@ REQUIRED INPUTS
     results/<survey>/02_scores/levels.csv     labels of derived levels (bands, groups, condition
                                               status; stage 02 publishes them from config/scoring.yaml)
     data/reference/ssb.csv                    SSB population reference values
+    results/<survey>/01_clean/cleaning_summary.json
+                                              data.synthetic: decides suppression.enabled: auto
 OUTPUTS (results/<survey>/04_estimates/, each with a .dictionary.csv)
     estimates.csv        count, base, %, report-style and exact margins, Wilson CI, SSB comparison,
                          estimable/reason (an outcome without valid answers is listed, not fatal)
@@ -28,6 +30,7 @@ rule estimates:
         settings=config["estimates_config"],
         levels="results/{survey}/02_scores/levels.csv",
         reference="data/reference/ssb.csv",
+        cleaning="results/{survey}/01_clean/cleaning_summary.json",
         code=code_inputs("workflow/scripts/estimates.py"),
     output:
         estimates="results/{survey}/04_estimates/estimates.csv",

@@ -2,6 +2,7 @@
 
 from mhsurvey.codebook import load_codebook
 from mhsurvey.dictionary import write_dictionary
+from mhsurvey.estimate_settings import synthetic_from_summary
 from mhsurvey.estimates import load_settings, read_levels, read_scores, run_stage
 from mhsurvey.io import read_responses, write_csv
 from mhsurvey.logs import setup_logging
@@ -9,11 +10,18 @@ from mhsurvey.reference import read_reference
 
 log = setup_logging(snakemake)
 survey = snakemake.wildcards.survey
+settings = load_settings(snakemake.input.settings, synthetic=synthetic_from_summary(snakemake.input.cleaning))
+log.info(
+    "%s: small-cell suppression %s (configured: %s)",
+    survey,
+    "on" if settings.suppression.enabled else "off",
+    str(settings.suppression.configured).lower(),
+)
 out = run_stage(
     responses=read_responses(snakemake.input.responses),
     scores=read_scores(snakemake.input.scores),
     codebook=load_codebook(snakemake.input.codebook),
-    settings=load_settings(snakemake.input.settings),
+    settings=settings,
     reference=read_reference(snakemake.input.reference),
     survey=survey,
     levels=read_levels(snakemake.input.levels),

@@ -24,6 +24,7 @@ from markupsafe import Markup
 
 from ..config import load_yaml_validated
 from ..errors import ConfigError, InputDataError
+from ..estimate_settings import suppression_on
 from .narrative import NarrativeSettings, subgroup_paragraph
 from .numbers import estimate_text, format_number, format_percent, format_points
 from .phrasing import Vocabulary, share_phrase, vocabulary_from_config
@@ -231,9 +232,13 @@ class Edition:
             min_n=self.num(sig["min_n"]),
         )
         paras = [self.s("m_stats_moe", **keys), self.s("m_stats_tests", **keys)]
-        paras.append(
-            self.s("m_stats_suppression_on" if est["suppression"]["enabled"] else "m_stats_suppression_off")
+        configured = est["suppression"]["enabled"]  # true, false or auto (on for real data)
+        on = (
+            any(suppression_on(configured, r.synthetic) for r in self.results.values())
+            if self.results
+            else configured is True
         )
+        paras.append(self.s("m_stats_suppression_on" if on else "m_stats_suppression_off"))
         return paras
 
     def reference_sentence(self, s: SurveyView, variable: str, category: str) -> str:

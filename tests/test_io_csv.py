@@ -1,0 +1,84 @@
+"""The vectorised CSV writer of mhsurvey.io writes exactly the bytes of pandas ``to_csv``."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mhsurvey.io import _csv_text, write_csv
+
+TRICKY = [
+    "",
+    "a",
+    'say "hi"',
+    "a,b",
+    "line\nbreak",
+    "cr\rhere",
+    " lead",
+    "Ønsker ikke svare",
+    "=SUM(A1)",
+    "'x",
+    "nan",
+]
+
+
+def _pandas_bytes(df: pd.DataFrame, tmp_path) -> bytes:
+    path = tmp_path / "ref.csv"
+    df.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    return path.read_bytes()
+
+
+def _random_frame(rng: np.random.Generator, n: int) -> pd.DataFrame:
+    floats = rng.standard_normal(n) * 10.0 ** rng.integers(-20, 20, n)
+    floats[rng.random(n) < 0.2] = np.nan
+    floats[rng.random(n) < 0.1] = -0.0
+    floats[rng.random(n) < 0.05] = np.inf
+    shares = np.round(100 * rng.integers(0, 50, n) / np.maximum(rng.integers(1, 60, n), 1), 0) / 3
+    ints = rng.integers(-(10**12), 10**12, n)
+    nullable = pd.array(rng.integers(0, 40, n), dtype="Int64")
+    nullable[rng.random(n) < 0.3] = pd.NA
+    text = np.array(rng.choice(TRICKY, n), dtype=object)
+    text[rng.random(n) < 0.1] = None
+    text[rng.random(n) < 0.1] = np.nan
+    return pd.DataFrame(
+        {
+            "text": text,
+            "f": floats,
+            "share": shares,
+            "i": ints,
+            "flag": rng.random(n) < 0.5,
+            "nullable": nullable,
+            "str": pd.array(rng.choice(TRICKY, n), dtype="string"),
+            "odd, name": rng.integers(0, 3, n).astype(np.uint8),
+        }
+    )
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_fast_csv_equals_pandas(seed, tmp_path):
+    rng = np.random.default_rng(seed)
+    df = _random_frame(rng, int(rng.integers(0, 400)))
+    text = _csv_text(df)
+    assert text is not None
+    assert text.encode("utf-8") == _pandas_bytes(df, tmp_path)
+    write_csv(df, tmp_path / "out.csv")
+    assert (tmp_path / "out.csv").read_bytes() == _pandas_bytes(df, tmp_path)
+
+
+@pytest.mark.parametrize(
+    "df",
+    [
+        pd.DataFrame({"a": [1, 2]}),  # one column: pandas
+        pd.DataFrame({"a": [1, 1.0, True], "b": [1, 2, 3]}, dtype=object),  # mixed objects
+        pd.DataFrame({"a": pd.Categorical(["x", "y"]), "b": [1, 2]}),
+        pd.DataFrame({"a": np.array([0.1, 0.2], dtype=np.float32), "b": [1, 2]}),
+        pd.DataFrame({"a": pd.array([0.5, None], dtype="Float64"), "b": [1, 2]}),
+        pd.DataFrame({"a": pd.to_datetime(["2020-01-01", "2021-02-03"]), "b": [1, 2]}),
+        pd.DataFrame({1: [1, 2], "b": [1, 2]}),
+    ],
+)
+def test_uncovered_frames_go_to_pandas_and_still_match(df, tmp_path):
+    assert _csv_text(df) is None
+    write_csv(df, tmp_path / "out.csv")
+    assert (tmp_path / "out.csv").read_bytes() == _pandas_bytes(df, tmp_path)
