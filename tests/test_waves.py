@@ -1,0 +1,239 @@
+"""Wave-to-wave comparison (mhsurvey.waves) on a hand-made two-wave fixture with known changes,
+survey keys of further waves (mhsurvey.surveys), and the second synthetic wave (mhsim.waves)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import confint_proportions_2indep, proportions_ztest
+
+from mhsurvey.errors import PipelineError
+from mhsurvey.estimate_settings import load_settings
+from mhsurvey.surveys import comparisons, survey_blocks, survey_kind, wave_survey_key, waves
+from mhsurvey.waves import (
+    adjust_by_family,
+    compare_waves,
+    comparison_docs,
+    newcombe_interval,
+    two_proportion_z,
+    withheld_change,
+)
+
+REPO = Path(__file__).resolve().parents[1]
+SETTINGS = load_settings(REPO / "config" / "estimates.yaml")  # alpha 0.05, holm, min_n 30, min_expected 5
+
+
+def estimates(rows: list[tuple[str, str, int, int | None]]) -> pd.DataFrame:
+    """A tiny estimates.csv: (variable, category, base_n, count); count None = suppressed."""
+    out = []
+    for variable, category, n, x in rows:
+        out.append(
+            {
+                "survey": "current",
+                "source": "responses",
+                "variable": variable,
+                "question_id": variable,
+                "item_id": "",
+                "qtype": "single",
+                "label_no": f"{variable} no",
+                "label_en": f"{variable} en",
+                "category": category,
+                "category_label_no": f"kat {category}",
+                "category_label_en": f"cat {category}",
+                "category_kind": "code",
+                "nonsubstantive": 0,
+                "base_n": n,
+                "count": np.nan if x is None else x,
+                "pct": np.nan if x is None else 100 * x / n,
+                "estimable": 1,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+# Known changes: a rises 25 % -> 40 % (n 200 -> 250); b is tiny in wave 1 (n 20 < min_n);
+# c is rare (1 % and 2 %: expected count 1.5 < 5); d is suppressed in wave 2; f does not change
+# (30 % -> 30 %); e exists in wave 2 only and is not compared.
+EARLIER = estimates(
+    [
+        ("a", "1", 200, 50),
+        ("a", "2", 200, 150),
+        ("b", "1", 20, 10),
+        ("c", "1", 100, 1),
+        ("d", "1", 300, 100),
+        ("f", "1", 200, 60),
+    ]
+)
+LATER = estimates(
+    [
+        ("a", "1", 250, 100),
+        ("a", "2", 250, 150),
+        ("b", "1", 80, 40),
+        ("c", "1", 100, 2),
+        ("d", "1", 300, None),
+        ("e", "1", 100, 50),
+        ("f", "1", 250, 75),
+    ]
+)
+
+
+def compare(settings=SETTINGS) -> pd.DataFrame:
+    table = compare_waves(EARLIER, LATER, settings, survey="current", waves=("2023", "2025"), years=(2023, 2025))
+    return table.set_index(["variable", "category"])
+
+
+def test_known_changes_by_hand():
+    t = compare()
+    assert list(t.index) == [("a", "1"), ("a", "2"), ("b", "1"), ("c", "1"), ("d", "1"), ("f", "1")]
+    a1 = t.loc[("a", "1")]
+    assert (a1.n_from, a1.count_from, a1.n_to, a1.count_to) == (200, 50, 250, 100)
+    assert a1.pct_from == pytest.approx(25.0) and a1.pct_to == pytest.approx(40.0)
+    assert a1.change_pp == pytest.approx(15.0)
+    # pooled p = 150/450 = 1/3; se = sqrt(1/3 * 2/3 * (1/200 + 1/250)) = sqrt(0.002)
+    assert a1.z == pytest.approx(0.15 / math.sqrt(0.002), rel=1e-12)
+    assert a1.z == pytest.approx(3.3541019662, rel=1e-9)
+    assert a1.p_value == pytest.approx(7.962301576e-4, rel=1e-8)
+    a2 = t.loc[("a", "2")]
+    assert a2.change_pp == pytest.approx(-15.0) and a2.z == pytest.approx(-a1.z)
+    # Holm over the family {a:1, a:2} of two equal p: both 2p
+    assert a1.family == "responses:a" and a1.family_size == 2
+    assert a1.p_adjusted == pytest.approx(2 * 7.962301576e-4, rel=1e-8) == a2.p_adjusted
+    assert a1.significant == 1 and a2.significant == 1
+    f1 = t.loc[("f", "1")]
+    assert f1.change_pp == pytest.approx(0.0) and f1.z == pytest.approx(0.0) and f1.p_value == pytest.approx(1.0)
+    assert f1.significant == 0 and f1.tested == 1 and f1.p_adjusted == pytest.approx(1.0)
+
+
+def test_withheld_as_stage_04():
+    t = compare()
+    assert t.loc[("b", "1"), "withheld"] == "wave_n"  # n 20 < min_n 30 in the earlier wave
+    assert t.loc[("c", "1"), "withheld"] == "expected_count"  # min(100, 100) * 0.015 = 1.5 < 5
+    assert t.loc[("d", "1"), "withheld"] == "suppressed"
+    for key in (("b", "1"), ("c", "1"), ("d", "1")):
+        row = t.loc[key]
+        assert row.tested == 0 and row.significant == 0 and row.family_size == 0
+        assert np.isnan(row.z) and np.isnan(row.p_value) and np.isnan(row.p_adjusted)
+    assert t.loc[("b", "1"), "change_pp"] == pytest.approx(0.0)  # 50 % -> 50 %, shown though untested
+    assert pd.isna(t.loc[("d", "1"), "count_to"]) and np.isnan(t.loc[("d", "1"), "diff_low"])
+    assert t["withheld"].fillna("").eq("").sum() == 3
+    # min_n 10 tests b; min_expected 1 tests c
+    relaxed = compare(dataclasses.replace(SETTINGS, min_n=10, min_expected=1.0))
+    assert relaxed.loc[("b", "1"), "tested"] == 1 and relaxed.loc[("c", "1"), "tested"] == 1
+    assert relaxed.loc[("c", "1"), "withheld"] == ""
+
+
+def test_against_statsmodels():
+    t = compare()
+    for key in (("a", "1"), ("a", "2"), ("f", "1")):
+        r = t.loc[key]
+        z, p = proportions_ztest([r.count_to, r.count_from], [r.n_to, r.n_from])
+        assert r.z == pytest.approx(z, rel=1e-12) and r.p_value == pytest.approx(p, rel=1e-10)
+        lo, hi = confint_proportions_2indep(r.count_to, r.n_to, r.count_from, r.n_from, method="newcomb")
+        assert r.diff_low == pytest.approx(100 * lo, rel=1e-10) and r.diff_high == pytest.approx(100 * hi, rel=1e-10)
+    # a rise from 25 % to 40 % has an interval above 0
+    assert 0 < t.loc[("a", "1"), "diff_low"] < 15 < t.loc[("a", "1"), "diff_high"]
+
+
+@pytest.mark.parametrize("method", ["holm", "fdr_bh", "none"])
+def test_adjustment_follows_stage_04_setting(method):
+    p = np.array([0.01, 0.04, np.nan, 0.03, 0.5, 0.02])
+    fam = ["x", "x", "x", "x", "y", "y"]
+    adj, sizes = adjust_by_family(p, fam, method)
+    assert list(sizes) == [3, 3, 3, 3, 2, 2]
+    for f in ("x", "y"):
+        idx = [i for i, g in enumerate(fam) if g == f and not np.isnan(p[i])]
+        want = p[idx] if method == "none" else multipletests(p[idx], method=method)[1]
+        np.testing.assert_allclose(adj[idx], want, rtol=1e-12)
+    assert np.isnan(adj[2])
+    # the table uses the configured rule: fdr_bh and none give other p_adjusted than holm
+    t = compare(dataclasses.replace(SETTINGS, adjust=method))
+    a1 = t.loc[("a", "1")]
+    want = {"holm": 2 * a1.p_value, "fdr_bh": a1.p_value, "none": a1.p_value}[method]
+    assert a1.p_adjusted == pytest.approx(want, rel=1e-10)
+
+
+def test_array_functions_by_hand():
+    z, p = two_proportion_z(np.array([50, 0]), np.array([200, 10]), np.array([100, 0]), np.array([250, 10]))
+    assert z[0] == pytest.approx(3.3541019662, rel=1e-9) and np.isnan(z[1]) and np.isnan(p[1])
+    w = withheld_change(
+        np.array([5, 50, np.nan, 0, 10]),
+        np.array([100, 0, 100, 100, 100]),
+        np.array([5, 50, 3, 0, 10]),
+        np.array([100, 100, 100, 100, 20]),
+        30,
+        5,
+    )
+    assert list(w) == ["", "n_zero", "suppressed", "expected_count", "wave_n"]
+    assert withheld_change(np.array([0]), np.array([100]), np.array([0]), np.array([100]), 30, 0)[0] == "no_variance"
+    lo, hi = newcombe_interval(np.array([50]), np.array([200]), np.array([100]), np.array([250]), 0.95)
+    assert lo[0] < 0.15 < hi[0]
+
+
+def test_bad_input_names_the_file_and_outcome():
+    dup = pd.concat([EARLIER, EARLIER.iloc[[0]]], ignore_index=True)
+    with pytest.raises(PipelineError, match=r"wave1\.csv.*'a'.*'1'"):
+        compare_waves(dup, LATER, SETTINGS, survey="current", waves=("1", "2"), years=(1, 2), names=("wave1.csv", "w2"))
+    with pytest.raises(PipelineError, match="lacks column"):
+        compare_waves(EARLIER.drop(columns="count"), LATER, SETTINGS, survey="c", waves=("1", "2"), years=(1, 2))
+
+
+def test_every_column_documented():
+    t = compare_waves(EARLIER, LATER, SETTINGS, survey="current", waves=("2023", "2025"), years=(2023, 2025))
+    assert [d.column for d in comparison_docs(SETTINGS)] == list(t.columns)
+
+
+# --------------------------------------------------------------------------- survey keys
+
+
+CONFIG = {
+    "project": {"wave": 2023},
+    "surveys": {"current": {"export": "a.csv"}, "former": {"export": "b.csv"}},
+    "waves": {
+        "2027": {"year": 2027, "surveys": {"current": {"export": "d.csv"}}},
+        "2025": {"year": 2025, "label": {"no": "Ny", "en": "New"}, "surveys": {"current": {"export": "c.csv"}}},
+    },
+}
+
+
+def test_survey_keys_and_kinds():
+    assert survey_kind("waves/2025/current") == "current" and survey_kind("former") == "former"
+    assert wave_survey_key("2025", "current") == "waves/2025/current"
+    blocks = survey_blocks(CONFIG)
+    assert sorted(blocks) == ["current", "former", "waves/2025/current", "waves/2027/current"]
+    assert blocks["waves/2025/current"]["export"] == "c.csv"
+    ws = waves(CONFIG)
+    assert [w.id for w in ws] == ["2023", "2025", "2027"] and ws[0].primary and not ws[1].primary
+    assert ws[1].label_no == "Ny" and ws[2].label_en == "2027"
+    pairs = [(a.id, b.id, k) for a, b, k in comparisons(CONFIG)]
+    assert pairs == [("2023", "2025", "current"), ("2025", "2027", "current")]
+    assert comparisons({"project": {"wave": 2023}, "surveys": {"current": {}}}) == []
+
+
+def test_default_config_has_a_second_wave():
+    import yaml
+
+    cfg = yaml.safe_load((REPO / "config" / "config.yaml").read_text(encoding="utf-8"))
+    assert "waves/2025/current" in survey_blocks(cfg)
+    export = Path(REPO / survey_blocks(cfg)["waves/2025/current"]["export"])
+    assert export.exists() and (export.parent / "synthetic.json").exists()
+
+
+# --------------------------------------------------------------------------- the synthetic second wave
+
+
+def test_generated_wave_applies_the_configured_changes():
+    """The committed changes table: every configured change moved round(pp/100 * base) respondents."""
+    from mhsim.waves import load_wave_config
+
+    cfg = load_wave_config(REPO / "config" / "simulation" / "waves" / "2025" / "current.yaml")
+    table = pd.read_csv(REPO / "data" / "synthetic" / "waves" / "2025" / "current_changes.csv")
+    assert list(table["change_id"]) == [c["id"] for c in cfg["changes"]]
+    for row, change in zip(table.itertuples(), cfg["changes"], strict=True):
+        assert row.moved == round(abs(change["change_pp"]) / 100 * row.base_n)
+        assert row.achieved_pp == pytest.approx(change["change_pp"], abs=100 / row.base_n)
