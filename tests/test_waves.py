@@ -84,7 +84,9 @@ LATER = estimates(
 
 
 def compare(settings=SETTINGS) -> pd.DataFrame:
-    table = compare_waves(EARLIER, LATER, settings, survey="current", waves=("2023", "2025"), years=(2023, 2025))
+    table = compare_waves(
+        EARLIER, LATER, settings, survey="current", waves=("2023", "2025"), years=(2023, 2025)
+    )
     return table.set_index(["variable", "category"])
 
 
@@ -106,7 +108,9 @@ def test_known_changes_by_hand():
     assert a1.p_adjusted == pytest.approx(2 * 7.962301576e-4, rel=1e-8) == a2.p_adjusted
     assert a1.significant == 1 and a2.significant == 1
     f1 = t.loc[("f", "1")]
-    assert f1.change_pp == pytest.approx(0.0) and f1.z == pytest.approx(0.0) and f1.p_value == pytest.approx(1.0)
+    assert (
+        f1.change_pp == pytest.approx(0.0) and f1.z == pytest.approx(0.0) and f1.p_value == pytest.approx(1.0)
+    )
     assert f1.significant == 0 and f1.tested == 1 and f1.p_adjusted == pytest.approx(1.0)
 
 
@@ -135,7 +139,9 @@ def test_against_statsmodels():
         z, p = proportions_ztest([r.count_to, r.count_from], [r.n_to, r.n_from])
         assert r.z == pytest.approx(z, rel=1e-12) and r.p_value == pytest.approx(p, rel=1e-10)
         lo, hi = confint_proportions_2indep(r.count_to, r.n_to, r.count_from, r.n_from, method="newcomb")
-        assert r.diff_low == pytest.approx(100 * lo, rel=1e-10) and r.diff_high == pytest.approx(100 * hi, rel=1e-10)
+        assert r.diff_low == pytest.approx(100 * lo, rel=1e-10) and r.diff_high == pytest.approx(
+            100 * hi, rel=1e-10
+        )
     # a rise from 25 % to 40 % has an interval above 0
     assert 0 < t.loc[("a", "1"), "diff_low"] < 15 < t.loc[("a", "1"), "diff_high"]
 
@@ -170,7 +176,10 @@ def test_array_functions_by_hand():
         5,
     )
     assert list(w) == ["", "n_zero", "suppressed", "expected_count", "wave_n"]
-    assert withheld_change(np.array([0]), np.array([100]), np.array([0]), np.array([100]), 30, 0)[0] == "no_variance"
+    assert (
+        withheld_change(np.array([0]), np.array([100]), np.array([0]), np.array([100]), 30, 0)[0]
+        == "no_variance"
+    )
     lo, hi = newcombe_interval(np.array([50]), np.array([200]), np.array([100]), np.array([250]), 0.95)
     assert lo[0] < 0.15 < hi[0]
 
@@ -178,9 +187,13 @@ def test_array_functions_by_hand():
 def test_bad_input_names_the_file_and_outcome():
     dup = pd.concat([EARLIER, EARLIER.iloc[[0]]], ignore_index=True)
     with pytest.raises(PipelineError, match=r"wave1\.csv.*'a'.*'1'"):
-        compare_waves(dup, LATER, SETTINGS, survey="current", waves=("1", "2"), years=(1, 2), names=("wave1.csv", "w2"))
+        compare_waves(
+            dup, LATER, SETTINGS, survey="current", waves=("1", "2"), years=(1, 2), names=("wave1.csv", "w2")
+        )
     with pytest.raises(PipelineError, match="lacks column"):
-        compare_waves(EARLIER.drop(columns="count"), LATER, SETTINGS, survey="c", waves=("1", "2"), years=(1, 2))
+        compare_waves(
+            EARLIER.drop(columns="count"), LATER, SETTINGS, survey="c", waves=("1", "2"), years=(1, 2)
+        )
 
 
 def test_every_column_documented():
@@ -196,7 +209,11 @@ CONFIG = {
     "surveys": {"current": {"export": "a.csv"}, "former": {"export": "b.csv"}},
     "waves": {
         "2027": {"year": 2027, "surveys": {"current": {"export": "d.csv"}}},
-        "2025": {"year": 2025, "label": {"no": "Ny", "en": "New"}, "surveys": {"current": {"export": "c.csv"}}},
+        "2025": {
+            "year": 2025,
+            "label": {"no": "Ny", "en": "New"},
+            "surveys": {"current": {"export": "c.csv"}},
+        },
     },
 }
 
@@ -237,3 +254,59 @@ def test_generated_wave_applies_the_configured_changes():
     for row, change in zip(table.itertuples(), cfg["changes"], strict=True):
         assert row.moved == round(abs(change["change_pp"]) / 100 * row.base_n)
         assert row.achieved_pp == pytest.approx(change["change_pp"], abs=100 / row.base_n)
+
+
+# --------------------------------------------------------------------------- the report appendix
+
+
+def test_appendix_only_when_waves_are_configured():
+    from mhsurvey.report.render import load_report_config, present_sections
+
+    cfg = load_report_config(REPO / "config" / "report.yaml")
+    ids = lambda outline: [s["id"] for ch in outline for s in [ch, *ch["sections"]]]  # noqa: E731
+    assert "vedlegg-6" in ids(present_sections(cfg["outline"], {"waves"}))
+    without = ids(present_sections(cfg["outline"], set()))
+    assert "vedlegg-6" not in without and "vedlegg-5" in without
+
+
+class _Edition:
+    """What WaveReport needs of an edition: strings, language, configs."""
+
+    def __init__(self, lang: str) -> None:
+        from mhsurvey.report.render import load_report_config
+
+        self.cfg = load_report_config(REPO / "config" / "report.yaml")
+        self.lang = lang
+        self.estimates_cfg = {"significance": {"adjust": "holm", "alpha": 0.05}}
+
+    def s(self, key: str, **kw) -> str:
+        return self.cfg["strings"][key][self.lang].format(**kw)
+
+
+@pytest.mark.parametrize("lang", ["no", "en"])
+def test_appendix_narrative_from_the_numbers(lang):
+    from mhsurvey.report.waves import WaveComparison, WaveReport
+
+    cfg = {**CONFIG, "waves": {"2025": CONFIG["waves"]["2025"]}}
+    a, b = waves(cfg)
+    table = compare_waves(
+        EARLIER, LATER, SETTINGS, survey="current", waves=("2023", "2025"), years=(2023, 2025)
+    )
+    view = WaveReport(_Edition(lang), [WaveComparison(a, b, "current", table, 500, 600, True, Path("x"))])
+    c = view.items[0]
+    assert view.counts(c) == {"tested": 3, "significant": 2, "up": 1, "down": 1}
+    counts, largest = view.narrative(c)
+    if lang == "no":
+        assert (
+            counts.startswith("Fra 2023 til 2025 er 2 av 3 testede") and "1 økninger og 1 nedganger" in counts
+        )
+        assert "a no" in largest and "fra 25\u202f% til 40\u202f%, 15,0 prosentpoeng" in largest
+    else:
+        assert (
+            counts.startswith("From 2023 to 2025, 2 of 3 tested") and "1 increases and 1 decreases" in counts
+        )
+        assert "a en" in largest and "from 25% to 40%, 15.0 percentage points" in largest
+    rows = view.rows(c)
+    assert [r["change"] for r in rows[:2]] in (["+15,0", "\u221215,0"], ["+15.0", "\u221215.0"])
+    assert all(r["significant"] for r in rows[:2])
+    assert view.wave_label(a) == view.e.s("w_primary_label") and view.wave_label(b) in ("Ny", "New")

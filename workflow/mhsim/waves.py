@@ -72,16 +72,26 @@ def apply_item_change(
     base = int((~np.isnan(values)).sum())
     k = int(round(float(change["change_pp"]) / 100.0 * base))
     if k < 0:
-        raise ConfigError(f"wave change {change['id']!r}: item changes move answers to `to`; use change_pp >= 0")
+        raise ConfigError(
+            f"wave change {change['id']!r}: item changes move answers to `to`; use change_pp >= 0"
+        )
     from_codes = [float(c) for c in change["from"]]
     pool = rows[np.isin(values, from_codes)]
     if k > len(pool):
-        raise ConfigError(f"wave change {change['id']!r}: {k} answers to move, only {len(pool)} answer {change['from']}")
+        raise ConfigError(
+            f"wave change {change['id']!r}: {k} answers to move, only {len(pool)} answer {change['from']}"
+        )
     before = _share(values, [float(change["to"])])
     chosen = np.sort(rng.choice(pool, size=k, replace=False))
     codes.loc[chosen, col] = float(change["to"])
     after = _share(codes.loc[rows, col].to_numpy(dtype=float), [float(change["to"])])
-    return {"target": f"{col} = {change['to']}", "base_n": base, "moved": k, "share_before": before, "share_after": after}
+    return {
+        "target": f"{col} = {change['to']}",
+        "base_n": base,
+        "moved": k,
+        "share_before": before,
+        "share_after": after,
+    }
 
 
 def apply_instrument_change(
@@ -119,7 +129,13 @@ def apply_instrument_change(
     x2 = codes.loc[rows, items].to_numpy(dtype=float)
     cls2 = rule.classify(np.where(x2 == NONSUBSTANTIVE_CODE, np.nan, x2))
     after = 100.0 * float((cls2 == 1).sum()) / max(int((cls2 >= 0).sum()), 1)
-    return {"target": f"{name} case (report rule)", "base_n": base, "moved": k, "share_before": before, "share_after": after}
+    return {
+        "target": f"{name} case (report rule)",
+        "base_n": base,
+        "moved": k,
+        "share_before": before,
+        "share_after": after,
+    }
 
 
 def apply_changes(
@@ -165,9 +181,15 @@ def changes_docs() -> list[ColumnDoc]:
             "change_id": ("string", "id of the change (config/simulation/waves/<wave>/<s>.yaml changes)"),
             "change_pp": ("float", "configured change in percentage points"),
             "target": ("string", "what changes: <column> = <code> (item) or <instrument> case (report rule)"),
-            "base_n": ("integer", "analysed respondents with an answer (item) or complete items (instrument)"),
+            "base_n": (
+                "integer",
+                "analysed respondents with an answer (item) or complete items (instrument)",
+            ),
             "moved": ("integer", "respondents changed: round(|change_pp| / 100 * base_n)"),
-            "share_before": ("float", "percentage in the target category before the change (generated, before cleaning)"),
+            "share_before": (
+                "float",
+                "percentage in the target category before the change (generated, before cleaning)",
+            ),
             "share_after": ("float", "percentage after the change"),
             "achieved_pp": ("float", "share_after - share_before, in points"),
         }

@@ -75,10 +75,12 @@ def comparisons(config: Mapping[str, Any]) -> list[tuple[Wave, Wave, str]]:
     every survey kind both waves hold (empty without ``waves:``)."""
     ws = waves(config)
     return [
-        (a, b, kind) for a, b in zip(ws, ws[1:], strict=False) for kind in sorted(set(a.surveys) & set(b.surveys))
+        (a, b, kind)
+        for a, b in zip(ws, ws[1:], strict=False)
+        for kind in sorted(set(a.surveys) & set(b.surveys))
     ]
 
 
-def comparison_dir(a: Wave, b: Wave, kind: str) -> str:
+def comparison_dir(a: Wave, b: Wave, kind: str, results_root: str = "results") -> str:
     """Folder of one comparison: ``results/waves/compare/<from>-<to>/<kind>``."""
-    return f"results/{WAVES_DIR}/compare/{a.id}-{b.id}/{kind}"
+    return f"{results_root}/{WAVES_DIR}/compare/{a.id}-{b.id}/{kind}"

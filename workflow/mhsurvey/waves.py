@@ -144,9 +144,7 @@ def _check(df: pd.DataFrame, name: str) -> None:
     dup = df.duplicated(list(KEY))
     if dup.any():
         row = df[dup].iloc[0]
-        raise PipelineError(
-            f"{name}: outcome {row['variable']!r} category {row['category']!r} appears twice"
-        )
+        raise PipelineError(f"{name}: outcome {row['variable']!r} category {row['category']!r} appears twice")
 
 
 def compare_waves(
@@ -170,7 +168,11 @@ def compare_waves(
     b = later[later["estimable"].astype(int) == 1]
     keyed = [*KEY]
     m = b[[*keyed, *LABELS, "base_n", "count"]].merge(
-        a[[*keyed, "base_n", "count"]], on=keyed, how="inner", suffixes=("_to", "_from"), validate="one_to_one"
+        a[[*keyed, "base_n", "count"]],
+        on=keyed,
+        how="inner",
+        suffixes=("_to", "_from"),
+        validate="one_to_one",
     )
     # rows in the later wave's order (the stage-04 order of outcomes and categories)
     n1 = pd.to_numeric(m["base_n_from"], errors="coerce").to_numpy(dtype=float)
@@ -225,7 +227,10 @@ def comparison_docs(settings: EstimateSettings) -> list[ColumnDoc]:
     return docs_from_mapping(
         {
             "survey": ("string", "survey kind compared (last component of the survey key)"),
-            "wave_from": ("string", "earlier wave id (project.wave for the primary wave, else the waves: key)"),
+            "wave_from": (
+                "string",
+                "earlier wave id (project.wave for the primary wave, else the waves: key)",
+            ),
             "wave_to": ("string", "later wave id"),
             "year_from": ("integer", "survey year of the earlier wave"),
             "year_to": ("integer", "survey year of the later wave"),
@@ -253,9 +258,15 @@ def comparison_docs(settings: EstimateSettings) -> list[ColumnDoc]:
                 f"lower bound of the Newcombe hybrid score interval of the change ({settings.confidence_level:g}), points",
             ),
             "diff_high": ("float", "upper bound of the Newcombe interval, points"),
-            "z": ("float", "pooled two-proportion z of the change (independent samples); empty when withheld"),
+            "z": (
+                "float",
+                "pooled two-proportion z of the change (independent samples); empty when withheld",
+            ),
             "p_value": ("float", "two-sided p of z, unadjusted"),
-            "family": ("string", "multiple-testing family: source:variable (all tested categories of one outcome)"),
+            "family": (
+                "string",
+                "multiple-testing family: source:variable (all tested categories of one outcome)",
+            ),
             "family_size": ("integer", "tested categories in the family"),
             "p_adjusted": ("float", f"p adjusted within the family ({adjust}; config significance.adjust)"),
             "significant": (

@@ -95,6 +95,24 @@ def wave_comparison_files():
     return [f"{comparison_dir(a, b, kind)}/comparison.csv" for a, b, kind in WAVE_COMPARISONS]
 
 
+WAVE_PAIRS = {f"{a.id}-{b.id}/{kind}": (a, b, kind) for a, b, kind in WAVE_COMPARISONS}
+
+
+def wave_pair(wildcards):
+    """(earlier wave, later wave, kind) of the comparison in the wildcards (rule wave_comparison)."""
+    return WAVE_PAIRS[f"{wildcards.pair}/{wildcards.kind}"]
+
+
+# Further waves with a generator config (waves.<wave>.simulation; workflow/simulate.smk).
+SIM_WAVES = {w: sorted(b.get("simulation") or {}) for w, b in (config.get("waves") or {}).items()}
+SIM_WAVES = {w: kinds for w, kinds in SIM_WAVES.items() if kinds}
+
+
+def wave_sim_config(wildcards):
+    """Generator config of survey {kind} of wave {wave} (waves.<wave>.simulation.<kind>)."""
+    return config["waves"][wildcards.wave]["simulation"][wildcards.kind]
+
+
 def simulation_config_path(wildcards):
     """Synthetic-data targets of the survey (config key simulation.<survey>)."""
     return config["simulation"][wildcards.survey]

@@ -90,14 +90,6 @@ rule simulate_marker:
 
 # ---- further synthetic waves (config `waves:`, mhsim.waves) ------------------------------------
 
-SIM_WAVES = {w: sorted((b.get("simulation") or {})) for w, b in (config.get("waves") or {}).items()}
-SIM_WAVES = {w: kinds for w, kinds in SIM_WAVES.items() if kinds}
-
-
-def wave_sim_config(wildcards):
-    """Generator config of survey {kind} of wave {wave} (waves.<wave>.simulation.<kind>)."""
-    return config["waves"][wildcards.wave]["simulation"][wildcards.kind]
-
 
 rule simulate_wave:
     input:

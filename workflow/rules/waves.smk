@@ -14,13 +14,6 @@ OUTPUTS (results/waves/compare/<from>-<to>/<survey>/)
                                          significant, withheld
 """
 
-WAVE_PAIRS = {f"{a.id}-{b.id}/{kind}": (a, b, kind) for a, b, kind in WAVE_COMPARISONS}
-
-
-def wave_pair(wildcards):
-    """(earlier wave, later wave, kind) of the comparison in the wildcards."""
-    return WAVE_PAIRS[f"{wildcards.pair}/{wildcards.kind}"]
-
 
 rule wave_comparison:
     input:

@@ -21,8 +21,20 @@ inp = load_inputs(
 counts, changes = write_wave(inp, wave_cfg, snakemake.output.export)
 write_csv(changes, snakemake.output.changes)
 write_dictionary(changes_docs(), snakemake.output.changes_dict, changes)
-log.info("wave %s/%s: export written: %s", snakemake.wildcards.wave, snakemake.wildcards.kind,
-         json.dumps({k: v for k, v in counts.items() if k != "generator"}, sort_keys=True))
+log.info(
+    "wave %s/%s: export written: %s",
+    snakemake.wildcards.wave,
+    snakemake.wildcards.kind,
+    json.dumps({k: v for k, v in counts.items() if k != "generator"}, sort_keys=True),
+)
 for row in changes.itertuples():
-    log.info("change %s: %.2f -> %.2f (configured %+.1f)", row.change_id, row.share_before, row.share_after, row.change_pp)
-print(f"[simulate_wave] {snakemake.wildcards.wave}/{snakemake.wildcards.kind}: {len(changes)} changes applied")
+    log.info(
+        "change %s: %.2f -> %.2f (configured %+.1f)",
+        row.change_id,
+        row.share_before,
+        row.share_after,
+        row.change_pp,
+    )
+print(
+    f"[simulate_wave] {snakemake.wildcards.wave}/{snakemake.wildcards.kind}: {len(changes)} changes applied"
+)
