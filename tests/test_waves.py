@@ -310,3 +310,30 @@ def test_appendix_narrative_from_the_numbers(lang):
     assert [r["change"] for r in rows[:2]] in (["+15,0", "\u221215,0"], ["+15.0", "\u221215.0"])
     assert all(r["significant"] for r in rows[:2])
     assert view.wave_label(a) == view.e.s("w_primary_label") and view.wave_label(b) in ("Ny", "New")
+
+
+def test_committed_wave_export_equals_a_fresh_generation(tmp_path):
+    """Same seed + same wave-1 model: the 2025 export, its changes table and marker hash are current."""
+    import json
+
+    from mhsim.run import load_inputs
+    from mhsim.waves import load_wave_config, write_wave
+    from mhsurvey.readers import file_sha256
+
+    sim = REPO / "config" / "simulation"
+    inp = load_inputs(
+        sim / "current.yaml",
+        REPO / "config" / "codebook" / "current.yaml",
+        REPO / "config" / "scoring.yaml",
+        [REPO / "data" / "published" / f for f in ("ch2_current.csv", "ch3_former_appendix.csv")],
+        model=REPO / "data" / "synthetic" / "current_model.json",
+        items_spec=sim / "current_items.yaml",
+    )
+    out = tmp_path / "current_export.csv"
+    _, changes = write_wave(inp, load_wave_config(sim / "waves" / "2025" / "current.yaml"), out)
+    wave_dir = REPO / "data" / "synthetic" / "waves" / "2025"
+    assert out.read_bytes() == (wave_dir / "current_export.csv").read_bytes()
+    committed = pd.read_csv(wave_dir / "current_changes.csv")
+    pd.testing.assert_frame_equal(committed, changes, check_exact=False, rtol=1e-12)
+    marker = json.loads((wave_dir / "synthetic.json").read_text(encoding="utf-8"))
+    assert marker["synthetic"] is True and marker["surveys"]["current"]["sha256"] == file_sha256(out)
