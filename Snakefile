@@ -18,6 +18,7 @@ include: "workflow/rules/reliability.smk"
 include: "workflow/rules/estimates.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/audit.smk"
+include: "workflow/rules/waves.smk"
 include: "workflow/rules/report.smk"
 # Last: the manifest lists every rule included before it.
 include: "workflow/rules/provenance.smk"

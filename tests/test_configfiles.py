@@ -69,6 +69,12 @@ def test_every_referenced_file_is_listed():
             "config/simulation/former_items.yaml",
             "simulation_items.schema.yaml",
         ),
+        # the further wave's generator (its codebook is config/codebook/current.yaml, listed once)
+        (
+            "waves.2025.simulation.current",
+            "config/simulation/waves/2025/current.yaml",
+            "simulation_wave.schema.yaml",
+        ),
     }
     assert items_spec_path("config/simulation/former.yaml") == "config/simulation/former_items.yaml"
 
@@ -84,7 +90,7 @@ def test_a_stage_config_key_needs_its_schema(tmp_path, monkeypatch):
 
 def test_the_shipped_config_files_are_valid(monkeypatch):
     monkeypatch.chdir(REPO)
-    assert len(validate_config_files(_config())) == 8
+    assert len(validate_config_files(_config())) == 9
 
 
 @pytest.mark.parametrize("name, where, key", BAD_KEYS)
@@ -105,7 +111,7 @@ def test_the_cache_skips_only_unchanged_files(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     cache = tmp_path / "cache" / "validated.json"
     validate_config_files(_config(), cache=cache)
-    assert len(json.loads(cache.read_text(encoding="utf-8"))) == 8
+    assert len(json.loads(cache.read_text(encoding="utf-8"))) == 9
     _with_bad_key(tmp_path, "estimates.yaml", ["base"])  # changed content: validated again
     with pytest.raises(ConfigError, match=r"base\.bogus_key"):
         validate_config_files(_config(), cache=cache)

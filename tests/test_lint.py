@@ -51,4 +51,11 @@ def test_generator_workflow_lint_clean_and_separate():
     main_rules, generator_rules = set(main.stdout.split()), set(generator.stdout.split())
     assert {"clean", "score", "reliability", "estimates", "all"} <= main_rules
     assert not {r for r in main_rules if r.startswith("simulate")}
-    assert generator_rules == {"simulate_calibrate", "simulate", "simulate_marker", "simulate_all"}
+    assert generator_rules == {
+        "simulate_calibrate",
+        "simulate",
+        "simulate_marker",
+        "simulate_wave",
+        "simulate_wave_marker",
+        "simulate_all",
+    }

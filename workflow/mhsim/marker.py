@@ -76,3 +76,51 @@ def marker(
             for s, e, c, b, k in zip(surveys, exports, sim_configs, codebooks, calibrations, strict=True)
         },
     }
+
+
+def wave_marker(
+    wave: str,
+    surveys: Sequence[str],
+    exports: Sequence[str],
+    wave_configs: Sequence[str],
+    sim_configs: Sequence[str],
+    codebooks: Sequence[str],
+    changes: Sequence[str],
+    scoring: str,
+    published: Sequence[str],
+) -> dict[str, Any]:
+    """The marker of a further synthetic wave (``data/synthetic/waves/<wave>/synthetic.json``):
+    the same labels, and per survey the export, hash, seed, quirks and applied changes (mhsim.waves)."""
+    from .waves import load_wave_config
+
+    entries = {}
+    for s, e, w, c, b, k in zip(surveys, exports, wave_configs, sim_configs, codebooks, changes, strict=True):
+        inp = load_inputs(c, b, scoring, published)
+        wcfg = load_wave_config(w)
+        table = pd.read_csv(k, encoding="utf-8")
+        entries[s] = {
+            "export": Path(e).name,
+            "sha256": file_sha256(e),
+            "delimiter": inp.cfg["export"]["delimiter"],
+            "encoding": "utf-8",
+            "seed": int(wcfg["seed"]),
+            "model": f"../../{inp.cfg['survey']}_model.json",
+            "changes_table": Path(k).name,
+            "changes": [
+                {key: (round(v, 4) if isinstance(v, float) else v) for key, v in row.items()}
+                for row in table.to_dict(orient="records")
+            ],
+            "quirks": quirk_summary(e, inp),
+        }
+    return {
+        "synthetic": True,
+        "label_no": LABEL_NO,
+        "label_en": LABEL_EN,
+        "statement_en": STATEMENT_EN,
+        "statement_no": STATEMENT_NO,
+        "generator": "mhsim",
+        "generator_version": GENERATOR_VERSION,
+        "documentation": "docs/synthetic.md",
+        "wave": str(wave),
+        "surveys": entries,
+    }

@@ -11,6 +11,8 @@ config key                     file                             checks
 ``estimates_config``           ``config/estimates.yaml``        ``estimates.schema.yaml``
 ``<name>_config`` (any)        the file it names                ``<name>.schema.yaml``
 ``surveys.<s>.codebook``       ``config/codebook/<s>.yaml``     ``codebook.schema.yaml`` + cross-references
+``waves.<w>.surveys.<s>...``   its codebook (if another file)   ``codebook.schema.yaml`` + cross-references
+``waves.<w>.simulation.<s>``   ``config/simulation/waves/...``  ``simulation_wave.schema.yaml``
 ``simulation.<s>``             ``config/simulation/<s>.yaml``   ``simulation.schema.yaml``
 (beside ``simulation.<s>``)    ``<s>_items.yaml``               ``simulation_items.schema.yaml``
 =============================  ===============================  ===================================
@@ -75,6 +77,18 @@ def referenced_files(config: Mapping[str, Any]) -> list[ConfigFile]:
             files.append(
                 ConfigFile(f"simulation.{survey} (items spec)", items, "simulation_items.schema.yaml")
             )
+    seen = {f.path for f in files}
+    for wave, block in sorted((config.get("waves") or {}).items()):
+        for survey, cfg in sorted(block["surveys"].items()):
+            if cfg["codebook"] not in seen:
+                seen.add(cfg["codebook"])
+                files.append(
+                    ConfigFile(
+                        f"waves.{wave}.surveys.{survey}.codebook", cfg["codebook"], "codebook.schema.yaml"
+                    )
+                )
+        for survey, path in sorted((block.get("simulation") or {}).items()):
+            files.append(ConfigFile(f"waves.{wave}.simulation.{survey}", path, "simulation_wave.schema.yaml"))
     return files
 
 

@@ -5,32 +5,44 @@ file it references (scoring, estimates, codebooks, simulation targets; mhsurvey.
 an unknown key or a wrong type stops the run with a message naming the file and the key path.
 """
 
+import re
 from pathlib import Path
 
 from mhsurvey.codedeps import code_inputs as _code_inputs
 from mhsurvey.config import validate_config
 from mhsurvey.configfiles import items_spec_path, validate_config_files
 from mhsurvey.report.editions import report_editions
+from mhsurvey.surveys import comparison_dir, comparisons, survey_blocks, survey_kind
 
 validate_config(config, source="config (config/config.yaml + --configfile/--config)")
 # Every file the config names (scoring, estimates, codebooks, simulation targets), at start-up too.
 validate_config_files(config, cache=".snakemake/mhsurvey/validated.json")
 
 SURVEYS = sorted(config["surveys"])
+# Survey keys of the primary wave plus those of further waves (config `waves:`, key
+# waves/<wave>/<kind>, results under results/waves/<wave>/<kind>/; mhsurvey.surveys).
+SURVEY_BLOCKS = survey_blocks(config)
+WAVE_SURVEYS = sorted(set(SURVEY_BLOCKS) - set(SURVEYS))
+WAVE_COMPARISONS = comparisons(config)
 
 
 REPORT_EDITIONS = report_editions("config/report.yaml")  # file stem -> language
 
 
 wildcard_constraints:
-    survey="|".join(SURVEYS),
+    survey="|".join(re.escape(s) for s in sorted(SURVEY_BLOCKS)),
     figdir="05_figures|05_figures_[a-z]+",
     edition="|".join(REPORT_EDITIONS),
 
 
 def survey_cfg(wildcards):
-    """The config block of the survey in the wildcard."""
-    return config["surveys"][wildcards.survey]
+    """The config block of the survey in the wildcard (surveys.<s> or waves.<w>.surveys.<s>)."""
+    return SURVEY_BLOCKS[wildcards.survey]
+
+
+def survey_kind_of(wildcards):
+    """Survey kind of the wildcard's key (its last path component: waves/2025/current -> current)."""
+    return survey_kind(wildcards.survey)
 
 
 def export_path(wildcards):
@@ -64,11 +76,41 @@ def final_targets():
             f"results/{survey}/04_estimates/margins_table.csv",
             f"results/{survey}/05_figures",
         ]
+    for survey in WAVE_SURVEYS:  # further waves: stages 01-04 only (no figures)
+        targets += [
+            f"results/{survey}/01_clean/cleaning_summary.json",
+            f"results/{survey}/03_reliability/reliability.csv",
+            f"results/{survey}/04_estimates/estimates.csv",
+        ]
+    targets += wave_comparison_files()
     targets += ["reports/reproduction.csv", "results/audit/reproduction_summary.csv", "results/audit/errata.csv"]
     editions = report_editions("config/report.yaml", default_only=True)
     targets += [f"reports/{stem}.{ext}" for stem in editions for ext in ("html", "pdf")]
     targets.append("results/manifest.json")
     return targets
+
+
+def wave_comparison_files():
+    """The comparison tables of every pair of consecutive waves (empty without `waves:`)."""
+    return [f"{comparison_dir(a, b, kind)}/comparison.csv" for a, b, kind in WAVE_COMPARISONS]
+
+
+WAVE_PAIRS = {f"{a.id}-{b.id}/{kind}": (a, b, kind) for a, b, kind in WAVE_COMPARISONS}
+
+
+def wave_pair(wildcards):
+    """(earlier wave, later wave, kind) of the comparison in the wildcards (rule wave_comparison)."""
+    return WAVE_PAIRS[f"{wildcards.pair}/{wildcards.kind}"]
+
+
+# Further waves with a generator config (waves.<wave>.simulation; workflow/simulate.smk).
+SIM_WAVES = {w: sorted(b.get("simulation") or {}) for w, b in (config.get("waves") or {}).items()}
+SIM_WAVES = {w: kinds for w, kinds in SIM_WAVES.items() if kinds}
+
+
+def wave_sim_config(wildcards):
+    """Generator config of survey {kind} of wave {wave} (waves.<wave>.simulation.<kind>)."""
+    return config["waves"][wildcards.wave]["simulation"][wildcards.kind]
 
 
 def simulation_config_path(wildcards):
@@ -145,10 +187,10 @@ def manifest_inputs():
     files = set()
     for pattern in INPUT_GLOBS:
         files.update(str(p) for p in Path(".").glob(pattern) if p.is_file() and "__pycache__" not in p.parts)
-    for survey in SURVEYS:
-        files.add(config["surveys"][survey]["export"])
-        if config["surveys"][survey].get("exclusions"):
-            files.add(config["surveys"][survey]["exclusions"])
+    for survey in sorted(SURVEY_BLOCKS):
+        files.add(SURVEY_BLOCKS[survey]["export"])
+        if SURVEY_BLOCKS[survey].get("exclusions"):
+            files.add(SURVEY_BLOCKS[survey]["exclusions"])
     return sorted(files)
 
 

@@ -39,6 +39,8 @@ rule estimates:
         subgroup_tests_dict="results/{survey}/04_estimates/subgroup_tests.dictionary.csv",
         margins="results/{survey}/04_estimates/margins_table.csv",
         margins_dict="results/{survey}/04_estimates/margins_table.dictionary.csv",
+    params:
+        survey=survey_kind_of,
     resources:
         mem_mb=lambda wildcards, input: max(1000, int(1000 + 10 * input.size_mb)),
         runtime=lambda wildcards, input: max(10, int(input.size_mb / 5)),

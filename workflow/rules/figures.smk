@@ -30,6 +30,7 @@ rule figures:
         figures=directory("results/{survey}/{figdir}"),
     params:
         lang=lambda wildcards: figures_lang(wildcards.figdir),
+        survey=survey_kind_of,
     resources:
         mem_mb=2000,
         runtime=30,

@@ -14,6 +14,9 @@ OUTPUTS
     reports/<edition>.pdf   the same HTML printed to A4 by WeasyPrint
 """
 
+from mhsurvey.report.waves import comparison_inputs
+
+
 rule report_html:
     input:
         results=report_survey_inputs,
@@ -25,6 +28,7 @@ rule report_html:
         reproduction="reports/reproduction.csv",
         audit_summary="results/audit/reproduction_summary.csv",
         errata="results/audit/errata.csv",
+        waves=comparison_inputs(config),  # wave comparisons (config waves:; empty without)
         templates=REPORT_TEMPLATES,
         code=code_inputs("workflow/scripts/report_html.py"),
     output:

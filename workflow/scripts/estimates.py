@@ -9,7 +9,7 @@ from mhsurvey.logs import setup_logging
 from mhsurvey.reference import read_reference
 
 log = setup_logging(snakemake)
-survey = snakemake.wildcards.survey
+survey = snakemake.params.survey  # survey kind (waves/2025/current -> current)
 settings = load_settings(snakemake.input.settings, synthetic=synthetic_from_summary(snakemake.input.cleaning))
 log.info(
     "%s: small-cell suppression %s (configured: %s)",

@@ -13,6 +13,7 @@ from ..yamlio import safe_load
 from .editions import figures_dir
 from .render import load_report_config, render_html, use_print_figures, write_pdf
 from .results import AuditResults, SurveyPaths, SurveyResults
+from .waves import read_wave_comparisons
 
 
 def read_published(paths: Sequence[str | Path]) -> pd.DataFrame:
@@ -55,6 +56,7 @@ def build_html(
         root,
         Path(css).read_text(encoding="utf-8"),
         audit,
+        read_wave_comparisons(main_config, results_root),
     )
 
 

@@ -29,6 +29,7 @@ from .narrative import NarrativeSettings, subgroup_paragraph
 from .numbers import estimate_text, format_number, format_percent, format_points
 from .phrasing import Vocabulary, share_phrase, vocabulary_from_config
 from .results import AuditResults, Estimate, SurveyResults
+from .waves import WaveComparison, WaveReport
 
 REPORT_SCHEMA = "report.schema.yaml"
 
@@ -43,7 +44,18 @@ SECTION_KEYS = (
     "figures",
     "figures_multi",
     "sections",
+    "requires",
 )
+
+
+def present_sections(outline: Sequence[Mapping[str, Any]], available: set[str]) -> list[Mapping[str, Any]]:
+    """The outline without the sections whose ``requires`` (e.g. ``waves``) is not available."""
+    out = []
+    for sec in outline:
+        if sec.get("requires") and sec["requires"] not in available:
+            continue
+        out.append({**sec, "sections": present_sections(sec.get("sections") or [], available)})
+    return out
 
 
 def _with_defaults(section: dict[str, Any]) -> dict[str, Any]:
@@ -548,8 +560,13 @@ def render_html(
     root: Path,
     css: str,
     audit: AuditResults | None = None,
+    waves: Sequence[WaveComparison] = (),
 ) -> str:
-    """Render the edition ``lang`` to one HTML string (two passes, see the module docstring)."""
+    """Render the edition ``lang`` to one HTML string (two passes, see the module docstring).
+
+    ``waves``: the wave comparisons (config ``waves:``); without them the outline sections that
+    require ``waves`` are left out."""
+    outline = present_sections(cfg["outline"], {"waves"} if waves else set())
     env = make_environment(root / "reports" / "templates")
     template = env.get_template("report.html.j2")
     figs, tabs = Numbering(), Numbering()
@@ -559,7 +576,7 @@ def render_html(
         text = template.render(
             e=edition,
             cfg=cfg,
-            outline=cfg["outline"],
+            outline=outline,
             project=project,
             lang=lang,
             css=Markup(css),
@@ -567,6 +584,7 @@ def render_html(
             synthetic=any(r.synthetic for r in results.values()),
             cur=edition.survey("current") if "current" in results else None,
             former=edition.survey("former") if "former" in results else None,
+            waves=WaveReport(edition, waves) if waves else None,
         )
         missing = [
             (s, fid)
