@@ -83,3 +83,14 @@ def load_yaml_validated(path: str | Path, schema_name: str) -> dict[str, Any]:
         raise ConfigError(f"cannot read {path}: {exc}") from exc
     validate_against(data, schema_name, str(path))
     return data
+
+
+def survey_kind(key: str) -> str:
+    """The survey kind of a survey key: its last path component.
+
+    Survey keys may be paths: ``"current"`` is the whole service's survey, ``"units/nord/current"``
+    the same survey restricted to one unit (docs/report.md, "Unit editions"). The kind names the
+    config block, codebook and settings that apply (``surveys.<kind>``, estimates.yaml keys by
+    survey): ``survey_kind("units/nord/current") == "current"``.
+    """
+    return str(key).rstrip("/").rsplit("/", 1)[-1]

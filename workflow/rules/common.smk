@@ -8,7 +8,7 @@ an unknown key or a wrong type stops the run with a message naming the file and 
 from pathlib import Path
 
 from mhsurvey.codedeps import code_inputs as _code_inputs
-from mhsurvey.config import validate_config
+from mhsurvey.config import survey_kind, validate_config
 from mhsurvey.configfiles import items_spec_path, validate_config_files
 from mhsurvey.report.editions import report_editions
 
@@ -19,18 +19,34 @@ validate_config_files(config, cache=".snakemake/mhsurvey/validated.json")
 SURVEYS = sorted(config["surveys"])
 
 
+def _resolve_units():
+    """Units of config `units` (one report edition each; workflow/rules/units.smk), by id."""
+    from mhsurvey.codebook import load_codebook
+    from mhsurvey.units import resolve_units
+
+    if not config.get("units"):
+        return {}
+    codebooks = {s: load_codebook(config["surveys"][s]["codebook"]) for s in SURVEYS}
+    return {u.id: u for u in resolve_units(config["units"], codebooks)}
+
+
+UNITS = _resolve_units()
+# Survey keys of the units' surveys ("units/<unit>/<kind>"): stages 02-05 run on them unchanged.
+UNIT_SURVEYS = [f"units/{u}/{s}" for u in UNITS for s in SURVEYS]
+
+
 REPORT_EDITIONS = report_editions("config/report.yaml")  # file stem -> language
 
 
 wildcard_constraints:
-    survey="|".join(SURVEYS),
+    survey="|".join(SURVEYS + UNIT_SURVEYS),
     figdir="05_figures|05_figures_[a-z]+",
     edition="|".join(REPORT_EDITIONS),
 
 
 def survey_cfg(wildcards):
-    """The config block of the survey in the wildcard."""
-    return config["surveys"][wildcards.survey]
+    """The config block of the survey in the wildcard (of its kind for a unit key "units/<unit>/<kind>")."""
+    return config["surveys"][survey_kind(wildcards.survey)]
 
 
 def export_path(wildcards):
@@ -178,3 +194,23 @@ def git_commit_of(root):
     return git_state(root)["commit"]
 
 
+# ---- unit editions (workflow/rules/units.smk) ----------------------------------------------
+
+def unit_report_inputs(wildcards):
+    """The unit's results files the edition reads (those of report_survey_inputs, under results/units/<unit>/)."""
+    return [p.replace("results/", f"results/units/{wildcards.unit}/", 1) for p in report_survey_inputs(wildcards)]
+
+
+def unit_edition_targets(wildcards):
+    """Every edition (HTML + PDF) of every unit with enough respondents (checkpoint units_index)."""
+    import pandas as pd
+
+    from mhsurvey.units import edition_units
+
+    index = pd.read_csv(checkpoints.units_index.get().output.index, dtype={"unit": str})
+    return [
+        f"reports/units/{u}/{stem}.{ext}"
+        for u in edition_units(index)
+        for stem in report_editions("config/report.yaml", default_only=True)
+        for ext in ("html", "pdf")
+    ]

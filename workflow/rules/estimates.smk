@@ -36,6 +36,9 @@ rule estimates:
         subgroup_tests_dict="results/{survey}/04_estimates/subgroup_tests.dictionary.csv",
         margins="results/{survey}/04_estimates/margins_table.csv",
         margins_dict="results/{survey}/04_estimates/margins_table.dictionary.csv",
+    params:
+        # the survey kind (current/former) that config lookups use; a unit key's last component
+        survey=lambda wildcards: survey_kind(wildcards.survey),
     resources:
         mem_mb=lambda wildcards, input: max(1000, int(1000 + 10 * input.size_mb)),
         runtime=lambda wildcards, input: max(10, int(input.size_mb / 5)),

@@ -30,6 +30,8 @@ rule figures:
         figures=directory("results/{survey}/{figdir}"),
     params:
         lang=lambda wildcards: figures_lang(wildcards.figdir),
+        # the survey kind (current/former) of the catalogue and labels; a unit key's last component
+        survey=lambda wildcards: survey_kind(wildcards.survey),
     resources:
         mem_mb=2000,
         runtime=30,

@@ -8,7 +8,7 @@ from mhsurvey.logs import setup_logging
 from mhsurvey.reference import read_reference
 
 log = setup_logging(snakemake)
-survey = snakemake.wildcards.survey
+survey = snakemake.params.survey  # survey kind (a unit key "units/<unit>/<kind>" -> <kind>)
 out = run_stage(
     responses=read_responses(snakemake.input.responses),
     scores=read_scores(snakemake.input.scores),

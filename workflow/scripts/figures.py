@@ -23,7 +23,7 @@ from mhsurvey.io import write_csv  # noqa: E402
 from mhsurvey.logs import setup_logging  # noqa: E402
 
 log = setup_logging(snakemake)
-survey = snakemake.wildcards.survey
+survey = snakemake.params.survey  # survey kind (a unit key "units/<unit>/<kind>" -> <kind>)
 out_dir = Path(snakemake.output.figures)
 try:
     catalogue = load_catalogue(snakemake.input.catalogue)
