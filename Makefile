@@ -1,13 +1,14 @@
 # Two commands (README Quickstart):
 #   make report   set up .venv with the pinned dependencies, run the whole pipeline, print where the report is
 #   make test     same set-up, then the test suite (what CI runs: .ci/run)
+#   make units    the report once per region (reports/units/<unit>/), not part of `make report`
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 CORES ?= 2
 
-.PHONY: report test setup lint clean-results simulate hashes
+.PHONY: report test setup lint clean-results simulate hashes units
 
 setup: $(STAMP)
 
@@ -23,6 +24,10 @@ $(STAMP): requirements.lock pyproject.toml
 report: $(STAMP)
 	$(BIN)/snakemake --cores $(CORES)
 	@$(BIN)/python -m mhsurvey.where
+
+# One edition per unit of config.yaml `units` (docs/report.md, "Unit editions"), as parallel jobs.
+units: $(STAMP)
+	$(BIN)/snakemake --cores $(CORES) units
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -22,6 +22,8 @@ include: "workflow/rules/waves.smk"
 include: "workflow/rules/report.smk"
 # Last: the manifest lists every rule included before it.
 include: "workflow/rules/provenance.smk"
+# Unit (region) editions: target `units`, not built by default, so not in the manifest.
+include: "workflow/rules/units.smk"
 
 
 rule all:

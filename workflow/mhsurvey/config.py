@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .schemas import validate_against
+from .surveys import survey_kind  # noqa: F401 - the one definition; re-exported for callers of config
 from .yamlio import YAMLError, safe_load
 
 #: The repository's default configuration (what the Snakefile's ``configfile:`` reads).

@@ -14,6 +14,9 @@ OUTPUTS (results/<survey>/01_clean/)
 
 
 rule clean:
+    # Whole-service surveys only: a unit's 01_clean comes from rule unit_subset (units.smk).
+    wildcard_constraints:
+        survey="|".join(SURVEYS),
     input:
         export=export_path,
         codebook=codebook_path,

@@ -26,18 +26,37 @@ WAVE_SURVEYS = sorted(set(SURVEY_BLOCKS) - set(SURVEYS))
 WAVE_COMPARISONS = comparisons(config)
 
 
+def _resolve_units():
+    """Units of config `units` (one report edition each; workflow/rules/units.smk), by id."""
+    from mhsurvey.codebook import load_codebook
+    from mhsurvey.units import resolve_units
+
+    if not config.get("units"):
+        return {}
+    codebooks = {s: load_codebook(config["surveys"][s]["codebook"]) for s in SURVEYS}
+    return {u.id: u for u in resolve_units(config["units"], codebooks)}
+
+
+UNITS = _resolve_units()
+# Survey keys of the units' surveys ("units/<unit>/<kind>"): stages 02-05 run on them unchanged.
+UNIT_SURVEYS = [f"units/{u}/{s}" for u in UNITS for s in SURVEYS]
+
+
 REPORT_EDITIONS = report_editions("config/report.yaml")  # file stem -> language
 
 
 wildcard_constraints:
-    survey="|".join(re.escape(s) for s in sorted(SURVEY_BLOCKS)),
+    survey="|".join(re.escape(s) for s in sorted(SURVEY_BLOCKS) + UNIT_SURVEYS),
     figdir="05_figures|05_figures_[a-z]+",
     edition="|".join(REPORT_EDITIONS),
 
 
 def survey_cfg(wildcards):
-    """The config block of the survey in the wildcard (surveys.<s> or waves.<w>.surveys.<s>)."""
-    return SURVEY_BLOCKS[wildcards.survey]
+    """The config block of the survey in the wildcard: surveys.<s>, waves.<w>.surveys.<s>, or for a
+    unit key "units/<unit>/<kind>" the block of its kind."""
+    if wildcards.survey in SURVEY_BLOCKS:
+        return SURVEY_BLOCKS[wildcards.survey]
+    return config["surveys"][survey_kind(wildcards.survey)]
 
 
 def survey_kind_of(wildcards):
@@ -220,3 +239,23 @@ def git_commit_of(root):
     return git_state(root)["commit"]
 
 
+# ---- unit editions (workflow/rules/units.smk) ----------------------------------------------
+
+def unit_report_inputs(wildcards):
+    """The unit's results files the edition reads (those of report_survey_inputs, under results/units/<unit>/)."""
+    return [p.replace("results/", f"results/units/{wildcards.unit}/", 1) for p in report_survey_inputs(wildcards)]
+
+
+def unit_edition_targets(wildcards):
+    """Every edition (HTML + PDF) of every unit with enough respondents (checkpoint units_index)."""
+    import pandas as pd
+
+    from mhsurvey.units import edition_units
+
+    index = pd.read_csv(checkpoints.units_index.get().output.index, dtype={"unit": str})
+    return [
+        f"reports/units/{u}/{stem}.{ext}"
+        for u in edition_units(index)
+        for stem in report_editions("config/report.yaml", default_only=True)
+        for ext in ("html", "pdf")
+    ]

@@ -44,11 +44,28 @@ def _new_figure(style: Style, height: float) -> Figure:
     return Figure(figsize=(style.width, max(1.6, height)), layout="constrained")
 
 
+def _hidden(pct: Any, n: Any) -> bool:
+    """True for a suppressed cell of stage 04 (small-cell protection): the share is blank although
+    the base is not zero (a suppressed subgroup cell also blanks its n). A level without
+    respondents (n = 0) is not hidden. A hidden cell's value label is "–", never 0 %.
+    """
+    return bool(pd.isna(pct) and not (pd.notna(n) and float(n) == 0))
+
+
+def _value_label(style: Style, pct: Any, n: Any, w: float) -> str:
+    """The value label of a bar of width ``w``: "–" for a suppressed cell (:func:`_hidden`)."""
+    return "–" if _hidden(pct, n) else style.pct(w)
+
+
 def _finish(fig: Figure, style: Style, spec: Mapping[str, Any], drawn: pd.DataFrame) -> Figure:
-    """Footer (base n, filter, small-n note) and the synthetic mark."""
+    """Footer (base n, filter, small-n and suppressed notes) and the synthetic mark."""
     footer = [spec.get("footer", "")]
     if "small_n" in drawn and drawn["small_n"].fillna(0).astype(int).any():
         footer.append(style.word("small_n"))
+    if {"pct", "n"} <= set(drawn.columns):
+        own = drawn[~drawn["role"].isin(["reference"])] if "role" in drawn else drawn
+        if any(_hidden(p, n) for p, n in zip(own["pct"], own["n"], strict=True)):
+            footer.append(style.word("suppressed"))
     if spec.get("reference"):
         own = drawn[~drawn["role"].isin(["reference"])]
         if (pd.to_numeric(own["ref_available"], errors="coerce").fillna(0) == 0).any():
@@ -239,7 +256,7 @@ def draw_stacked(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> 
                     linewidth=0.6,
                     hatch=HATCH if int(r["small_n"]) else None,
                 )
-                label = style.pct(w)
+                label = _value_label(style, r["pct"], r["n"], w)
                 if w >= style.min_label_pct and _fits(label, w, xmax, avail_in):
                     ax.text(
                         left + w / 2,
@@ -351,7 +368,7 @@ def draw_ranked(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> F
         ax.text(
             w + top * 0.012,
             y,
-            style.pct(w),
+            _value_label(style, r.pct, r.n, w),
             va="center",
             ha="left",
             fontsize=8,
@@ -435,8 +452,10 @@ def draw_classification(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Sty
         )
     ax.set_aspect("equal")
     handles = [
-        Patch(facecolor=c, label=f"{style.wrap(lab, 36)}  {style.pct(v)}")
-        for c, lab, v in zip(colours, drawn["category_label"], values, strict=True)
+        Patch(facecolor=c, label=f"{style.wrap(lab, 36)}  {_value_label(style, p, n, v)}")
+        for c, lab, v, p, n in zip(
+            colours, drawn["category_label"], values, drawn["pct"], drawn["n"], strict=True
+        )
     ]
     ax.legend(handles=handles, loc="center left", bbox_to_anchor=(1.05, 0.5), frameon=False, fontsize=8.5)
     return _finish(fig, style, spec, drawn)
@@ -530,7 +549,7 @@ def draw_grouped(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> 
             ax.text(
                 w + top * 0.01,
                 y,
-                style.pct(w),
+                _value_label(style, r["pct"], r["n"], w),
                 va="center",
                 ha="left",
                 fontsize=7 if k > 2 else 7.5,
@@ -734,7 +753,7 @@ def draw_trust(drawn: pd.DataFrame, spec: Mapping[str, Any], style: Style) -> Fi
             edgecolor="white",
             linewidth=0.5,
         )
-        ax.text(x, w + top * 0.015, style.pct(w), ha="center", va="bottom", fontsize=7)
+        ax.text(x, w + top * 0.015, _value_label(style, r.pct, r.n, w), ha="center", va="bottom", fontsize=7)
         xs.append(x)
         labels.append(style.wrap(r.category_label, 10))
         x += 1.0

@@ -7,6 +7,7 @@ matplotlib style file ``config/figure_style.mplstyle``. Every printed percentage
 
 from __future__ import annotations
 
+import math
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -57,8 +58,15 @@ class Style:
 def pct_text(value: float, decimals: int = 0, lang: str = "no") -> str:
     """``value`` (percent) rounded half up at ``decimals``, as ``"64 %"`` (no) / ``"64%"`` (en).
 
-    Norwegian uses a decimal comma and a non-breaking space before ``%`` (Språkrådet).
+    Norwegian uses a decimal comma and a non-breaking space before ``%`` (Språkrådet). A missing
+    value (a suppressed cell of stage 04) is an en dash, never "nan %".
     """
+    try:
+        missing = value is None or math.isnan(float(value))
+    except (TypeError, ValueError):
+        missing = False
+    if missing:
+        return "–"
     rounded = round_half_up(float(value), decimals)
     text = f"{rounded:.{decimals}f}"
     if lang == "no":

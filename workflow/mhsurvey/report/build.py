@@ -13,6 +13,7 @@ from ..yamlio import safe_load
 from .editions import figures_dir
 from .render import load_report_config, render_html, use_print_figures, write_pdf
 from .results import AuditResults, SurveyPaths, SurveyResults
+from .units import UnitContext, read_service_tests
 from .waves import read_wave_comparisons
 
 
@@ -34,8 +35,16 @@ def build_html(
     root: str | Path = ".",
     audit_dir: str | Path | None = None,
     reproduction: str | Path | None = None,
+    unit: Mapping[str, Any] | None = None,
+    service_root: str | Path = "results",
+    extra_css: Sequence[str | Path] = (),
 ) -> str:
-    """Render the ``lang`` edition to an HTML string from the results under ``results_root``."""
+    """Render the ``lang`` edition to an HTML string from the results under ``results_root``.
+
+    A unit edition (``unit``: :meth:`mhsurvey.units.Unit.as_dict`) reads its own results under
+    ``results_root`` (``results/units/<unit>``) and the whole service's subgroup tests under
+    ``service_root`` (the unit against the rest); ``extra_css`` files are appended to ``css``.
+    """
     root = Path(root)
     cfg = load_report_config(report_config)
     est_cfg = load_yaml_validated(estimates_config, "estimates.schema.yaml")
@@ -45,6 +54,16 @@ def build_html(
         for s in sorted(main_config["surveys"])
     }
     audit = AuditResults.read(audit_dir, reproduction) if audit_dir and reproduction else None
+    unit_ctx = None
+    if unit is not None:
+        tests = {
+            s: read_service_tests(Path(service_root) / s / "04_estimates" / "subgroup_tests.csv")
+            for s in sorted(main_config["surveys"])
+        }
+        unit_ctx = UnitContext(unit=dict(unit), service_tests=tests)
+    css_text = "".join(
+        [Path(css).read_text(encoding="utf-8")] + [Path(c).read_text(encoding="utf-8") for c in extra_css]
+    )
     return render_html(
         cfg,
         results,
@@ -54,9 +73,10 @@ def build_html(
         main_config["project"],
         lang,
         root,
-        Path(css).read_text(encoding="utf-8"),
+        css_text,
         audit,
         read_wave_comparisons(main_config, results_root),
+        unit=unit_ctx,
     )
 
 

@@ -29,6 +29,7 @@ from .narrative import NarrativeSettings, subgroup_paragraph
 from .numbers import estimate_text, format_number, format_percent, format_points
 from .phrasing import Vocabulary, share_phrase, vocabulary_from_config
 from .results import AuditResults, Estimate, SurveyResults
+from .units import UnitContext
 from .waves import WaveComparison, WaveReport
 
 REPORT_SCHEMA = "report.schema.yaml"
@@ -45,6 +46,7 @@ SECTION_KEYS = (
     "figures_multi",
     "sections",
     "requires",
+    "edition_scope",
 )
 
 
@@ -73,6 +75,22 @@ def load_report_config(path: str | Path) -> dict[str, Any]:
     cfg["outline"] = [_with_defaults(s) for s in cfg["outline"]]
     cfg["instruments"] = {k: {"standard": None, "bands": None} | v for k, v in cfg["instruments"].items()}
     return cfg
+
+
+def outline_for(outline: Sequence[Mapping[str, Any]], unit_edition: bool) -> list[dict[str, Any]]:
+    """The outline of the whole-service edition or of a unit edition (recursively).
+
+    A section's ``edition_scope`` (config/report.yaml): ``service`` - only the whole-service
+    edition (e.g. the reproduction audit against the published numbers), ``unit`` - only the
+    unit editions (the unit against the rest of the service), absent or ``all`` - both.
+    """
+    drop = "service" if unit_edition else "unit"
+    out = []
+    for sec in outline:
+        if sec.get("edition_scope") == drop:
+            continue
+        out.append(dict(sec) | {"sections": outline_for(sec.get("sections") or [], unit_edition)})
+    return out
 
 
 def slug(text: str) -> str:
@@ -129,8 +147,10 @@ class Edition:
         tables_numbering: Numbering,
         scoring_cfg: Mapping[str, Any],
         published: pd.DataFrame,
+        unit: UnitContext | None = None,
     ) -> None:
         self.cfg = cfg
+        self.unit = unit
         self.estimates_cfg = estimates_cfg
         self.scoring_cfg = scoring_cfg
         self.published = published
@@ -176,6 +196,103 @@ class Edition:
 
     def pct_value(self, x: Any, digits: int = 0) -> str:
         return format_percent(x, digits, self.lang)
+
+    def share_markup(self, pct: float | None, base_n: int | None, suppressed: bool) -> Markup:
+        """A percentage with its marks (:func:`numbers.estimate_text`): "–" and ‡ when suppressed
+        or missing, n and † when it rests on fewer than ``min_n`` answers."""
+        text, mark = estimate_text(pct, int(base_n or 0), suppressed, self.min_n, self.lang)
+        if mark == "suppressed":
+            return Markup(
+                f'<span class="suppressed">{text}</span><sup><a class="xref" href="#note-suppressed">‡</a></sup>'
+            )
+        if mark == "caution":
+            title = html.escape(self.s("caution", min_n=self.num(self.min_n)))
+            pct_part, n_part = text.split(" (", 1)
+            return Markup(
+                f'{html.escape(pct_part)}<sup class="caution" title="{title}">†</sup> ({html.escape(n_part)}'
+            )
+        return Markup(html.escape(text))
+
+    # ---- unit editions (the unit against the rest of the service) -------------------------------
+    def unit_name(self) -> str:
+        """The unit's name in this edition's language ("" in the whole-service edition)."""
+        return self.unit.label(self.lang) if self.unit is not None else ""
+
+    def signed(self, x: float | None) -> str:
+        """A difference in points, rounded, with its sign ("+6", "−5", "0"); "–" when none."""
+        if x is None or pd.isna(x):
+            return "–"
+        text = self.num(x)
+        return text if text.startswith("\u2212") or self.num(abs(x)) == "0" else "+" + text
+
+    def p_text(self, p: float | None) -> str:
+        """An adjusted p-value: three decimals, "< 0.001" below that, "–" when none."""
+        if p is None or pd.isna(p):
+            return "–"
+        if p < 0.001:
+            return f"<\u00a0{self.num(0.001, 3)}"
+        return self.num(p, 3)
+
+    def unit_comparison(self, kind: str) -> dict[str, Any]:
+        """The unit vs the rest of the service for the key outcomes of survey ``kind``: table rows
+        (numbers formatted, marks for suppressed and small cells) and the sentences about them
+        (config strings ``ur_*``), from the service's subgroup_tests.csv (mhsurvey.report.units)."""
+        from .units import result_counts
+
+        if self.unit is None:
+            raise ConfigError("report: unit_comparison() is only for a unit edition")
+        rows = self.unit.rows(kind, self.cfg["key_numbers"])
+        table = []
+        for r in rows:
+            measure = r.label(self.lang)
+            if r.category_label(self.lang) != measure:
+                measure += ": " + r.category_label(self.lang).lower()
+            diff = r.diff
+            table.append(
+                {
+                    "section": r.section,
+                    "measure": measure,
+                    "unit": self.share_markup(r.pct, r.n, r.suppressed),
+                    "rest": self.share_markup(r.rest_pct, r.rest_n, r.suppressed and r.rest_pct is None),
+                    "diff": self.signed(diff),
+                    "p": self.p_text(r.p_adjusted) if not r.withheld else "–",
+                    "result": self.s(f"ur_{r.result}")
+                    + (
+                        f" ({self.s('ur_why_' + r.withheld, min_n=self.num(self.min_n))})"
+                        if r.withheld
+                        else ""
+                    ),
+                    "result_kind": r.result,
+                }
+            )
+        counts = result_counts(rows)
+        sig = self.estimates_cfg["significance"]
+        keys = dict(
+            unit=self.unit_name(),
+            survey=self.s(f"survey_{kind}").lower(),
+            tested=self.num(counts["tested"]),
+            total=self.num(len(rows)),
+            higher=self.num(counts["higher"]),
+            lower=self.num(counts["lower"]),
+            untested=self.num(counts["untested"]),
+            method=self.s(f"adjust_{sig['adjust']}"),
+            alpha=self.pct_value(100 * float(sig["alpha"])),
+        )
+        if not rows:
+            sentences = [self.s("ur_no_rows", **keys)]
+        elif counts["tested"] == 0:
+            sentences = [self.s("ur_none_tested", **keys)]
+        elif counts["higher"] + counts["lower"] == 0:
+            sentences = [self.s("ur_no_difference", **keys)]
+        else:
+            sentences = [self.s("ur_counts", **keys)]
+            for kind_ in ("higher", "lower"):
+                named = [t["measure"] for t, r in zip(table, rows, strict=True) if r.result == kind_]
+                if named:
+                    sentences.append(self.s(f"ur_list_{kind_}", items="; ".join(named)))
+        if counts["untested"] and counts["tested"]:
+            sentences.append(self.s("ur_untested", **keys))
+        return {"rows": table, "sentences": sentences, "counts": counts}
 
     def points(self, x: Any, digits: int = 0) -> str:
         return format_points(x, digits, self.lang)
@@ -350,17 +467,20 @@ class Edition:
     def data_table(self, data: pd.DataFrame) -> str:
         """An HTML table of a figure's data CSV (the numbers drawn): the columns listed in
         config/report.yaml ``figure_table.columns`` that the CSV has and that hold a value,
-        headed by the strings ``fig_col_<column>``; numbers through the one filter."""
+        headed by the strings ``fig_col_<column>``; numbers through the one filter. A suppressed
+        cell (share blank with a base that is not zero: stage-04 small-cell protection) shows "–"."""
         wanted = [
             c for c in self.cfg["figure_table"]["columns"] if c in data.columns and data[c].notna().any()
         ]
         head = "".join(f'<th scope="col">{html.escape(self.s("fig_col_" + c))}</th>' for c in wanted)
         body = []
-        for rec in data[wanted].to_dict("records"):
+        for rec in data.to_dict("records"):
             cells = []
             for c in wanted:
                 v = rec[c]
-                if pd.isna(v):
+                if pd.isna(v) and c == "pct" and "n" in rec and not (pd.notna(rec["n"]) and rec["n"] == 0):
+                    cells.append('<td class="num"><span class="suppressed">–</span></td>')  # suppressed cell
+                elif pd.isna(v):
                     cells.append("<td></td>")
                 elif c in ("pct", "total_pct", "ref_pct"):
                     cells.append(f'<td class="num">{self.pct_value(v)}</td>')
@@ -447,22 +567,14 @@ class SurveyView:
     def format_estimate(self, e: Estimate) -> Markup:
         """The percentage with its marks (:func:`numbers.estimate_text`): "–" and ‡ when suppressed,
         n and † when it rests on fewer than ``min_n`` answers."""
-        text, mark = estimate_text(e.pct, e.base_n, e.suppressed, self.e.min_n, self.e.lang)
-        if mark == "suppressed":
-            return Markup(
-                f'<span class="suppressed">{text}</span><sup><a class="xref" href="#note-suppressed">‡</a></sup>'
-            )
-        if mark == "caution":
-            title = html.escape(self.e.s("caution", min_n=self.e.num(self.e.min_n)))
-            pct_part, n_part = text.split(" (", 1)
-            return Markup(
-                f'{html.escape(pct_part)}<sup class="caution" title="{title}">†</sup> ({html.escape(n_part)}'
-            )
-        return Markup(html.escape(text))
+        return self.e.share_markup(e.pct, e.base_n, e.suppressed)
 
     def words(self, variable: str, category: str = "1") -> str:
         """The share in words ("to tredjedeler"); never for a suppressed or small cell."""
         e = self.est(variable, category)
+        if (e.suppressed or e.pct is None or e.base_n < self.e.min_n) and self.e.unit is not None:
+            # a unit's cells are often small or suppressed: no words, the number carries its marks
+            return self.e.s("unit_share_words")
         if e.suppressed or e.pct is None or e.base_n < self.e.min_n:
             raise ConfigError(
                 f"report: a sentence quotes {variable}/{category}, which is suppressed or rests on "
@@ -521,6 +633,12 @@ class SurveyView:
             if h["breakdown"] not in present:
                 continue
             rows = self.r.subgroup_rows(variable, category, h["breakdown"])
+            if (
+                self.e.unit is not None
+                and not rows.empty
+                and (rows["breakdown_column"] == self.e.unit.unit["column"]).all()
+            ):
+                continue  # a unit edition: the unit column has one level here (the unit itself)
             blocks.append({"heading": self.e.t(h), "sentences": subgroup_paragraph(rows, self.e.narrative)})
         return blocks
 
@@ -561,22 +679,25 @@ def render_html(
     css: str,
     audit: AuditResults | None = None,
     waves: Sequence[WaveComparison] = (),
+    unit: UnitContext | None = None,
 ) -> str:
     """Render the edition ``lang`` to one HTML string (two passes, see the module docstring).
 
     ``waves``: the wave comparisons (config ``waves:``); without them the outline sections that
-    require ``waves`` are left out."""
-    outline = present_sections(cfg["outline"], {"waves"} if waves else set())
+    require ``waves`` are left out. With ``unit`` the edition is that unit's (results of the unit,
+    its name on the cover and in the running header, the outline of :func:`outline_for`)."""
+    outline = outline_for(present_sections(cfg["outline"], {"waves"} if waves else set()), unit is not None)
     env = make_environment(root / "reports" / "templates")
     template = env.get_template("report.html.j2")
     figs, tabs = Numbering(), Numbering()
     text = ""
     for _ in range(2):
-        edition = Edition(cfg, results, estimates_cfg, lang, root, figs, tabs, scoring_cfg, published)
+        edition = Edition(cfg, results, estimates_cfg, lang, root, figs, tabs, scoring_cfg, published, unit)
         text = template.render(
             e=edition,
             cfg=cfg,
             outline=outline,
+            unit=unit,
             project=project,
             lang=lang,
             css=Markup(css),
