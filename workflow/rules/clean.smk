@@ -16,7 +16,7 @@ OUTPUTS (results/<survey>/01_clean/)
 rule clean:
     # Whole-service surveys only: a unit's 01_clean comes from rule unit_subset (units.smk).
     wildcard_constraints:
-        survey="|".join(SURVEYS),
+        survey="|".join(re.escape(s) for s in sorted(SURVEY_BLOCKS)),  # raw exports: not unit keys
     input:
         export=export_path,
         codebook=codebook_path,
