@@ -32,6 +32,7 @@ DEFAULT_RULES = {
     "report_html",
     "report_pdf",
     "manifest",
+    "wave_comparison",
     "all",
 }
 # Fixed resources declared in workflow/rules/*.smk (rule -> (mem_mb, runtime in minutes)).
@@ -85,8 +86,10 @@ def test_slurm_dry_run_plans_every_rule_with_resources(scratch):
     jobs = dry_run(scratch, "workflow/profiles/slurm")
     rules = {j["rule"] for j in jobs}
     assert rules == DEFAULT_RULES
-    surveys = sorted(yaml.safe_load((REPO / "config/config.yaml").read_text(encoding="utf-8"))["surveys"])
-    assert sum(j["rule"] == "clean" for j in jobs) == len(surveys)
+    cfg = yaml.safe_load((REPO / "config/config.yaml").read_text(encoding="utf-8"))
+    # one clean job per survey of the study and per survey of every further wave
+    surveys = len(cfg["surveys"]) + sum(len(w["surveys"]) for w in (cfg.get("waves") or {}).values())
+    assert sum(j["rule"] == "clean" for j in jobs) == surveys
     for job in jobs:
         res = job["resources"]
         assert res.get("slurm_partition") == "normal", job  # from the profile's default-resources
