@@ -266,7 +266,9 @@ def test_outline_scopes():
     service, unit = ids(outline_for(cfg["outline"], False)), ids(outline_for(cfg["outline"], True))
     assert "vedlegg-5" in service and "vedlegg-5" not in unit
     assert "enheten" in unit and "enheten" not in service
-    assert set(service) - {"vedlegg-5"} == set(unit) - {"enheten"}
+    # the reproduction audit and the wave comparison are whole-service appendices
+    assert "vedlegg-6" in service and "vedlegg-6" not in unit
+    assert set(service) - {"vedlegg-5", "vedlegg-6"} == set(unit) - {"enheten"}
 
 
 # ---- suppressed cells in figures ---------------------------------------------------------------

@@ -75,7 +75,8 @@ def build_html(
         root,
         css_text,
         audit,
-        read_wave_comparisons(main_config, results_root),
+        # the wave comparison is an appendix of the whole-service edition only (edition_scope: service)
+        read_wave_comparisons(main_config, results_root) if unit is None else (),
         unit=unit_ctx,
     )
 

@@ -318,7 +318,9 @@ class Edition:
             return "–"
         rows = self.published[self.published["id"] == str(pid)]
         if rows.empty:
-            raise InputDataError(f"report: published id {pid!r} not found in data/published")
+            raise InputDataError(
+                f"report: published id {pid!r} not found in data/published", file="data/published"
+            )
         value = rows.iloc[0]["pct"]
         try:
             return self.num(float(value), 2)
@@ -432,7 +434,7 @@ class Edition:
         csv_path = self.root / str(row["data_csv"])
         for p in (svg_path, csv_path):
             if not p.exists():
-                raise InputDataError(f"report: figure {fid} ({survey}): file missing: {p}")
+                raise InputDataError(f"report: figure {fid} ({survey}): file missing", file=str(p))
         alt = str(row[f"alt_{self.lang}"]) if f"alt_{self.lang}" in row else str(row["alt_no"])
         caption = str(row[f"caption_{self.lang}"])
         data = pd.read_csv(csv_path)

@@ -94,7 +94,7 @@ class SurveyPaths:
 
 def _read_csv(path: Path) -> pd.DataFrame:
     if not path.exists():
-        raise InputDataError(f"report input missing: {path}")
+        raise InputDataError("report input missing", file=str(path))
     return pd.read_csv(path, dtype={"category": "string", "level": "string"}, keep_default_na=True)
 
 
@@ -133,7 +133,8 @@ class SurveyResults:
         if key not in self._index:
             raise InputDataError(
                 f"report: no estimate for variable {variable!r}, category {category!r} "
-                f"(file {self.paths.estimates})"
+                f"(file {self.paths.estimates})",
+                file=str(self.paths.estimates),
             )
         r = self.estimates.iloc[self._index[key]]
         return Estimate(

@@ -38,7 +38,7 @@ class WaveComparison:
 
 def _summary(path: Path) -> Mapping[str, Any]:
     if not path.exists():
-        raise InputDataError(f"report input missing: {path}")
+        raise InputDataError("report input missing", file=str(path))
     return json.loads(path.read_text(encoding="utf-8"))
 
 
@@ -62,7 +62,7 @@ def read_wave_comparisons(
     for a, b, kind in comparisons(config):
         path = Path(comparison_dir(a, b, kind, str(root))) / "comparison.csv"
         if not path.exists():
-            raise InputDataError(f"report input missing: {path}")
+            raise InputDataError("report input missing", file=str(path))
         table = pd.read_csv(path, dtype={"category": "string"}, keep_default_na=True)
         s1 = _summary(root / a.surveys[kind] / "01_clean" / "cleaning_summary.json")
         s2 = _summary(root / b.surveys[kind] / "01_clean" / "cleaning_summary.json")
