@@ -201,35 +201,16 @@ def _parse_codes(
     large for a code").
     """
     path, sheet = (raw.path, raw.sheet) if isinstance(raw, RawExport) else (raw, None)
-    rows = values.index
     if pd.api.types.infer_dtype(values, skipna=True) in _FACTORIZABLE:
         # each distinct value is read once: same keys, same first failing row (codes in row order)
-        codes, uniques = pd.factorize(values)
-        ukeys = [code_key(v) for v in uniques]
-        if recode:
-            numeric, labels = split_recode(recode)
-            ukeys = [_recode_key(k, numeric, labels) for k in ukeys]
-        return _codes_from_keys(ukeys, codes, values, col, raw_name, path, sheet)
-    keys = [code_key(v) for v in values.tolist()]
+        codes, items = pd.factorize(values)
+    else:  # each cell is its own item
+        codes, items = np.arange(len(values)), values.tolist()
+    keys = [code_key(v) for v in items]
     if recode:
         numeric, labels = split_recode(recode)
         keys = [_recode_key(k, numeric, labels) for k in keys]
-    for i, k in enumerate(keys):
-        if k is not None and type(k) is not int:
-            raise _wrong_type(k, values, i, col, raw_name, path, sheet)
-    valid = col.valid_codes()
-    for i, k in enumerate(keys):
-        if k is not None and k not in valid:
-            what = "number too large for a code" if abs(k) >= _CODE_LIMIT else "unknown code"
-            raise InputDataError(
-                f"{what} (codebook allows {_shown_codes(col)})",
-                file=path,
-                row=int(rows[i]),
-                column=raw_name,
-                value=values.iloc[i],
-                sheet=sheet,
-            )
-    return pd.Series(pd.array([pd.NA if k is None else k for k in keys], dtype="Int64"), index=rows)
+    return _codes_from_keys(keys, codes, values, col, raw_name, path, sheet)
 
 
 #: Cell types whose equal values (``==`` and hash) always give the same :func:`code_key`, so a
@@ -269,7 +250,8 @@ def _codes_from_keys(
     path: Any,
     sheet: str | None,
 ) -> pd.Series:
-    """:func:`_parse_codes` from the keys of the distinct values (``codes`` from ``pd.factorize``, −1 = empty).
+    """:func:`_parse_codes` from the keys of the distinct values: ``codes`` maps each row to its
+    value's key (from ``pd.factorize``, −1 = empty; or each row its own key).
 
     The same checks in the same order: the first row holding a key that is not an integer, then the
     first row holding an integer that is not a code of the column.
