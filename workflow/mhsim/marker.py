@@ -52,6 +52,20 @@ def survey_entry(
     }
 
 
+def _marker_header() -> dict[str, Any]:
+    """The fields every marker document starts with: the synthetic flag, labels, generator."""
+    return {
+        "synthetic": True,
+        "label_no": LABEL_NO,
+        "label_en": LABEL_EN,
+        "statement_en": STATEMENT_EN,
+        "statement_no": STATEMENT_NO,
+        "generator": "mhsim",
+        "generator_version": GENERATOR_VERSION,
+        "documentation": "docs/synthetic.md",
+    }
+
+
 def marker(
     surveys: Sequence[str],
     exports: Sequence[str],
@@ -63,14 +77,7 @@ def marker(
 ) -> dict[str, Any]:
     """The marker document for all surveys (lists aligned with ``surveys``)."""
     return {
-        "synthetic": True,
-        "label_no": LABEL_NO,
-        "label_en": LABEL_EN,
-        "statement_en": STATEMENT_EN,
-        "statement_no": STATEMENT_NO,
-        "generator": "mhsim",
-        "generator_version": GENERATOR_VERSION,
-        "documentation": "docs/synthetic.md",
+        **_marker_header(),
         "surveys": {
             s: survey_entry(e, c, b, k, scoring, published)
             for s, e, c, b, k in zip(surveys, exports, sim_configs, codebooks, calibrations, strict=True)
@@ -113,14 +120,7 @@ def wave_marker(
             "quirks": quirk_summary(e, inp),
         }
     return {
-        "synthetic": True,
-        "label_no": LABEL_NO,
-        "label_en": LABEL_EN,
-        "statement_en": STATEMENT_EN,
-        "statement_no": STATEMENT_NO,
-        "generator": "mhsim",
-        "generator_version": GENERATOR_VERSION,
-        "documentation": "docs/synthetic.md",
+        **_marker_header(),
         "wave": str(wave),
         "surveys": entries,
     }
