@@ -17,12 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .codebook import Codebook
 from .errors import ConfigError, InputDataError
+
+if TYPE_CHECKING:  # pandas is imported where data are read: resolve_units runs at Snakemake start-up
+    import pandas as pd
 
 #: Folder (under results/ and reports/) and key prefix of the unit editions.
 UNITS_DIR = "units"
@@ -105,6 +106,8 @@ def unit_mask(responses: pd.DataFrame, unit: Unit) -> pd.Series:
             file="01_clean/responses.csv",
             column=unit.column,
         )
+    import pandas as pd
+
     col = pd.to_numeric(responses[unit.column], errors="coerce")
     return (col == unit.code).fillna(False).astype(bool)
 
@@ -170,6 +173,8 @@ def subset_clean(
 
 def unit_counts(responses: Mapping[str, pd.DataFrame], units: Sequence[Unit]) -> pd.DataFrame:
     """Respondents per unit and survey kind (``unit, code, kind, n, service_n``), units in order."""
+    import pandas as pd
+
     rows = []
     for u in units:
         for kind in sorted(responses):
