@@ -15,6 +15,8 @@ from test_scoring_support import codebook, random_responses, rules
 
 from mhsurvey.reliability import (
     alpha_from_cov,
+    answer_patterns,
+    integer_covariance,
     bootstrap_alpha_ci,
     cronbach_alpha,
     feldt_ci,
@@ -173,6 +175,58 @@ def test_bootstrap_equals_explicit_resampling():
     assert hi == pytest.approx(exp_hi, abs=1e-10)
 
 
+def test_integer_covariance_equals_sample_covariance():
+    # TOY's covariance by hand: column sums 15, 15, 18; n = 5; e.g. C_00 = (5*55 - 15*15) / 20 = 2.5
+    c = integer_covariance(TOY)
+    assert c[0, 0] == 2.5 and c[0, 1] == (5 * 51 - 15 * 15) / 20
+    assert np.allclose(c, np.cov(TOY, rowvar=False), rtol=0, atol=1e-14)
+    assert integer_covariance(TOY + 0.5) is None  # not integer codes: np.cov is used
+    assert integer_covariance(TOY[:1]) is None
+
+
+def test_answer_patterns_hand_example():
+    x = np.array([[1, 2], [0, 1], [1, 2], [0, 1], [1, 2], [2, 0]], dtype=float)
+    patterns, counts = answer_patterns(x)
+    assert patterns.tolist() == [[0, 1], [1, 2], [2, 0]]
+    assert counts.tolist() == [2, 3, 1]
+
+
+def test_bootstrap_by_pattern_equals_explicit_resampling():
+    # The pattern path draws w ~ Multinomial(n, c_u / n) over the distinct rows; rebuilding each
+    # resample explicitly (pattern u repeated w_u times) must give the same alphas and quantiles.
+    rng_data = np.random.default_rng(5)
+    x = np.clip(np.round(rng_data.normal(1.5, 1, (300, 4)) + rng_data.normal(0, 0.8, (300, 1))), 0, 3)
+    reps = 300
+    lo, hi = bootstrap_alpha_ci(x, reps, np.random.default_rng(9), 0.95, patterns_min_n=300)
+    patterns, counts = answer_patterns(x)
+    assert len(patterns) < 300  # integer codes 0-3 repeat
+    ref_rng = np.random.default_rng(9)
+    est = []
+    for start in range(0, reps, 100):  # same chunking as the random stream
+        w = ref_rng.multinomial(300, counts / 300, size=min(100, reps - start))
+        est += [cronbach_alpha(np.repeat(patterns, row, axis=0)) for row in w]
+    exp_lo, exp_hi = np.quantile(est, [0.025, 0.975])
+    assert lo == pytest.approx(exp_lo, abs=1e-10)
+    assert hi == pytest.approx(exp_hi, abs=1e-10)
+    # below the threshold the row path is used: identical to the call without a threshold
+    assert bootstrap_alpha_ci(x, 200, np.random.default_rng(3), patterns_min_n=301) == bootstrap_alpha_ci(
+        x, 200, np.random.default_rng(3)
+    )
+
+
+def test_bootstrap_by_pattern_has_the_row_bootstrap_law():
+    # Same bootstrap distribution, different random stream: with many resamples the two
+    # percentile intervals agree to Monte Carlo error (sd of a 2.5 % quantile here ~ 0.003).
+    rng_data = np.random.default_rng(11)
+    x = np.clip(np.round(rng_data.normal(1.5, 1, (400, 5)) + rng_data.normal(0, 0.9, (400, 1))), 0, 3)
+    rows = bootstrap_alpha_ci(x, 4000, np.random.default_rng(1))
+    pats = bootstrap_alpha_ci(x, 4000, np.random.default_rng(2), patterns_min_n=1)
+    assert rows != pats
+    assert pats[0] == pytest.approx(rows[0], abs=0.006)
+    assert pats[1] == pytest.approx(rows[1], abs=0.006)
+    assert pats[0] < cronbach_alpha(x) < pats[1]
+
+
 def test_bootstrap_is_seeded_per_scale():
     x = np.round(np.random.default_rng(1).normal(2, 1, (80, 5)))
     a = bootstrap_alpha_ci(x, 100, scale_seed(7, "gad7"))
@@ -271,3 +325,55 @@ def test_published_alpha_ids_exist():
     alpha_rows = published[published["measure"] == "alpha"].set_index("id")
     ids = [s["published_id"] for s in rules["reliability"]["scales"] if "published_id" in s]
     assert len(ids) == 6 and set(ids) <= set(alpha_rows.index)
+
+
+# --------------------------------------------------------------------------- same bits on every CPU
+
+_KERNEL_PROBE = """
+import json, sys
+import numpy as np
+import threadpoolctl
+from mhsurvey.reliability import covariance, cov_to_corr, alpha_from_cov, omega_total, item_statistics
+rng = np.random.default_rng(4)
+x = np.clip(np.round(rng.normal(1.5, 1.0, (1726, 9)) + rng.normal(0, 0.9, (1726, 1))), 0, 3)
+x[rng.random(x.shape) < 0.01] = np.nan
+cov, n = covariance(x)
+corr = cov_to_corr(cov)
+st = item_statistics(x, [f"i{j}" for j in range(9)])
+out = {
+    "arch": threadpoolctl.threadpool_info()[0].get("architecture"),
+    "cov": cov.tolist(),
+    "alpha": alpha_from_cov(cov),
+    "omega": omega_total(corr, n, 1),
+    "items": st[["item_rest_r", "alpha_if_deleted"]].to_numpy().tolist(),
+}
+sys.stdout.write(json.dumps(out))
+"""
+
+
+def test_reliability_bits_do_not_depend_on_the_blas_kernel():
+    # OpenBLAS picks its kernel per CPU; np.cov through BLAS moved the last bit of alpha, item-rest
+    # r and omega between kernels, so results/ hashed differently on another machine. The exact
+    # integer moments and the rounded omega must give the same bits under every kernel (the
+    # kernels below run on any x86-64 CPU with AVX; OPENBLAS_CORETYPE forces one).
+    import json
+    import os
+    import platform
+    import subprocess
+    import sys
+
+    import threadpoolctl
+
+    info = threadpoolctl.threadpool_info()
+    if platform.machine() not in ("x86_64", "AMD64") or not info or info[0].get("internal_api") != "openblas":
+        pytest.skip("OpenBLAS kernel selection is tested on x86-64 only")
+    outs = {}
+    for kernel in ("Prescott", "Sandybridge"):
+        env = {**os.environ, "OPENBLAS_CORETYPE": kernel}
+        proc = subprocess.run(
+            [sys.executable, "-c", _KERNEL_PROBE], env=env, capture_output=True, text=True, check=True
+        )
+        outs[kernel] = json.loads(proc.stdout)
+    archs = {v.pop("arch") for v in outs.values()}
+    assert len(archs) == 2, f"OPENBLAS_CORETYPE had no effect: {archs}"
+    assert outs["Prescott"] == outs["Sandybridge"]

@@ -362,7 +362,7 @@ def run_stage(
     outcomes = codebook_outcomes(codebook, settings)
     if scores is not None:
         outcomes += classification_outcomes(
-            settings.classifications, data.scores_str, survey, labels.values["no"]
+            settings.classifications, data.scores_str, survey, labels.values["no"], labels.values["en"]
         )
     est, totals = estimates_table(data, outcomes, settings, survey)
     est = mark_estimable(attach_reference(est, reference, settings.references), survey)

@@ -133,8 +133,12 @@ def classification_outcomes(
     scores: pd.DataFrame,
     survey: str,
     value_labels: Mapping[str, Mapping[str, str]] | None = None,
+    value_labels_en: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[Outcome]:
     """Outcomes for the configured classifications (columns of ``scores.csv`` as strings).
+
+    ``value_labels`` / ``value_labels_en``: Norwegian / English level labels by column and code
+    (stage 02's ``levels.csv``); a level without a label is labelled by its code.
 
     Binary classifications report the share of ``1`` among determined respondents (empty =
     undetermined, not in the base). Categorical ones report every level (configured order, else
@@ -142,6 +146,7 @@ def classification_outcomes(
     ``scores.csv`` is a ``ConfigError`` (restrict it with ``surveys:`` if it does not apply).
     """
     value_labels = value_labels or {}
+    value_labels_en = value_labels_en or {}
     out = []
     for spec in specs:
         if not _applies(spec.surveys, survey):
@@ -150,6 +155,7 @@ def classification_outcomes(
             raise ConfigError(f"classification column {spec.column!r} is not in scores.csv ({survey})")
         observed = sorted(set(scores[spec.column].unique()) - {""}, key=value_sort_key)
         labels = value_labels.get(spec.column, {})
+        labels_en = value_labels_en.get(spec.column, {})
         common = dict(
             variable=spec.column,
             source="scores",
@@ -169,7 +175,7 @@ def classification_outcomes(
                     column=spec.column,
                     value=bad[0],
                 )
-            cat = Category("1", labels.get("1", spec.label_no), labels.get("1", spec.label_en), "level", (0,))
+            cat = Category("1", labels.get("1", spec.label_no), labels_en.get("1", spec.label_en), "level", (0,))
             out.append(Outcome(qtype="classification", table_values=("1", "0"), categories=(cat,), **common))
             continue
         levels = list(spec.levels) if spec.levels else observed
@@ -181,7 +187,7 @@ def classification_outcomes(
                 column=spec.column,
                 value=unknown[0],
             )
-        cats = [Category(v, labels.get(v, v), labels.get(v, v), "level", (i,)) for i, v in enumerate(levels)]
+        cats = [Category(v, labels.get(v, v), labels_en.get(v, v), "level", (i,)) for i, v in enumerate(levels)]
         for g in spec.merged:
             missing = [v for v in g.values if v not in levels]
             if missing:

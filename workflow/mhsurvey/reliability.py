@@ -32,6 +32,7 @@ log = logging.getLogger("mhsurvey.reliability")
 
 NAN_POLICIES = ("listwise", "pairwise")
 _BOOT_CHUNK = 100  # bootstrap resamples drawn per batch (fixed: part of the random stream)
+OMEGA_DECIMALS = 10  # omega_total is written to this many decimals (see omega_total)
 
 
 def alpha_from_cov(cov: np.ndarray) -> float:
@@ -75,16 +76,40 @@ def feldt_ci(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, 
     return float(lower), float(upper)
 
 
+def integer_covariance(x: np.ndarray) -> np.ndarray | None:
+    """Sample covariance (``n - 1``) of an n x k matrix of integer codes, from exact integer moments.
+
+    ``C = (n * X'X - s s') / (n (n - 1))`` with ``s`` the column sums: ``X'X`` and ``s`` are
+    computed in int64 (numpy's own loops, exact, so independent of the order of additions), and
+    the only rounding is the final division. The result is therefore the same on every CPU,
+    unlike ``np.cov``, whose BLAS kernel (chosen per CPU by OpenBLAS) moves the last bit.
+    ``None`` when ``x`` is not integer-valued, has fewer than 2 rows, or the exact numerator
+    could exceed ``2**53`` (then the caller falls back to ``np.cov``).
+    """
+    n = x.shape[0]
+    if n < 2 or not np.all(np.isfinite(x)) or not np.array_equal(x, np.round(x)):
+        return None
+    top = float(np.abs(x).max()) if x.size else 0.0
+    if float(n) * float(n) * top * top * 2.0 >= 2.0**53:
+        return None
+    xi = x.astype(np.int64)
+    sums = xi.sum(axis=0)
+    num = n * (xi.T @ xi) - np.outer(sums, sums)
+    return num.astype(float) / float(n * (n - 1))
+
+
 def covariance(x: np.ndarray, nan_policy: str = "listwise") -> tuple[np.ndarray, int]:
     """Item covariance matrix (sample, ``n - 1``) and the ``n`` behind it.
 
-    ``listwise``: complete rows only, ``n`` = their number. ``pairwise``: each covariance from the
+    ``listwise``: complete rows only, ``n`` = their number; integer codes through
+    :func:`integer_covariance` (exact moments, the same bits on every CPU). ``pairwise``: each covariance from the
     rows answering both items (pandas ``DataFrame.cov``, as pingouin and psych ``use="pairwise"``),
     ``n`` = rows with at least one answered item (pingouin's Feldt ``n``).
     """
     if nan_policy == "listwise":
         xc = x[~np.isnan(x).any(axis=1)]
-        return np.cov(xc, rowvar=False, ddof=1), xc.shape[0]
+        exact = integer_covariance(xc)
+        return (np.cov(xc, rowvar=False, ddof=1) if exact is None else exact), xc.shape[0]
     if nan_policy == "pairwise":
         keep = ~np.isnan(x).all(axis=1)
         return pd.DataFrame(x[keep]).cov().to_numpy(), int(keep.sum())
@@ -110,6 +135,9 @@ def omega_total(corr: np.ndarray, nobs: int, seed: int = 0) -> float:
     and uniquenesses ``psi`` from ``statsmodels.multivariate.factor.Factor(corr=R, n_factor=1,
     method="ml")`` (docs/methods.md §3; standardized omega). statsmodels draws random EM starting
     values, so ``seed`` is passed as its ``rng`` (byte-identical reruns). ``NaN`` if the fit fails.
+    The result is rounded to ``OMEGA_DECIMALS`` decimals: the fit is iterative and converges far
+    more coarsely than that, while its last bits depend on the CPU's BLAS/LAPACK kernel (about
+    1e-15 between OpenBLAS's Haswell and SkylakeX kernels), which rounding keeps out of the file.
     """
     try:
         with warnings.catch_warnings():
@@ -121,34 +149,72 @@ def omega_total(corr: np.ndarray, nobs: int, seed: int = 0) -> float:
     lam = np.asarray(res.loadings, dtype=float).ravel()
     psi = np.asarray(res.uniqueness, dtype=float).ravel()
     s2 = lam.sum() ** 2
-    return float(s2 / (s2 + psi.sum()))
+    return round(float(s2 / (s2 + psi.sum())), OMEGA_DECIMALS)
+
+
+def answer_patterns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``x`` (lexicographic order, ``np.unique(axis=0)``) and how many rows
+    carry each: ``patterns[u]`` occurs ``counts[u]`` times, ``counts.sum() == len(x)``."""
+    patterns, counts = np.unique(np.asarray(x, dtype=float), axis=0, return_counts=True)
+    return patterns, counts
+
+
+def _alpha_from_counts(w: np.ndarray, m1: np.ndarray, m2: np.ndarray, n: int, k: int) -> np.ndarray:
+    """Alpha of each resample whose rows occur ``w[b, j]`` times (``w`` sums to ``n`` per row).
+
+    ``m1 = [X, T]`` (items and total score per row), ``m2 = m1**2``: the resample's sample
+    variances are ``(w @ m2 - (w @ m1)**2 / n) / (n - 1)``, and
+    ``alpha = k/(k-1) (1 - sum of the k item variances / variance of T)`` (docs/methods.md §3.3).
+    """
+    s1, s2 = w @ m1, w @ m2
+    var = (s2 - s1**2 / n) / (n - 1)
+    return k / (k - 1) * (1.0 - var[:, :k].sum(axis=1) / var[:, k])
 
 
 def bootstrap_alpha_ci(
-    x: np.ndarray, reps: int, rng: np.random.Generator, level: float = 0.95, nan_policy: str = "listwise"
+    x: np.ndarray,
+    reps: int,
+    rng: np.random.Generator,
+    level: float = 0.95,
+    nan_policy: str = "listwise",
+    patterns_min_n: int | None = None,
 ) -> tuple[float, float]:
     """Percentile bootstrap CI of alpha: resample respondents with replacement ``reps`` times
-    (psych ``alpha(n.iter=)``; docs/methods.md §3). Listwise: resamples the complete rows."""
+    (psych ``alpha(n.iter=)``; docs/methods.md §3.3). Listwise: resamples the complete rows.
+
+    A resample is a vector of counts ``w`` (how often each of the ``n`` complete rows is drawn),
+    ``w ~ Multinomial(n, 1/n, ..., 1/n)``; alpha follows from the weighted moments
+    (:func:`_alpha_from_counts`), so the data are never copied. Below ``patterns_min_n`` complete
+    rows (or with ``None``) the counts come from ``n`` uniform row indices per resample. From
+    ``patterns_min_n`` rows on, rows with the same answers are pooled into their distinct patterns
+    (:func:`answer_patterns`, ``c_u`` rows each) and the counts are drawn per pattern,
+    ``Multinomial(n, c_u / n)``: the sum of the row counts over a pattern's rows has exactly that
+    law, so the bootstrap distribution is the same, at a cost of the number of patterns instead
+    of ``n`` per resample (a different random stream, hence a different Monte Carlo draw).
+    """
     if reps <= 0:
         return float("nan"), float("nan")
     x = np.asarray(x, dtype=float)
     est = np.empty(reps)
     with np.errstate(invalid="ignore", divide="ignore"):
         if nan_policy == "listwise":
-            # Vectorised in fixed chunks: alpha = k/(k-1) (1 - sum item variances / variance of total),
-            # the moments of each resample from its row counts w (w @ x, w @ x^2).
             x = x[~np.isnan(x).any(axis=1)]
             n, k = x.shape
+            by_pattern = patterns_min_n is not None and n >= patterns_min_n
+            if by_pattern:
+                x, counts = answer_patterns(x)
+                p = counts / n
             t = x.sum(axis=1)
             m1 = np.column_stack([x, t])
             m2 = m1**2
             for start in range(0, reps, _BOOT_CHUNK):
                 m = min(_BOOT_CHUNK, reps - start)
-                idx = rng.integers(0, n, size=(m, n))
-                w = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(float)
-                s1, s2 = w @ m1, w @ m2
-                var = (s2 - s1**2 / n) / (n - 1)
-                est[start : start + m] = k / (k - 1) * (1.0 - var[:, :k].sum(axis=1) / var[:, k])
+                if by_pattern:
+                    w = rng.multinomial(n, p, size=m).astype(float)
+                else:
+                    idx = rng.integers(0, n, size=(m, n))
+                    w = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(float)
+                est[start : start + m] = _alpha_from_counts(w, m1, m2, n, k)
         else:
             n = x.shape[0]
             for b in range(reps):
@@ -257,7 +323,12 @@ def reliability_table(responses: pd.DataFrame, codebook: Codebook, rules: Mappin
             corr = cov_to_corr(cov)
             lo, hi = feldt_ci(a, n_used, k, level)
             blo, bhi = bootstrap_alpha_ci(
-                x, cfg["bootstrap_reps"], scale_seed(cfg["seed"], scale["name"]), level, policy
+                x,
+                cfg["bootstrap_reps"],
+                scale_seed(cfg["seed"], scale["name"]),
+                level,
+                policy,
+                cfg.get("bootstrap_patterns_min_n"),
             )
             row.update(
                 {
@@ -321,7 +392,12 @@ def reliability_docs(rules: Mapping[str, Any]) -> list[ColumnDoc]:
             "alpha_boot_ci_low",
             "float",
             f"percentile bootstrap {lvl} CI lower bound "
-            f"({cfg['bootstrap_reps']} resamples of respondents, seed {cfg['seed']} + scale name)",
+            f"({cfg['bootstrap_reps']} resamples of respondents, seed {cfg['seed']} + scale name"
+            + (
+                f"; from n = {cfg['bootstrap_patterns_min_n']} on drawn per distinct answer pattern)"
+                if cfg.get("bootstrap_patterns_min_n") is not None
+                else ")"
+            ),
         ),
         ColumnDoc("alpha_boot_ci_high", "float", f"percentile bootstrap {lvl} CI upper bound"),
         ColumnDoc(
@@ -330,7 +406,8 @@ def reliability_docs(rules: Mapping[str, Any]) -> list[ColumnDoc]:
         ColumnDoc(
             "omega_total",
             "float",
-            "McDonald's omega total from a one-factor ML fit on the correlation matrix",
+            "McDonald's omega total from a one-factor ML fit on the correlation matrix "
+            f"(rounded to {OMEGA_DECIMALS} decimals)",
         ),
         ColumnDoc("mean_inter_item_r", "float", "mean inter-item Pearson correlation"),
         ColumnDoc(
