@@ -16,10 +16,10 @@ from test_scoring_support import codebook, random_responses, rules
 from mhsurvey.reliability import (
     alpha_from_cov,
     answer_patterns,
-    integer_covariance,
     bootstrap_alpha_ci,
     cronbach_alpha,
     feldt_ci,
+    integer_covariance,
     item_statistics,
     item_statistics_docs,
     item_statistics_table,

@@ -175,7 +175,9 @@ def classification_outcomes(
                     column=spec.column,
                     value=bad[0],
                 )
-            cat = Category("1", labels.get("1", spec.label_no), labels_en.get("1", spec.label_en), "level", (0,))
+            cat = Category(
+                "1", labels.get("1", spec.label_no), labels_en.get("1", spec.label_en), "level", (0,)
+            )
             out.append(Outcome(qtype="classification", table_values=("1", "0"), categories=(cat,), **common))
             continue
         levels = list(spec.levels) if spec.levels else observed
@@ -187,7 +189,9 @@ def classification_outcomes(
                 column=spec.column,
                 value=unknown[0],
             )
-        cats = [Category(v, labels.get(v, v), labels_en.get(v, v), "level", (i,)) for i, v in enumerate(levels)]
+        cats = [
+            Category(v, labels.get(v, v), labels_en.get(v, v), "level", (i,)) for i, v in enumerate(levels)
+        ]
         for g in spec.merged:
             missing = [v for v in g.values if v not in levels]
             if missing:
