@@ -617,3 +617,25 @@ def test_not_estimable_reasons():
     assert not_estimable_reason("responses", 0, 0) == "no_one_asked"
     assert not_estimable_reason("responses", 10, 0) == "no_valid_answers"
     assert not_estimable_reason("scores", 10, 0) == "undetermined"
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series([3, None, 1, 3, 2, None, 1], dtype="Int64"),
+        pd.Series([None, None, 5], dtype="Int64"),
+        pd.Series([1.5, float("nan"), 2.0, 1.5]),
+        pd.Series(["b", "", "a", "b", ""], dtype=object),
+        pd.Series(["x", None, "x"], dtype=object),
+        pd.Series([], dtype="Int64"),
+    ],
+)
+def test_string_codes_equals_factorizing_the_strings(column):
+    from mhsurvey.counts import string_codes
+
+    strings = column.astype("string").fillna("").to_numpy(dtype=object)
+    exp_codes, exp_uniques = pd.factorize(strings)
+    codes, uniques = string_codes(column)
+    assert codes.tolist() == exp_codes.tolist()
+    assert list(uniques) == list(exp_uniques)
+    assert list(uniques[codes]) == list(strings)

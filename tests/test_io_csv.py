@@ -82,3 +82,23 @@ def test_uncovered_frames_go_to_pandas_and_still_match(df, tmp_path):
     assert _csv_text(df) is None
     write_csv(df, tmp_path / "out.csv")
     assert (tmp_path / "out.csv").read_bytes() == _pandas_bytes(df, tmp_path)
+
+
+def test_read_responses_pyarrow_path_equals_pandas(tmp_path, monkeypatch):
+    # responses.csv as stage 01 writes it: rid string, integer codes, "" for missing
+    from mhsurvey import io as mio
+
+    path = tmp_path / "responses.csv"
+    path.write_text("rid,q1,q2,q3\nR001,1,,3\nR002,,2,-1\nR010,4,5,\n", encoding="utf-8")
+    monkeypatch.setattr(mio, "ARROW_MIN_BYTES", 10**12)
+    expected = mio.read_responses(path)
+    monkeypatch.setattr(mio, "ARROW_MIN_BYTES", 0)
+    got = mio.read_responses(path)
+    pd.testing.assert_frame_equal(got, expected)
+    assert got["q2"].tolist()[0] is pd.NA and got["q3"].tolist()[1] == -1
+    assert got["rid"].tolist() == ["R001", "R002", "R010"]
+    # a cell that is not an integer: pyarrow declines, pandas raises as before
+    path.write_text("rid,q1\nR001,1\nR002,x\n", encoding="utf-8")
+    assert mio._read_responses_arrow(path) is None
+    with pytest.raises((TypeError, ValueError)):
+        mio.read_responses(path)

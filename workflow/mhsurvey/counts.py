@@ -27,8 +27,9 @@ log = logging.getLogger("mhsurvey.estimates")
 class SurveyData:
     """The inputs of stage 04: responses (codes, and as strings) and scores (as strings).
 
-    ``responses`` holds nullable Int64 codes (for routing), ``responses_str`` and ``scores_str``
-    the same cells as strings with ``""`` for empty, so that codes and class labels compare alike.
+    ``responses`` holds nullable Int64 codes (for routing); :meth:`codes` / :meth:`values` give a
+    column as strings with ``""`` for empty (built per column on demand), so that codes and class
+    labels compare alike; ``scores_str`` is ``scores.csv`` (strings already) without ``rid``.
     With a ``codebook``, routing is re-applied in questionnaire order
     (:func:`mhsurvey.routing.blank_unasked`, the codes of :func:`~mhsurvey.routing.apply_routing`) before anything is counted.
     """
@@ -55,9 +56,7 @@ class SurveyData:
                 if "rid" in self.responses.columns
                 else body
             )
-        self.responses_str = pd.DataFrame(
-            {c: body[c].astype("string").fillna("").to_numpy(dtype=object) for c in body.columns}
-        )
+        self._body = body
         if self.scores is not None:
             if "rid" in self.scores.columns and "rid" in self.responses.columns:
                 left = self.responses["rid"].astype(str).to_numpy()
@@ -69,11 +68,14 @@ class SurveyData:
                         column="rid",
                     )
             body_s = self.scores.drop(columns=["rid"], errors="ignore")
-            self.scores_str = pd.DataFrame(
-                {c: body_s[c].astype("string").fillna("").to_numpy(dtype=object) for c in body_s.columns}
-            )
+            self.scores_str = pd.DataFrame({c: _as_strings(body_s[c]) for c in body_s.columns})
         else:
             self.scores_str = pd.DataFrame(index=range(len(self.responses)))
+
+    def has_column(self, source: str, column: str) -> bool:
+        """Whether ``column`` is a data column of ``source`` (``"responses"`` or ``"scores"``)."""
+        frame = self._body if source == "responses" else self.scores_str
+        return column in frame.columns
 
     @property
     def n(self) -> int:
@@ -81,22 +83,24 @@ class SurveyData:
         return len(self.responses)
 
     def values(self, source: str, column: str) -> np.ndarray:
-        """The column as an object array of strings (``""`` = empty)."""
-        frame = self.responses_str if source == "responses" else self.scores_str
-        if column not in frame.columns:
-            raise InputDataError(f"column missing from {source}", file=f"{source}.csv", column=column)
-        return frame[column].to_numpy(dtype=object)
+        """The column as an object array of strings (``""`` = empty), ``uniques[codes]``."""
+        codes, uniques = self.codes(source, column)
+        return uniques[codes]
 
     def codes(self, source: str, column: str) -> tuple[np.ndarray, np.ndarray]:
         """The column factorized once (cached): integer codes per respondent and the distinct strings.
 
-        ``values(source, column) == uniques[codes]``; lookups map the few distinct strings, then
-        index by code (:func:`cell_index`, :func:`mhsurvey.subgroups.level_index`).
+        The same as ``pd.factorize`` of the column as strings (``""`` = empty; codes in order of
+        first appearance), computed by :func:`string_codes` without a string per cell. Lookups
+        map the few distinct strings, then index by code (:func:`cell_index`,
+        :func:`mhsurvey.subgroups.level_index`).
         """
         key = (source, column)
         if key not in self._codes_cache:
-            codes, uniques = pd.factorize(self.values(source, column))
-            self._codes_cache[key] = (codes.astype(np.int64), np.asarray(uniques, dtype=object))
+            frame = self._body if source == "responses" else self.scores_str
+            if column not in frame.columns:
+                raise InputDataError(f"column missing from {source}", file=f"{source}.csv", column=column)
+            self._codes_cache[key] = string_codes(frame[column])
         return self._codes_cache[key]
 
     def asked(self, routing: str) -> np.ndarray:
@@ -107,6 +111,33 @@ class SurveyData:
             body = self.responses.drop(columns=["rid"], errors="ignore")
             self._routing_cache[routing] = routing_mask(body, routing).to_numpy(dtype=bool)
         return self._routing_cache[routing]
+
+
+def _as_strings(column: pd.Series) -> np.ndarray:
+    """The column as an object array of strings, ``""`` for missing (``astype("string")``); a
+    column of strings already (``scores.csv`` as :func:`read_scores` reads it) is not copied cell
+    by cell."""
+    if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+        return column.fillna("").to_numpy(dtype=object)
+    return column.astype("string").fillna("").to_numpy(dtype=object)
+
+
+def string_codes(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(column.astype("string").fillna(""))`` without converting every cell.
+
+    The column is factorized as it is (missing values apart), only its distinct values are
+    converted to strings, and the codes are renumbered in order of first appearance of each
+    distinct string; equal strings from distinct values (none for integer codes) are merged. So
+    ``uniques[codes]`` is the column as strings, and codes and uniques equal those of factorizing
+    the strings, at the cost of one integer factorization (stage 04 at 100x: 7 s and 1.6 GB less).
+    """
+    raw, distinct = pd.factorize(column, use_na_sentinel=True)
+    as_str = pd.Series(distinct, dtype=column.dtype).astype("string").fillna("").to_numpy(dtype=object)
+    full = np.append(as_str, np.array([""], dtype=object))
+    cell = np.where(raw < 0, len(as_str), raw)
+    codes, first = pd.factorize(cell)
+    merged, uniques = pd.factorize(full[first])
+    return merged[codes].astype(np.int64), np.asarray(uniques, dtype=object)
 
 
 def read_scores(path: str | Path) -> pd.DataFrame:

@@ -249,10 +249,45 @@ def atomic_outputs(paths: Mapping[K, str | Path] | Sequence[str | Path]) -> Iter
     shutil.rmtree(staging, ignore_errors=True)
 
 
+ARROW_MIN_BYTES = 8 * 2**20  # files from this size on are parsed by pyarrow (read_responses)
+
+
 def read_responses(path: str | Path) -> pd.DataFrame:
-    """Read ``01_clean/responses.csv``: ``rid`` as string, every other column as nullable Int64."""
+    """Read ``01_clean/responses.csv``: ``rid`` as string, every other column as nullable Int64.
+
+    From ``ARROW_MIN_BYTES`` on, pyarrow's multithreaded CSV reader parses the file with the
+    same types (``rid`` string, every other column int64, ``""`` missing); a cell that is not
+    an integer makes it fall back to pandas, which raises as before. Smaller files (the study's
+    size) skip the pyarrow import, which costs more than it saves there.
+    """
+    if Path(path).stat().st_size >= ARROW_MIN_BYTES:
+        df = _read_responses_arrow(path)
+        if df is not None:
+            return df
     df = pd.read_csv(path, dtype={"rid": "string"}, encoding="utf-8")
     for col in df.columns:
         if col != "rid":
             df[col] = df[col].astype("Int64")
     return df
+
+
+def _read_responses_arrow(path: str | Path) -> pd.DataFrame | None:
+    """``responses.csv`` through ``pyarrow.csv`` (see :func:`read_responses`); ``None`` if a cell
+    does not parse as the declared type."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    with open(path, encoding="utf-8", newline="") as fh:
+        header = next(csv.reader(fh), [])
+    types = {c: (pa.string() if c == "rid" else pa.int64()) for c in header}
+    try:
+        table = pacsv.read_csv(
+            path,
+            convert_options=pacsv.ConvertOptions(
+                column_types=types, null_values=[""], strings_can_be_null=True
+            ),
+        )
+    except pa.ArrowInvalid:
+        return None
+    mapping = {pa.int64(): pd.Int64Dtype(), pa.string(): pd.StringDtype()}
+    return table.to_pandas(types_mapper=mapping.get)

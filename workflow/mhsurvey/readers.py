@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .errors import InputDataError
@@ -400,32 +401,7 @@ def read_csv_export(path: str | Path, encoding: str = "auto", invalid_bytes: str
     body_rows = rows[1:]
     columns, keep_idx = _drop_empty_unnamed(columns, body_rows)
     _check_header(columns, spath)
-    body: list[list[Any]] = []
-    row_numbers: list[int] = []
-    blank: list[int] = []
-    for i, row in enumerate(body_rows, start=1):
-        if not row or all(not c.strip() for c in row):
-            blank.append(i)
-            continue
-        if len(row) != len(header):
-            raise InputDataError(
-                f"row has {len(row)} fields but the header has {len(header)}{_spans_hint(row, header, ends, i)}",
-                file=spath,
-                row=i,
-            )
-        for j, cell in enumerate(row):
-            if len(cell) > CSV_FIELD_LIMIT:
-                raise InputDataError(
-                    f"field is {len(cell):,} characters long (more than the CSV field limit of "
-                    f"{CSV_FIELD_LIMIT:,}){_spans_hint(row, header, ends, i)}",
-                    file=spath,
-                    row=i,
-                    column=_column_name(header, j),
-                )
-        row_numbers.append(i)
-        cells = [row[j] for j in keep_idx]
-        body.append([c if c.strip() != "" else None for c in cells])
-    frame = pd.DataFrame(body, columns=columns, dtype=object, index=pd.Index(row_numbers, name="raw_row"))
+    frame, blank = _body_frame(body_rows, header, columns, keep_idx, ends, spath, len(text) > CSV_FIELD_LIMIT)
     return RawExport(
         spath,
         "csv",
@@ -456,6 +432,66 @@ def _spans_hint(row: list[str], header: list[str], ends: list[int], i: int) -> s
 def _column_label(name: Any) -> str:
     """A header cell as a column name: stripped, Unicode NFC (as the codebook is compared)."""
     return unicodedata.normalize("NFC", str(name).strip())
+
+
+def _body_frame(
+    body_rows: list[list[str]],
+    header: list[str],
+    columns: list[str],
+    keep_idx: list[int],
+    ends: list[int],
+    path: str,
+    check_length: bool,
+) -> tuple[pd.DataFrame, list[int]]:
+    """The data rows as an object frame indexed by ``raw_row`` (1-based record number), and the
+    numbers of blank records.
+
+    A record is blank when every field is whitespace (``"".join(row).strip() == ""``, the same
+    test as stripping each field); a record with another number of fields than the header, or a
+    field longer than ``CSV_FIELD_LIMIT`` (checked only if the text is that long), is an
+    :class:`InputDataError` naming the record (and the field). Whitespace-only cells become
+    ``None``; the test runs on each column's distinct values (``pd.factorize``), not on every
+    cell. Rows are checked in file order, so the first bad record is the one reported.
+    """
+    width = len(header)
+    row_numbers: list[int] = []
+    blank: list[int] = []
+    kept: list[list[str]] = []
+    for i, row in enumerate(body_rows, start=1):
+        if not row or not "".join(row).strip():
+            blank.append(i)
+            continue
+        if len(row) != width:
+            raise InputDataError(
+                f"row has {len(row)} fields but the header has {width}{_spans_hint(row, header, ends, i)}",
+                file=path,
+                row=i,
+            )
+        if check_length and max(map(len, row)) > CSV_FIELD_LIMIT:
+            j = next(j for j, cell in enumerate(row) if len(cell) > CSV_FIELD_LIMIT)
+            raise InputDataError(
+                f"field is {len(row[j]):,} characters long (more than the CSV field limit of "
+                f"{CSV_FIELD_LIMIT:,}){_spans_hint(row, header, ends, i)}",
+                file=path,
+                row=i,
+                column=_column_name(header, j),
+            )
+        row_numbers.append(i)
+        kept.append(row)
+    index = pd.Index(row_numbers, name="raw_row")
+    if not kept:
+        return pd.DataFrame([], columns=columns, dtype=object, index=index), blank
+    cells = np.array(kept, dtype=object).reshape(len(kept), width)
+    data = {}
+    for name, j in zip(columns, keep_idx, strict=True):
+        col = cells[:, j]
+        codes, uniques = pd.factorize(col)
+        empty = np.array([not u.strip() for u in uniques], dtype=bool)
+        if empty.any():
+            col = col.copy()
+            col[empty[codes]] = None
+        data[name] = col
+    return pd.DataFrame(data, columns=columns, index=index, dtype=object), blank
 
 
 def _drop_empty_unnamed(columns: list[str], body: list[list[Any]]) -> tuple[list[str], list[int]]:

@@ -115,8 +115,7 @@ def resolve_breakdown(
         source = "responses"
     else:
         column, source = spec.name, spec.source
-    frame = data.responses_str if source == "responses" else data.scores_str
-    if column not in frame.columns:
+    if not data.has_column(source, column):
         raise ConfigError(f"breakdown {spec.id!r}: column {column!r} is not in {source}")
     label_no = spec.label_no or labels.names["no"].get(column, "")
     label_en = spec.label_en or labels.names["en"].get(column, "") or label_no
@@ -140,7 +139,7 @@ def resolve_breakdown(
         # every named level (level table, configured labels) is a level, observed or not, so a
         # level with no respondents is shown with n = 0 instead of disappearing
         named = set(labels.values["no"].get(column, {})) | set(spec.labels)
-        keys = sorted((set(frame[column].unique()) - {""}) | named, key=value_sort_key)
+        keys = sorted((set(data.codes(source, column)[1]) - {""}) | named, key=value_sort_key)
         no = {**labels.values["no"].get(column, {}), **spec.labels}
         en = {**labels.values["en"].get(column, {}), **spec.labels, **spec.labels_en}
         levels = tuple(Level(v, no.get(v, v), en.get(v, no.get(v, v)), (v,)) for v in keys)
