@@ -807,3 +807,41 @@ def test_real_unattainable_targets_are_the_report_inconsistencies(real):
 def test_real_deterministic(real, published):
     again = it.generate_items(real["bg"], real["g"], real["spec"], real["codebook"], np.random.default_rng(7))
     pd.testing.assert_frame_equal(real["out"], again)
+
+
+# --------------------------------------------------------------------------- cover repair
+
+
+def _cover_case(seed: int, n: int = 400, n_kids: int = 3, groups: int = 2):
+    from mhsim.items.multi import _Drawn
+
+    rng = np.random.default_rng(seed)
+    parent = rng.random(n) < 0.7
+    pop = rng.random(n) < 0.85
+    kids = []
+    for _ in range(n_kids):
+        ticked = parent & (rng.random(n) < 0.45)
+        margin = np.round(rng.normal(size=n), 1)  # rounded: ties between rows occur
+        sig = rng.random((n, groups)) < 0.5 if groups else np.zeros((n, 0), dtype=bool)
+        kids.append(_Drawn({"id": "k"}, ticked, margin, rng.normal(size=n), sig))
+    return parent, kids, pop
+
+
+@pytest.mark.parametrize("seed,groups", [(0, 2), (1, 0), (2, 1), (3, 3), (4, 2)])
+def test_repair_cover_equals_the_row_scan(seed, groups):
+    from mhsim.items.multi import _repair_cover, _repair_cover_scan
+
+    parent, kids, pop = _cover_case(seed, groups=groups)
+    ref_kids = copy.deepcopy(kids)
+    before = [k.ticked.sum() for k in kids]
+    _repair_cover(parent, kids, pop, "test")
+    _repair_cover_scan(parent, ref_kids, pop, "test")
+    for a, b in zip(kids, ref_kids, strict=True):
+        assert np.array_equal(a.ticked, b.ticked)
+    T = np.column_stack([k.ticked for k in kids])
+    assert T[parent].any(axis=1).all()  # every ticked parent row is covered
+    changed = sum(not np.array_equal(k.ticked, c.ticked) for k, c in zip(kids, _cover_case(seed, groups=groups)[1]))
+    assert changed > 0  # the case exercises the repair
+    # counts are kept wherever a donor existed (population rows), as the scan does
+    assert [k.ticked.sum() for k in kids] == [k.ticked.sum() for k in ref_kids]
+    assert sum(before) <= sum(k.ticked.sum() for k in kids)

@@ -101,10 +101,71 @@ def _draw_node(
 def _repair_cover(parent: np.ndarray, kids: list[_Drawn], pop: np.ndarray, where: str) -> None:
     """Make every ticked parent row tick at least one of ``kids`` without changing any count.
 
-    An uncovered row ``j`` takes the child it is closest to (largest margin); the child is removed
-    from a row that keeps another child, has the same subgroup memberships for that child's targets
-    and the same population status (smallest margin first), so totals and subgroup counts stay.
+    An uncovered row ``j`` (in row order) takes the child ``ci`` it is closest to (largest
+    margin); the child is removed from a row that keeps another child, has the same subgroup
+    memberships for that child's targets and the same population status (smallest margin first,
+    then lowest row), so totals and subgroup counts stay; without such a row, from any row that
+    keeps another child and has the same population status.
+
+    Donor rows only ever leave the pools (a donor loses a child; a covered row keeps exactly one),
+    so each pool (child, population status[, signature]) is sorted once by (margin, row) and read
+    with a pointer that skips rows no longer eligible: O(n log n) instead of a scan of all rows per
+    uncovered row. :func:`_repair_cover_scan` is that scan, kept as the reference the tests
+    compare against.
     """
+    if not kids:
+        return
+    T = np.column_stack([d.ticked for d in kids])
+    unc = np.flatnonzero(parent & ~T.any(axis=1))
+    margins = np.column_stack([d.margin for d in kids])
+    if len(unc) == 0 or not np.all(np.isfinite(margins[parent])):
+        _repair_cover_scan(parent, kids, pop, where)
+        return
+    cnt = T.sum(axis=1)
+    pools: dict[tuple, list] = {}  # key -> [sorted rows, pointer]
+
+    def pool(ci: int, j: int, with_sig: bool) -> list:
+        sig = kids[ci].signature
+        key = (ci, pop[j].item(), sig[j].tobytes() if with_sig else None)
+        if key not in pools:
+            mask = T[:, ci] & (cnt >= 2) & parent & (pop == pop[j])
+            if with_sig:
+                mask &= (sig == sig[j]).all(axis=1)
+            rows = np.flatnonzero(mask)
+            order = np.lexsort((rows, kids[ci].margin[rows]))
+            pools[key] = [rows[order], 0]
+        return pools[key]
+
+    def first(entry: list, ci: int) -> int:
+        rows, k = entry
+        while k < len(rows) and not (T[rows[k], ci] and cnt[rows[k]] >= 2):
+            k += 1
+        entry[1] = k
+        return int(rows[k]) if k < len(rows) else -1
+
+    unmatched = 0
+    for j in unc:
+        ci = int(np.argmax(margins[j]))
+        with_sig = kids[ci].signature.shape[1] > 0
+        p = first(pool(ci, j, with_sig), ci)
+        if p < 0 and with_sig:
+            p = first(pool(ci, j, False), ci)
+        T[j, ci] = True
+        cnt[j] += 1
+        if p >= 0:
+            T[p, ci] = False
+            cnt[p] -= 1
+        elif pop[j]:
+            unmatched += 1
+    if unmatched:
+        log.warning("%s: %d population rows covered without a swap partner (counts grew)", where, unmatched)
+    for i, d in enumerate(kids):
+        d.ticked = T[:, i].copy()
+
+
+def _repair_cover_scan(parent: np.ndarray, kids: list[_Drawn], pop: np.ndarray, where: str) -> None:
+    """:func:`_repair_cover` by scanning every row for each uncovered row (O(n) each): the
+    reference implementation, and the path taken when a margin is not finite."""
     if not kids:
         return
     T = np.column_stack([d.ticked for d in kids])
