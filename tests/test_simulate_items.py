@@ -840,7 +840,10 @@ def test_repair_cover_equals_the_row_scan(seed, groups):
         assert np.array_equal(a.ticked, b.ticked)
     T = np.column_stack([k.ticked for k in kids])
     assert T[parent].any(axis=1).all()  # every ticked parent row is covered
-    changed = sum(not np.array_equal(k.ticked, c.ticked) for k, c in zip(kids, _cover_case(seed, groups=groups)[1]))
+    changed = sum(
+        not np.array_equal(k.ticked, c.ticked)
+        for k, c in zip(kids, _cover_case(seed, groups=groups)[1], strict=True)
+    )
     assert changed > 0  # the case exercises the repair
     # counts are kept wherever a donor existed (population rows), as the scan does
     assert [k.ticked.sum() for k in kids] == [k.ticked.sum() for k in ref_kids]
