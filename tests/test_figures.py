@@ -566,3 +566,13 @@ def test_alt_text_names_the_largest_numbers(inputs, style_cfg):
     text = alt_text("stacked_bar", fig.drawn, {}, Style(style_cfg, "Syntetiske data"))
     assert "Påstand a: Enig 60\u00a0%" in text and "Påstand b: Enig 20\u00a0%" in text
     assert text.endswith("(Syntetiske data.)")
+
+
+def test_value_label_of_a_level_without_respondents_is_not_zero_percent(style_cfg):
+    # n = 0: no share exists ("ingen svar"); a suppressed cell (share blank, n blank or > 0): "–"
+    no, en = Style(style_cfg, "", "no"), Style(style_cfg, "", "en")
+    assert kinds._value_label(no, float("nan"), 0, 0.0) == "ingen svar"
+    assert kinds._value_label(en, float("nan"), 0, 0.0) == "no answers"
+    assert kinds._value_label(no, float("nan"), float("nan"), 0.0) == "–"
+    assert kinds._value_label(no, float("nan"), 12, 0.0) == "–"
+    assert kinds._value_label(no, 0.0, 40, 0.0) == "0\u00a0%"

@@ -53,8 +53,13 @@ def _hidden(pct: Any, n: Any) -> bool:
 
 
 def _value_label(style: Style, pct: Any, n: Any, w: float) -> str:
-    """The value label of a bar of width ``w``: "–" for a suppressed cell (:func:`_hidden`)."""
-    return "–" if _hidden(pct, n) else style.pct(w)
+    """The value label of a bar of width ``w``: "–" for a suppressed cell (:func:`_hidden`), the
+    ``no_respondents`` label for a level without respondents (no share exists; not "0 %")."""
+    if _hidden(pct, n):
+        return "–"
+    if pd.isna(pct) and pd.notna(n) and float(n) == 0 and "no_respondents" in style.config["labels"]:
+        return style.word("no_respondents")
+    return style.pct(w)
 
 
 def _finish(fig: Figure, style: Style, spec: Mapping[str, Any], drawn: pd.DataFrame) -> Figure:
