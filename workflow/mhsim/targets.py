@@ -18,21 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# the columns of data/published/*.csv are defined once, by the audit that reads the same files
+from mhsurvey.audit.published import PUBLISHED_COLUMNS
 from mhsurvey.errors import ConfigError
-
-PUBLISHED_COLUMNS = (
-    "id",
-    "survey",
-    "section",
-    "source",
-    "measure",
-    "item",
-    "subgroup_var",
-    "subgroup_level",
-    "category",
-    "pct",
-    "n",
-)
 
 
 @dataclass(frozen=True)
