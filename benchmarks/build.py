@@ -142,10 +142,17 @@ def single_process(root: Path) -> None:
     )
 
     os.chdir(root)
+    from mhsurvey.dictionary import write_dictionary as _wd
+    from mhsurvey.estimate_settings import load_settings as _load_settings
+    from mhsurvey.surveys import comparison_dir, comparisons, survey_blocks, survey_kind
+    from mhsurvey.waves import compare_waves, comparison_docs, read_estimates
+
     config = yaml.safe_load(Path("config/config.yaml").read_text(encoding="utf-8"))
-    surveys = sorted(config["surveys"])
+    surveys = sorted(config["surveys"])  # the primary wave: figures, audit, report
+    blocks = survey_blocks(config)  # every survey key, further waves included (stages 01-04)
+    main_config, config = config, {**config, "surveys": {**config["surveys"], **blocks}}
     rules = load_scoring_rules(config["scoring_config"])
-    for s in surveys:
+    for s in sorted(blocks):
         r = Path("results") / s
         codebook = load_codebook(config["surveys"][s]["codebook"])
         # clean
@@ -201,7 +208,7 @@ def single_process(root: Path) -> None:
                 config["estimates_config"], synthetic=synthetic_from_summary(out["summary"])
             ),
             reference=read_reference("data/reference/ssb.csv"),
-            survey=s,
+            survey=survey_kind(s),
             levels=read_levels(r / "02_scores/levels.csv"),
         )
         for file, tab, docs in (
@@ -211,31 +218,58 @@ def single_process(root: Path) -> None:
         ):
             write_csv(tab, r / f"04_estimates/{file}.csv")
             write_dictionary(docs, r / f"04_estimates/{file}.dictionary.csv", tab)
-        # figures
-        fig_dir = r / "05_figures"
-        fig_dir.mkdir(parents=True, exist_ok=True)
-        catalogue = load_catalogue("config/figures.yaml")
-        inputs = load_survey_inputs(
-            s,
-            estimates=r / "04_estimates/estimates.csv",
-            subgroup_tests=r / "04_estimates/subgroup_tests.csv",
-            codebook=config["surveys"][s]["codebook"],
-            summary=out["summary"],
-            estimates_config=config["estimates_config"],
-            scoring=config["scoring_config"],
-            style=catalogue["style"],
+        if s not in surveys:
+            continue
+        # figures, in each language (rule figures: 05_figures/ and 05_figures_en/)
+        for lang, folder in (("no", "05_figures"), ("en", "05_figures_en")):
+            fig_dir = r / folder
+            fig_dir.mkdir(parents=True, exist_ok=True)
+            catalogue = load_catalogue("config/figures.yaml")
+            inputs = load_survey_inputs(
+                s,
+                estimates=r / "04_estimates/estimates.csv",
+                subgroup_tests=r / "04_estimates/subgroup_tests.csv",
+                codebook=config["surveys"][s]["codebook"],
+                summary=out["summary"],
+                estimates_config=config["estimates_config"],
+                scoring=config["scoring_config"],
+                style=catalogue["style"],
+            )
+            figures = draw_survey(
+                catalogue,
+                inputs,
+                STYLE,
+                out_rel=str(fig_dir),
+                on_figure=lambda f, d=fig_dir: write_figure(f, d),
+                lang=lang,
+            )
+            index = index_frame(figures)
+            write_csv(index, fig_dir / "figures.csv")
+            write_dictionary(INDEX_DOCS, fig_dir / "figures.dictionary.csv", index)
+            write_dictionary(DATA_DOCS, fig_dir / "figure_data.dictionary.csv", figures[0].drawn)
+            (fig_dir / "contact_sheet.png").write_bytes(
+                contact_sheet(figures, s, int(catalogue["style"].get("thumbnail_px", 420)))
+            )
+    # wave-to-wave comparisons (rule wave_comparison)
+    wave_settings = _load_settings(config["estimates_config"])
+    for a, b_, kind in comparisons(config):
+        out_dir = Path(comparison_dir(a, b_, kind))
+        out_dir.mkdir(parents=True, exist_ok=True)
+        earlier = f"results/{a.surveys[kind]}/04_estimates/estimates.csv"
+        later = f"results/{b_.surveys[kind]}/04_estimates/estimates.csv"
+        table = compare_waves(
+            read_estimates(earlier),
+            read_estimates(later),
+            wave_settings,
+            survey=kind,
+            waves=(a.id, b_.id),
+            years=(a.year, b_.year),
+            names=(earlier, later),
         )
-        figures = draw_survey(
-            catalogue, inputs, STYLE, out_rel=str(fig_dir), on_figure=lambda f, d=fig_dir: write_figure(f, d)
-        )
-        index = index_frame(figures)
-        write_csv(index, fig_dir / "figures.csv")
-        write_dictionary(INDEX_DOCS, fig_dir / "figures.dictionary.csv", index)
-        write_dictionary(DATA_DOCS, fig_dir / "figure_data.dictionary.csv", figures[0].drawn)
-        (fig_dir / "contact_sheet.png").write_bytes(
-            contact_sheet(figures, s, int(catalogue["style"].get("thumbnail_px", 420)))
-        )
+        write_csv(table, out_dir / "comparison.csv")
+        _wd(comparison_docs(wave_settings), out_dir / "comparison.dictionary.csv", table)
     # audit
+    config = main_config
     paths = rule_inputs(surveys, config)
     results = {}
     for s in surveys:
@@ -274,6 +308,8 @@ def single_process(root: Path) -> None:
             css="reports/templates/css/report.css",
             results_root="results",
             lang=editions[stem],
+            audit_dir="results/audit",
+            reproduction="reports/reproduction.csv",
         )
         Path(f"reports/{stem}.html").write_text(html, encoding="utf-8", newline="\n")
         build_pdf(f"reports/{stem}.html", f"reports/{stem}.pdf")
