@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -98,58 +98,41 @@ def _draw_node(
     return _Drawn(node, ticked, r.margin[:, 0], _standardise(score), M)
 
 
-def _repair_cover(parent: np.ndarray, kids: list[_Drawn], pop: np.ndarray, where: str) -> None:
+def _repair_cover(
+    parent: np.ndarray, kids: list[_Drawn], pop: np.ndarray, where: str, scan: bool = False
+) -> None:
     """Make every ticked parent row tick at least one of ``kids`` without changing any count.
 
     An uncovered row ``j`` (in row order) takes the child ``ci`` it is closest to (largest
-    margin); the child is removed from a row that keeps another child, has the same subgroup
-    memberships for that child's targets and the same population status (smallest margin first,
-    then lowest row), so totals and subgroup counts stay; without such a row, from any row that
+    margin); the child is removed from a donor: a row that keeps another child, has the same
+    subgroup memberships for that child's targets and the same population status (smallest margin
+    first, then lowest row), so totals and subgroup counts stay; without such a row, any row that
     keeps another child and has the same population status.
 
-    Donor rows only ever leave the pools (a donor loses a child; a covered row keeps exactly one),
-    so each pool (child, population status[, signature]) is sorted once by (margin, row) and read
-    with a pointer that skips rows no longer eligible: O(n log n) instead of a scan of all rows per
-    uncovered row. :func:`_repair_cover_scan` is that scan, kept as the reference the tests
-    compare against.
+    Donor rows only ever leave the candidate sets (a donor loses a child; a covered row keeps
+    exactly one), so each set (child, population status[, signature]) is sorted once by (margin,
+    row) and read with a pointer that skips rows no longer eligible (:func:`_sorted_donors`):
+    O(n log n). ``scan=True`` instead scans every row for each uncovered row (:func:`_scan_donor`,
+    O(n) each): the reference the tests compare against, and the path taken when a margin is not
+    finite.
     """
     if not kids:
         return
     T = np.column_stack([d.ticked for d in kids])
     unc = np.flatnonzero(parent & ~T.any(axis=1))
     margins = np.column_stack([d.margin for d in kids])
-    if len(unc) == 0 or not np.all(np.isfinite(margins[parent])):
-        _repair_cover_scan(parent, kids, pop, where)
-        return
     cnt = T.sum(axis=1)
-    pools: dict[tuple, list] = {}  # key -> [sorted rows, pointer]
+    if scan or not np.all(np.isfinite(margins[parent])):
 
-    def pool(ci: int, j: int, with_sig: bool) -> list:
-        sig = kids[ci].signature
-        key = (ci, pop[j].item(), sig[j].tobytes() if with_sig else None)
-        if key not in pools:
-            mask = T[:, ci] & (cnt >= 2) & parent & (pop == pop[j])
-            if with_sig:
-                mask &= (sig == sig[j]).all(axis=1)
-            rows = np.flatnonzero(mask)
-            order = np.lexsort((rows, kids[ci].margin[rows]))
-            pools[key] = [rows[order], 0]
-        return pools[key]
+        def donor(ci: int, j: int) -> int:
+            return _scan_donor(T, cnt, parent, pop, kids[ci], ci, j)
 
-    def first(entry: list, ci: int) -> int:
-        rows, k = entry
-        while k < len(rows) and not (T[rows[k], ci] and cnt[rows[k]] >= 2):
-            k += 1
-        entry[1] = k
-        return int(rows[k]) if k < len(rows) else -1
-
+    else:
+        donor = _sorted_donors(T, cnt, parent, pop, kids)
     unmatched = 0
     for j in unc:
         ci = int(np.argmax(margins[j]))
-        with_sig = kids[ci].signature.shape[1] > 0
-        p = first(pool(ci, j, with_sig), ci)
-        if p < 0 and with_sig:
-            p = first(pool(ci, j, False), ci)
+        p = donor(ci, j)
         T[j, ci] = True
         cnt[j] += 1
         if p >= 0:
@@ -163,31 +146,67 @@ def _repair_cover(parent: np.ndarray, kids: list[_Drawn], pop: np.ndarray, where
         d.ticked = T[:, i].copy()
 
 
+def _candidates(
+    T: np.ndarray,
+    cnt: np.ndarray,
+    parent: np.ndarray,
+    pop: np.ndarray,
+    kid: _Drawn,
+    ci: int,
+    j: int,
+    same: bool,
+) -> np.ndarray:
+    """Rows that can give child ``ci`` to row ``j``: they tick it and another child, are ticked
+    parent rows with ``j``'s population status, and (``same``) share ``j``'s signature."""
+    mask = T[:, ci] & (cnt >= 2) & parent & (pop == pop[j])
+    if same and kid.signature.shape[1]:
+        mask &= (kid.signature == kid.signature[j]).all(axis=1)
+    return mask
+
+
+def _scan_donor(
+    T: np.ndarray, cnt: np.ndarray, parent: np.ndarray, pop: np.ndarray, kid: _Drawn, ci: int, j: int
+) -> int:
+    """The donor of child ``ci`` for row ``j`` by scanning every row (−1 if none)."""
+    cand = _candidates(T, cnt, parent, pop, kid, ci, j, same=False)
+    same = _candidates(T, cnt, parent, pop, kid, ci, j, same=True)
+    pool = np.flatnonzero(same if same.any() else cand)
+    return int(pool[np.argmin(kid.margin[pool])]) if len(pool) else -1
+
+
+def _sorted_donors(
+    T: np.ndarray, cnt: np.ndarray, parent: np.ndarray, pop: np.ndarray, kids: list[_Drawn]
+) -> Callable[[int, int], int]:
+    """A donor finder equal to :func:`_scan_donor` while ``T`` and ``cnt`` only lose donors: each
+    candidate set is built at its first use, sorted by (margin, row), and read from a pointer."""
+    pools: dict[tuple, list] = {}  # (child, population status, signature or None) -> [rows, pointer]
+
+    def first(ci: int, j: int, same: bool) -> int:
+        kid = kids[ci]
+        key = (ci, pop[j].item(), kid.signature[j].tobytes() if same else None)
+        if key not in pools:
+            rows = np.flatnonzero(_candidates(T, cnt, parent, pop, kid, ci, j, same))
+            pools[key] = [rows[np.lexsort((rows, kid.margin[rows]))], 0]
+        entry = pools[key]
+        rows, k = entry
+        while k < len(rows) and not (T[rows[k], ci] and cnt[rows[k]] >= 2):
+            k += 1
+        entry[1] = k
+        return int(rows[k]) if k < len(rows) else -1
+
+    def donor(ci: int, j: int) -> int:
+        if kids[ci].signature.shape[1]:
+            p = first(ci, j, True)
+            if p >= 0:
+                return p
+        return first(ci, j, False)
+
+    return donor
+
+
 def _repair_cover_scan(parent: np.ndarray, kids: list[_Drawn], pop: np.ndarray, where: str) -> None:
-    """:func:`_repair_cover` by scanning every row for each uncovered row (O(n) each): the
-    reference implementation, and the path taken when a margin is not finite."""
-    if not kids:
-        return
-    T = np.column_stack([d.ticked for d in kids])
-    unc = np.flatnonzero(parent & ~T.any(axis=1))
-    unmatched = 0
-    for j in unc:
-        ci = int(np.argmax([d.margin[j] for d in kids]))
-        cnt = T.sum(axis=1)
-        cand = T[:, ci] & (cnt >= 2) & parent & (pop == pop[j])
-        sig = kids[ci].signature
-        same = cand & (sig == sig[j]).all(axis=1) if sig.shape[1] else cand
-        pool = np.flatnonzero(same if same.any() else cand)
-        T[j, ci] = True
-        if len(pool):
-            p = pool[np.argmin(kids[ci].margin[pool])]
-            T[p, ci] = False
-        elif pop[j]:
-            unmatched += 1
-    if unmatched:
-        log.warning("%s: %d population rows covered without a swap partner (counts grew)", where, unmatched)
-    for i, d in enumerate(kids):
-        d.ticked = T[:, i].copy()
+    """:func:`_repair_cover` with ``scan=True`` (the reference implementation)."""
+    _repair_cover(parent, kids, pop, where, scan=True)
 
 
 def _generate_multi(block: Mapping[str, Any], ctx: _Context) -> None:
