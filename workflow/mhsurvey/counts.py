@@ -72,10 +72,13 @@ class SurveyData:
         else:
             self.scores_str = pd.DataFrame(index=range(len(self.responses)))
 
+    def _frame(self, source: str) -> pd.DataFrame:
+        """The data columns of ``source``: responses (codes, routing re-applied) or scores (strings)."""
+        return self._body if source == "responses" else self.scores_str
+
     def has_column(self, source: str, column: str) -> bool:
         """Whether ``column`` is a data column of ``source`` (``"responses"`` or ``"scores"``)."""
-        frame = self._body if source == "responses" else self.scores_str
-        return column in frame.columns
+        return column in self._frame(source).columns
 
     @property
     def n(self) -> int:
@@ -97,10 +100,9 @@ class SurveyData:
         """
         key = (source, column)
         if key not in self._codes_cache:
-            frame = self._body if source == "responses" else self.scores_str
-            if column not in frame.columns:
+            if not self.has_column(source, column):
                 raise InputDataError(f"column missing from {source}", file=f"{source}.csv", column=column)
-            self._codes_cache[key] = string_codes(frame[column])
+            self._codes_cache[key] = string_codes(self._frame(source)[column])
         return self._codes_cache[key]
 
     def asked(self, routing: str) -> np.ndarray:

@@ -6,31 +6,26 @@ from mhsurvey.audit.regenerate import read_results
 from mhsurvey.audit.reproduction import reproduction_docs, summary_docs
 from mhsurvey.audit.run import run_audit
 from mhsurvey.dictionary import write_dictionary
-from mhsurvey.errors import PipelineError
 from mhsurvey.io import write_csv
 from mhsurvey.logs import setup_logging
 
 log = setup_logging(snakemake)
 inp = snakemake.input
 surveys = list(snakemake.params.surveys)
-try:
-    results = {}
-    for s in surveys:
-        keys = ("estimates", "subgroup_tests", "margins", "cleaning", "sensitivity")
-        paths = {key: inp[f"{key}_{s}"] for key in keys}
-        if s == "current":
-            paths["reliability"] = inp.reliability_current
-        results[s] = read_results(paths)
-    out = run_audit(
-        published_paths=list(inp.published),
-        crosswalk_path=inp.crosswalk,
-        estimates_config=inp.settings,
-        codebooks={s: inp[f"codebook_{s}"] for s in surveys},
-        results=results,
-    )
-except PipelineError as exc:  # bad crosswalk or a target the results lack: message, no traceback
-    log.error("%s", exc)
-    raise SystemExit(2) from None
+results = {}
+for s in surveys:
+    keys = ("estimates", "subgroup_tests", "margins", "cleaning", "sensitivity")
+    paths = {key: inp[f"{key}_{s}"] for key in keys}
+    if s == "current":
+        paths["reliability"] = inp.reliability_current
+    results[s] = read_results(paths)
+out = run_audit(
+    published_paths=list(inp.published),
+    crosswalk_path=inp.crosswalk,
+    estimates_config=inp.settings,
+    codebooks={s: inp[f"codebook_{s}"] for s in surveys},
+    results=results,
+)
 for table, docs, name in (
     (out.errata, errata_docs(), "errata"),
     (out.reproduction, reproduction_docs(), "reproduction"),

@@ -1,6 +1,5 @@
 """Rule figures: stage-04 estimates -> results/<survey>/05_figures/ (see workflow/rules/figures.smk)."""
 
-import sys
 from pathlib import Path
 
 import matplotlib
@@ -8,7 +7,6 @@ import matplotlib
 matplotlib.use("Agg")
 
 from mhsurvey.dictionary import write_dictionary  # noqa: E402
-from mhsurvey.errors import PipelineError  # noqa: E402
 from mhsurvey.figures.build import (  # noqa: E402
     DATA_DOCS,
     INDEX_DOCS,
@@ -25,30 +23,26 @@ from mhsurvey.logs import setup_logging  # noqa: E402
 log = setup_logging(snakemake)
 survey = snakemake.params.survey  # survey kind (mhsurvey.surveys.survey_kind)
 out_dir = Path(snakemake.output.figures)
-try:
-    catalogue = load_catalogue(snakemake.input.catalogue)
-    inputs = load_survey_inputs(
-        survey,
-        estimates=snakemake.input.estimates,
-        subgroup_tests=snakemake.input.subgroup_tests,
-        codebook=snakemake.input.codebook,
-        summary=snakemake.input.summary,
-        estimates_config=snakemake.input.estimates_config,
-        scoring=snakemake.input.scoring,
-        style=catalogue["style"],
-    )
-    out_dir.mkdir(parents=True, exist_ok=True)
-    figures = draw_survey(
-        catalogue,
-        inputs,
-        snakemake.input.mplstyle,
-        out_rel=str(out_dir),
-        on_figure=lambda f: write_figure(f, out_dir),
-        lang=snakemake.params.lang,
-    )
-except PipelineError as exc:
-    log.error("%s", exc)
-    sys.exit(2)
+catalogue = load_catalogue(snakemake.input.catalogue)
+inputs = load_survey_inputs(
+    survey,
+    estimates=snakemake.input.estimates,
+    subgroup_tests=snakemake.input.subgroup_tests,
+    codebook=snakemake.input.codebook,
+    summary=snakemake.input.summary,
+    estimates_config=snakemake.input.estimates_config,
+    scoring=snakemake.input.scoring,
+    style=catalogue["style"],
+)
+out_dir.mkdir(parents=True, exist_ok=True)
+figures = draw_survey(
+    catalogue,
+    inputs,
+    snakemake.input.mplstyle,
+    out_rel=str(out_dir),
+    on_figure=lambda f: write_figure(f, out_dir),
+    lang=snakemake.params.lang,
+)
 index = index_frame(figures)
 write_csv(index, out_dir / "figures.csv")
 write_dictionary(INDEX_DOCS, out_dir / "figures.dictionary.csv", index)

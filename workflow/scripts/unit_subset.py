@@ -1,12 +1,10 @@
 """Rule unit_subset: results/<kind>/01_clean/ -> results/units/<unit>/<kind>/01_clean/ (workflow/rules/units.smk)."""
 
 import json
-import sys
 from pathlib import Path
 
 import pandas as pd
 
-from mhsurvey.errors import PipelineError
 from mhsurvey.io import atomic_outputs, read_responses, write_csv, write_json
 from mhsurvey.logs import setup_logging
 from mhsurvey.units import Unit, subset_clean
@@ -14,19 +12,15 @@ from mhsurvey.units import Unit, subset_clean
 log = setup_logging(snakemake)
 unit = Unit(**snakemake.params.unit)
 out = dict(snakemake.output.items())
-try:
-    responses, flags, exclusions, summary = subset_clean(
-        read_responses(snakemake.input.responses),
-        pd.read_csv(snakemake.input.flags, dtype=str, keep_default_na=False),
-        pd.read_csv(snakemake.input.exclusions, dtype=str, keep_default_na=False),
-        json.loads(Path(snakemake.input.summary).read_text(encoding="utf-8")),
-        unit,
-        key=snakemake.params.key,
-        min_n=snakemake.params.min_n,
-    )
-except PipelineError as exc:
-    log.error("%s", exc)
-    sys.exit(2)
+responses, flags, exclusions, summary = subset_clean(
+    read_responses(snakemake.input.responses),
+    pd.read_csv(snakemake.input.flags, dtype=str, keep_default_na=False),
+    pd.read_csv(snakemake.input.exclusions, dtype=str, keep_default_na=False),
+    json.loads(Path(snakemake.input.summary).read_text(encoding="utf-8")),
+    unit,
+    key=snakemake.params.key,
+    min_n=snakemake.params.min_n,
+)
 with atomic_outputs(out) as tmp:
     write_csv(responses, tmp["responses"])
     write_csv(

@@ -44,12 +44,17 @@ def _new_figure(style: Style, height: float) -> Figure:
     return Figure(figsize=(style.width, max(1.6, height)), layout="constrained")
 
 
+def _empty_level(pct: Any, n: Any) -> bool:
+    """True for a level without respondents: n = 0, so no share exists (the share is blank)."""
+    return bool(pd.isna(pct) and pd.notna(n) and float(n) == 0)
+
+
 def _hidden(pct: Any, n: Any) -> bool:
     """True for a suppressed cell of stage 04 (small-cell protection): the share is blank although
     the base is not zero (a suppressed subgroup cell also blanks its n). A level without
-    respondents (n = 0) is not hidden. A hidden cell's value label is "–", never 0 %.
+    respondents (:func:`_empty_level`) is not hidden. A hidden cell's value label is "–", never 0 %.
     """
-    return bool(pd.isna(pct) and not (pd.notna(n) and float(n) == 0))
+    return bool(pd.isna(pct) and not _empty_level(pct, n))
 
 
 def _value_label(style: Style, pct: Any, n: Any, w: float) -> str:
@@ -57,7 +62,7 @@ def _value_label(style: Style, pct: Any, n: Any, w: float) -> str:
     ``no_respondents`` label for a level without respondents (no share exists; not "0 %")."""
     if _hidden(pct, n):
         return "–"
-    if pd.isna(pct) and pd.notna(n) and float(n) == 0 and "no_respondents" in style.config["labels"]:
+    if _empty_level(pct, n) and "no_respondents" in style.config["labels"]:
         return style.word("no_respondents")
     return style.pct(w)
 
