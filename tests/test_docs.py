@@ -60,6 +60,10 @@ def test_every_citation_resolves_to_a_heading():
     assert count > 80  # the code base cites the methods about 90 times
 
 
+# the workplace's reference folder, spelled in parts so that this guard does not itself name it
+_OUTSIDE = ("../" + "shared", "/work/" + "shared")
+
+
 def test_no_citation_of_files_outside_the_repository():
     bad = []
     for path in _text_files():
@@ -68,8 +72,7 @@ def test_no_citation_of_files_outside_the_repository():
             if (
                 bare
                 or re.search(r"(?<![\w/])scoring\.md`*\s*§", line)
-                or "../shared" in line
-                or "/work/shared" in line
+                or any(outside in line for outside in _OUTSIDE)
             ):
                 bad.append(f"{path.relative_to(REPO)}:{i}: {line.strip()[:100]}")
     assert bad == []
