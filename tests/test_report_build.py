@@ -9,6 +9,7 @@ from html.parser import HTMLParser
 
 import pandas as pd
 import pytest
+from conftest import REPO
 
 from mhsurvey.report.render import slug
 
@@ -122,3 +123,39 @@ def test_pdf_has_headings_and_letters(built):
         assert heading in text, heading
     pages = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert int(re.search(r"Pages:\s+(\d+)", pages).group(1)) >= 40
+
+
+def test_pdf_input_drops_only_the_screen_only_figure_data(page):
+    from mhsurvey.report.render import FIG_DATA_CLASS, SCREEN_ONLY, drop_screen_only
+
+    _, html = page
+    blocks = SCREEN_ONLY.findall(html)
+    assert len(blocks) == html.count("<figure ") and blocks  # one data block per figure
+    stripped = drop_screen_only(html)
+    assert f'class="{FIG_DATA_CLASS}"' not in stripped
+    assert len(stripped) == len(html) - sum(map(len, blocks))
+    assert stripped.count("<figure ") == html.count("<figure ") and stripped.count("</figure>") == html.count(
+        "</figure>"
+    )
+    # the reason it is invisible: the report's print CSS hides the block
+    css = (REPO / "reports" / "templates" / "css" / "report.css").read_text(encoding="utf-8")
+    media = css[css.index("@media print") :]
+    assert re.search(rf"details\.{FIG_DATA_CLASS}\s*\{{\s*display:\s*none;", media)
+
+
+def test_dropping_print_hidden_figure_data_leaves_the_pdf_byte_identical(tmp_path):
+    from mhsurvey.report.render import FIG_DATA_CLASS, drop_screen_only, write_pdf
+
+    css = (REPO / "reports" / "templates" / "css" / "report.css").read_text(encoding="utf-8")
+    rows = "".join(f"<tr><td>Nivå {i}</td><td>{i * 7} %</td></tr>" for i in range(40))
+    html = (
+        f"<html><head><style>{css}</style></head><body><h1>Tittel</h1>"
+        f'<figure class="figure"><figcaption>Figur 1.</figcaption><details class="{FIG_DATA_CLASS}">'
+        f"<summary>Tall</summary><table>{rows}</table><p><a href='#'>CSV</a></p></details></figure>"
+        "<p>Etter figuren.</p></body></html>"
+    )
+    stripped = drop_screen_only(html)
+    assert "Nivå 3" not in stripped and "Etter figuren." in stripped
+    write_pdf(html, tmp_path / "full.pdf", base_url=tmp_path)
+    write_pdf(stripped, tmp_path / "stripped.pdf", base_url=tmp_path)
+    assert (tmp_path / "full.pdf").read_bytes() == (tmp_path / "stripped.pdf").read_bytes()

@@ -22,9 +22,32 @@ from .yamlio import YAMLError, safe_load
 DEFAULT_CONFIG = Path(__file__).resolve().parents[2] / "config" / "config.yaml"
 
 
-def validate_config(config: Mapping[str, Any], source: str = "config/config.yaml") -> None:
-    """Validate the main config against ``config.schema.yaml``; ``ConfigError`` names the key."""
-    validate_against(dict(config), "config.schema.yaml", source)
+def validate_config(
+    config: Mapping[str, Any], source: str = "config/config.yaml", cache: str | Path | None = None
+) -> None:
+    """Validate the main config against ``config.schema.yaml``; ``ConfigError`` names the key.
+
+    With ``cache`` (the workflow's start-up cache, :func:`mhsurvey.startup.remembered`) a config
+    equal to one that passed, under the same schema and checking code, is not checked again.
+    """
+    from . import schemas as schemas_module
+    from .startup import remembered
+
+    def check() -> bool:
+        validate_against(dict(config), "config.schema.yaml", source)
+        return True
+
+    remembered(
+        cache,
+        "config",
+        check,
+        key=dict(config),
+        code=(
+            Path(__file__),
+            Path(schemas_module.__file__),
+            schemas_module.SCHEMA_DIR / "config.schema.yaml",
+        ),
+    )
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError
 from .yamlio import safe_load
+
+if TYPE_CHECKING:  # imported where a file is validated: a cached start-up skips it (mhsurvey.startup)
+    import jsonschema
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -40,6 +41,8 @@ def validate_against(data: Any, schema_name: str, source: str) -> None:
 
     All errors are collected; the message lists each as ``<key path>: <problem>``.
     """
+    import jsonschema
+
     schema = load_schema(schema_name)
     validator = jsonschema.Draft202012Validator(schema)
     # an anyOf/oneOf failure is reported by its most relevant branch (e.g. the unexpected key)

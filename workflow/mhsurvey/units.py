@@ -17,10 +17,16 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .codebook import Codebook
+from . import codebook as _codebook_module
+from . import schemas as _schemas_module
+from . import yamlio as _yamlio_module
+from .codebook import Codebook, load_codebook
 from .errors import ConfigError, InputDataError
+from .schemas import SCHEMA_DIR
+from .startup import remembered
 
 if TYPE_CHECKING:  # pandas is imported where data are read: resolve_units runs at Snakemake start-up
     import pandas as pd
@@ -96,6 +102,43 @@ def resolve_units(units_cfg: Mapping[str, Any] | None, codebooks: Mapping[str, C
     if dupes:
         raise ConfigError(f"config units: unit ids are not unique: {dupes}")
     return units
+
+
+#: The code that derives the units from the codebooks (with codebook.schema.yaml).
+UNITS_CODE = (
+    Path(__file__),
+    Path(_codebook_module.__file__),
+    Path(_schemas_module.__file__),
+    Path(_yamlio_module.__file__),
+    SCHEMA_DIR / "codebook.schema.yaml",
+)
+
+
+def configured_units(
+    units_cfg: Mapping[str, Any] | None, codebook_paths: Mapping[str, str], cache: str | Path | None = None
+) -> dict[str, Unit]:
+    """:func:`resolve_units` of ``units_cfg`` on the codebooks at ``codebook_paths`` (survey ->
+    file), by unit id, in configured order. With ``cache`` (the workflow's start-up cache,
+    :func:`mhsurvey.startup.remembered`) the units are reused while ``units_cfg``, the codebook
+    files and :data:`UNITS_CODE` are unchanged, so a no-op run does not parse the codebooks.
+    """
+    if not units_cfg:
+        return {}
+    paths = {str(k): str(v) for k, v in sorted(codebook_paths.items())}
+
+    def derive() -> list[dict[str, Any]]:
+        codebooks = {s: load_codebook(p) for s, p in paths.items()}
+        return [u.as_dict() for u in resolve_units(units_cfg, codebooks)]
+
+    plain = remembered(
+        cache,
+        "units",
+        derive,
+        key={"units": dict(units_cfg), "codebooks": paths},
+        files=list(paths.values()),
+        code=UNITS_CODE,
+    )
+    return {d["id"]: Unit(**d) for d in plain}
 
 
 def unit_mask(responses: pd.DataFrame, unit: Unit) -> pd.Series:

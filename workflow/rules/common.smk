@@ -13,8 +13,12 @@ from mhsurvey.config import validate_config
 from mhsurvey.configfiles import items_spec_path, validate_config_files
 from mhsurvey.report.editions import report_editions
 from mhsurvey.surveys import comparison_dir, comparisons, survey_blocks, survey_kind
+from mhsurvey.units import configured_units
 
-validate_config(config, source="config (config/config.yaml + --configfile/--config)")
+#: Start-up cache of checks and values derived from config files (mhsurvey.startup): the config's
+#: validation, units and editions, each reused while its inputs and code are unchanged.
+STARTUP_CACHE = ".snakemake/mhsurvey/startup.json"
+validate_config(config, source="config (config/config.yaml + --configfile/--config)", cache=STARTUP_CACHE)
 # Every file the config names (scoring, estimates, codebooks, simulation targets), at start-up too.
 validate_config_files(config, cache=".snakemake/mhsurvey/validated.json")
 
@@ -26,23 +30,15 @@ WAVE_SURVEYS = sorted(set(SURVEY_BLOCKS) - set(SURVEYS))
 WAVE_COMPARISONS = comparisons(config)
 
 
-def _resolve_units():
-    """Units of config `units` (one report edition each; workflow/rules/units.smk), by id."""
-    from mhsurvey.codebook import load_codebook
-    from mhsurvey.units import resolve_units
-
-    if not config.get("units"):
-        return {}
-    codebooks = {s: load_codebook(config["surveys"][s]["codebook"]) for s in SURVEYS}
-    return {u.id: u for u in resolve_units(config["units"], codebooks)}
-
-
-UNITS = _resolve_units()
+# Units of config `units` (one report edition each; workflow/rules/units.smk), by id.
+UNITS = configured_units(
+    config.get("units"), {s: config["surveys"][s]["codebook"] for s in SURVEYS}, cache=STARTUP_CACHE
+)
 # Survey keys of the units' surveys ("units/<unit>/<kind>"): stages 02-05 run on them unchanged.
 UNIT_SURVEYS = [f"units/{u}/{s}" for u in UNITS for s in SURVEYS]
 
 
-REPORT_EDITIONS = report_editions("config/report.yaml")  # file stem -> language
+REPORT_EDITIONS = report_editions("config/report.yaml", cache=STARTUP_CACHE)  # file stem -> language
 
 
 wildcard_constraints:
@@ -103,7 +99,7 @@ def final_targets():
         ]
     targets += wave_comparison_files()
     targets += ["reports/reproduction.csv", "results/audit/reproduction_summary.csv", "results/audit/errata.csv"]
-    editions = report_editions("config/report.yaml", default_only=True)
+    editions = report_editions("config/report.yaml", default_only=True, cache=STARTUP_CACHE)
     targets += [f"reports/{stem}.{ext}" for stem in editions for ext in ("html", "pdf")]
     targets.append("results/manifest.json")
     return targets
@@ -256,6 +252,6 @@ def unit_edition_targets(wildcards):
     return [
         f"reports/units/{u}/{stem}.{ext}"
         for u in edition_units(index)
-        for stem in report_editions("config/report.yaml", default_only=True)
+        for stem in report_editions("config/report.yaml", default_only=True, cache=STARTUP_CACHE)
         for ext in ("html", "pdf")
     ]

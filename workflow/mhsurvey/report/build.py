@@ -11,7 +11,7 @@ import pandas as pd
 from ..config import load_yaml_validated
 from ..yamlio import safe_load
 from .editions import figures_dir
-from .render import load_report_config, render_html, use_print_figures, write_pdf
+from .render import drop_screen_only, load_report_config, render_html, use_print_figures, write_pdf
 from .results import AuditResults, SurveyPaths, SurveyResults
 from .units import UnitContext, read_service_tests
 from .waves import read_wave_comparisons
@@ -83,7 +83,7 @@ def build_html(
 
 def build_pdf(html_path: str | Path, pdf_path: str | Path, root: str | Path = ".") -> None:
     """Render the HTML file to PDF (A4, print CSS of the HTML), with the print variant of each
-    figure where the figure index names one."""
+    figure where the figure index names one and without the screen-only figure data."""
     html_path = Path(html_path)
-    text = use_print_figures(html_path.read_text(encoding="utf-8"), Path(root))
+    text = drop_screen_only(use_print_figures(html_path.read_text(encoding="utf-8"), Path(root)))
     write_pdf(text, pdf_path, base_url=html_path.parent)
