@@ -30,7 +30,7 @@ import re
 import warnings
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -140,6 +140,43 @@ class CanonicalExport:
     dropped_columns: list[str]
     ignored_columns: list[str]
     missing_text_columns: list[str]
+    #: raw column -> cells read as empty because they held an ``export.missing_values`` token
+    missing_value_cells: dict[str, int] = field(default_factory=dict)
+
+
+def blank_missing_values(
+    frame: pd.DataFrame, tokens: tuple[str, ...], skip: tuple[str, ...] = ()
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """``frame`` with every text cell that says one of ``tokens`` (``export.missing_values``,
+    compared by :func:`normalise_label`: case, spaces, Unicode form) set to ``None``, the empty
+    cell; and the number of such cells per column (columns without any left out).
+
+    Columns in ``skip`` (the respondent id) are left as they are. Numbers are never tokens (a
+    numeric missing code is a code of the codebook). Each column's distinct values are compared
+    once (``pd.factorize``); ``frame`` itself is not modified.
+    """
+    wanted = {normalise_label(t) for t in tokens}
+    if not wanted:
+        return frame, {}
+    out, counts = frame, {}
+    for name in frame.columns:
+        if name in skip:
+            continue
+        values = frame[name]
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+        hit = np.array([isinstance(u, str) and normalise_label(u) in wanted for u in uniques], dtype=bool)
+        if not hit.any():
+            continue
+        mask = np.zeros(len(values), dtype=bool)
+        seen = codes >= 0
+        mask[seen] = hit[codes[seen]]
+        if out is frame:
+            out = frame.copy()
+        col = values.to_numpy(dtype=object).copy()
+        col[mask] = None
+        out[name] = pd.Series(col, index=frame.index, dtype=object)
+        counts[str(name)] = int(mask.sum())
+    return out, counts
 
 
 def _as_code_strings(values: pd.Series) -> pd.Series:
@@ -218,19 +255,28 @@ def _parse_codes(
 _FACTORIZABLE = ("string", "integer", "floating", "mixed-integer-float", "empty")
 
 
+#: Texts that statistics packages and survey tools write for "no answer" (R ``NA``, SPSS
+#: ``#NULL!``, pandas ``nan``, ...), as :func:`normalise_label` gives them: a cell holding one in a
+#: coded column gets a hint about ``export.missing_values``; none is read as empty unless listed.
+MISSING_MARKERS = frozenset({"na", "n/a", "#n/a", "#null!", "nan", "null", "none", "missing", ".", "-"})
+
+
 def _wrong_type(
     k: str, values: pd.Series, i: int, col: Column, raw_name: str, path: Any, sheet: str | None
 ) -> InputDataError:
     """The error for row ``i`` of ``values``, whose key ``k`` is text, not an integer code."""
     labelled = [c.code for c in col.codes if k in (normalise_label(c.no), normalise_label(c.en))]
-    hint = (
-        (
+    hint = ""
+    if labelled:
+        hint = (
             f" ({values.iloc[i]!r} is the codebook's label of code {labelled[0]}: map the export's labels "
             "to codes with export.recode)"
         )
-        if labelled
-        else ""
-    )
+    elif k in MISSING_MARKERS:
+        hint = (
+            f" ({values.iloc[i]!r} looks like a statistics package's mark for no answer: list it under "
+            "export.missing_values in the codebook to read such cells as empty)"
+        )
     return InputDataError(
         f"value of the wrong type: {col.qtype} column needs an integer code{hint}",
         file=path,
@@ -346,6 +392,7 @@ def map_to_canonical(raw: RawExport, codebook: Codebook) -> CanonicalExport:
             "respondent id is empty", file=raw.path, row=int(row), column=exp.id_column, sheet=raw.sheet
         )
     ids = ids_raw.map(_id_string).astype(str)
+    frame, token_cells = blank_missing_values(frame, exp.missing_values, skip=(exp.id_column,))
 
     codes = {}
     for col in codebook.columns:
@@ -389,7 +436,9 @@ def map_to_canonical(raw: RawExport, codebook: Codebook) -> CanonicalExport:
                 sheet=raw.sheet,
             )
     status = frame[exp.status_column].map(_status_string).astype(object) if exp.status_column else None
-    return CanonicalExport(codes_df, text_df, ids, submitted, status, dropped, ignored, missing_text)
+    return CanonicalExport(
+        codes_df, text_df, ids, submitted, status, dropped, ignored, missing_text, token_cells
+    )
 
 
 _DOTTED_DATE = re.compile(r"^\s*\d{1,2}\.\d{1,2}\.\d{4}")
@@ -687,6 +736,8 @@ def _summary(
             "delimiter": raw.delimiter,
             "sheet": raw.sheet,
             "invalid_bytes": list(raw.invalid_bytes),
+            "missing_values": list(codebook.export.missing_values),
+            "missing_value_cells": dict(sorted(canon.missing_value_cells.items())),
         },
         "codebook": codebook.path,
         "data": data_provenance(raw.path, raw.sha256),

@@ -181,6 +181,9 @@ class ExportSpec:
     rename: dict[str, str] = field(default_factory=dict)
     recode: dict[str, dict[Any, int]] = field(default_factory=dict)
     sheet: str | int | None = None
+    #: Text an export writes in a cell for "no answer" (R's ``NA``, SPSS's ``#NULL!``), compared
+    #: by :func:`normalise_label`; such cells are read as empty (``docs/codebook.md``).
+    missing_values: tuple[str, ...] = ()
 
     def raw_name(self, canonical: str) -> str:
         """Raw export column that holds canonical column ``canonical``."""
@@ -410,7 +413,16 @@ def parse_codebook(data: dict[str, Any], path: str = "<codebook>") -> Codebook:
         rename={k: str(raw(v)) for k, v in (exp.get("rename") or {}).items()},
         recode={k: {rk: int(rv) for rk, rv in v.items()} for k, v in (exp.get("recode") or {}).items()},
         sheet=exp.get("sheet"),
+        missing_values=tuple(str(v) for v in exp.get("missing_values") or ()),
     )
+    for token in export.missing_values:
+        if type(code_key(token)) is int or not normalise_label(token):
+            raise ConfigError(
+                f"{path}: export.missing_values: {token!r} is "
+                + ("a number" if normalise_label(token) else "blank")
+                + ": a numeric missing code is a code of the question's value set (nonsubstantive: "
+                "true), and blank cells are always read as no answer"
+            )
     for canonical, table in export.recode.items():
         if canonical not in names:
             raise ConfigError(f"{path}: export.recode names unknown canonical column {canonical!r}")
