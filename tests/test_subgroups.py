@@ -554,6 +554,28 @@ def test_subgroup_suppression_hides_cells_and_chi_square():
     assert plain_region["chi2"].notna().all() and plain["suppressed"].sum() == 0
 
 
+def test_a_hidden_level_base_gets_no_flag_or_reason_that_hints_at_it():
+    sup = _settings(suppression={"enabled": True, "min_count": 1, "max_count": 4})
+    _, sub, outcomes, bds = _run(sup, small_cells=True, full=True)
+    hidden = sub[sub["n"].isna()]
+    assert len(hidden) and set(hidden["level"]) == {"1", "3"}  # region levels whose base is hidden
+    # published: n < 30 or not, and "subgroup_n" as the reason, would both bound the hidden n
+    assert hidden["small_n"].isna().all() and (hidden["withheld"] == "suppressed").all()
+    assert hidden["rest_n"].isna().all() and (hidden["tested"] == 0).all()
+    shown = sub[sub["n"].notna()]
+    assert shown["small_n"].notna().all()
+    assert (shown["small_n"] == (shown["n"] < 30).astype(int)).all()
+    assert check_subgroup_table(sub, outcomes, bds, 30) == []
+    leaky = sub.copy()
+    leaky.loc[leaky["n"].isna(), "small_n"] = 1
+    assert any("hidden n but a small_n flag" in p for p in check_subgroup_table(leaky, outcomes, bds, 30))
+    # without suppression the same rows are published with their flags
+    _, plain = _run(_settings(), small_cells=True)
+    same = plain.loc[hidden.index]
+    assert same["n"].notna().all() and same["small_n"].notna().all()
+    assert set(same["withheld"]) != {"suppressed"}
+
+
 # --------------------------------------------------------------------------- tests withheld (min_n both sides, expected counts)
 
 

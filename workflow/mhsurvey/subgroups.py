@@ -468,6 +468,9 @@ def _finish(rows: _Rows, settings: EstimateSettings) -> pd.DataFrame:
     stats = proportion_stats(x, n, settings.report_z, settings.confidence_level)
     withheld = withheld_vs_rest(x_t, n, n_t, settings.min_n, settings.min_expected)
     withheld[(withheld == "") & (hid | total_hidden)] = "suppressed"
+    # a hidden level base: every reason computed from n (n_zero, subgroup_n, rest_n, expected_count)
+    # would tell a reader about the hidden n, so the reason is "suppressed" whatever it was
+    withheld[hidden_n] = "suppressed"
     z = np.full(len(x), np.nan)
     p = np.full(len(x), np.nan)
     go = withheld == ""
@@ -523,7 +526,10 @@ def _finish(rows: _Rows, settings: EstimateSettings) -> pd.DataFrame:
             "rest_n": where(hidden_n, rest_n),
             "rest_pct": where(masked, rest_pct),
             "diff_pp": where(masked, diff),
-            "small_n": (n < settings.min_n).astype(np.int64),
+            # empty where n is hidden: the flag would tell whether the hidden n is below min_n
+            "small_n": pd.array(
+                pd.arrays.IntegerArray((n < settings.min_n).astype(np.int64), hidden_n.copy()), dtype="Int64"
+            ),
             "tested": tested.astype(np.int64),
             "z": z,
             "p_value": p,
@@ -630,7 +636,8 @@ def subgroup_docs(settings: EstimateSettings) -> list[ColumnDoc]:
             "diff_pp": ("float", "pct - total_pct, in points (the report's 'difference to the total')"),
             "small_n": (
                 "integer (boolean)",
-                f"1 if n < {settings.min_n}: shown for caution, not tested, never significant",
+                f"1 if n < {settings.min_n}: shown for caution, not tested, never significant; "
+                "empty where n is suppressed",
             ),
             "tested": ("integer (boolean)", "1 if the level was tested against the rest (withheld empty)"),
             "z": (
@@ -698,7 +705,8 @@ def subgroup_docs(settings: EstimateSettings) -> list[ColumnDoc]:
                 f"rest_n = rest_n < {settings.min_n} (config significance.min_n applies to both sides); "
                 f"expected_count = an expected count of the level-vs-rest 2x2 table < {settings.min_expected:g} "
                 "(significance.min_expected; Cochran 1954); no_variance = pooled share 0 or 1; "
-                "suppressed = a count is hidden by small-cell suppression",
+                "suppressed = a count is hidden by small-cell suppression (always the reason where the "
+                "level's n is hidden, so that no other reason hints at it)",
             ),
             "chi2_withheld": (
                 "string",
@@ -718,7 +726,7 @@ def check_subgroup_table(
 
     Checks that every configured breakdown appears for every outcome category (an outcome crossed
     with itself excepted; a breakdown without any level has no rows), that ``small_n`` is set
-    exactly where the level base is below ``min_n``, that no level with n or rest n below
+    exactly where the level base is below ``min_n`` (and empty where the base is hidden), that no level with n or rest n below
     ``min_n`` is tested or called significant, and that ``tested`` is set exactly where
     ``withheld`` is empty.
     """
@@ -732,10 +740,14 @@ def check_subgroup_table(
                 if (o.source, o.variable, cat.key, b.id) not in got:
                     problems.append(f"no rows for {o.source}:{o.variable}={cat.key} by {b.id}")
     known = sub["n"].notna()
-    wrong = known & ((sub["n"] < min_n).fillna(False).astype(bool) != sub["small_n"].astype(bool))
+    small = sub["small_n"].fillna(0).astype(bool)
+    wrong = known & ((sub["n"] < min_n).fillna(False).astype(bool) != small)
     if wrong.any():
         problems.append(f"{int(wrong.sum())} rows with small_n inconsistent with n < {min_n}")
-    bad = (sub["small_n"] == 1) & ((sub["tested"] == 1) | (sub["significant"] == 1))
+    leaked = ~known & sub["small_n"].notna()
+    if leaked.any():
+        problems.append(f"{int(leaked.sum())} rows with a hidden n but a small_n flag")
+    bad = small & ((sub["tested"] == 1) | (sub["significant"] == 1))
     if bad.any():
         problems.append(f"{int(bad.sum())} rows with n < {min_n} tested or significant")
     rest_bad = (
