@@ -107,6 +107,27 @@ def test_slurm_dry_run_plans_every_rule_with_resources(scratch):
             assert res["mem_mb"] == "<TBD>" and res["runtime"] == "<TBD>", job
 
 
+def test_slurm_profile_gives_reliability_its_threads(scratch):
+    """set-threads of the profile reaches the job (a dry run caps threads at --cores, 1 by default)."""
+    env = {**os.environ, "PATH": f"{SNAKEMAKE.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    target = "results/current/03_reliability/reliability.csv"
+    runs = {}
+    for profile in ("workflow/profiles/slurm", "workflow/profiles/local"):
+        proc = subprocess.run(
+            [str(SNAKEMAKE), "-n", "--profile", profile, "--cores", "8", target],
+            cwd=scratch,
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        runs[profile] = proc.stdout + proc.stderr
+    block = runs["workflow/profiles/slurm"].split("rule reliability:", 1)[1].split("\n\n", 1)[0]
+    assert re.search(r"^\s+threads: 4$", block, re.M), block
+    local = runs["workflow/profiles/local"].split("rule reliability:", 1)[1].split("\n\n", 1)[0]
+    assert "threads:" not in local  # one thread: Snakemake prints no threads line
+
+
 def test_local_profile_plans_the_same_jobs(scratch):
     jobs = dry_run(scratch, "workflow/profiles/local")
     assert {j["rule"] for j in jobs} == DEFAULT_RULES

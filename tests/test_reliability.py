@@ -303,6 +303,18 @@ def test_reliability_is_deterministic(tables):
     pd.testing.assert_frame_equal(rel, again)
 
 
+@pytest.mark.parametrize("workers", [2, 3])
+def test_threads_give_the_same_table(tables, workers):
+    sample, r, rel, _ = tables
+    threaded = reliability_table(sample, codebook(), r, workers=workers)
+    pd.testing.assert_frame_equal(rel, threaded, check_exact=True)
+    assert threaded["alpha_boot_ci_low"].notna().all()
+    # each scale's bootstrap has its own generator: another seed moves every interval
+    other = {**r, "reliability": {**r["reliability"], "seed": r["reliability"]["seed"] + 1}}
+    moved = reliability_table(sample, codebook(), other, workers=workers)
+    assert (moved["alpha_boot_ci_low"] != rel["alpha_boot_ci_low"]).all()
+
+
 def test_omega_is_reproducible_with_a_seed():
     # statsmodels draws random EM starting values unless given an rng; omega must not wobble
     rng = np.random.default_rng(3)

@@ -294,12 +294,21 @@ RELIABILITY_COLUMNS = (
 )
 
 
-def reliability_table(responses: pd.DataFrame, codebook: Codebook, rules: Mapping[str, Any]) -> pd.DataFrame:
+def reliability_table(
+    responses: pd.DataFrame, codebook: Codebook, rules: Mapping[str, Any], workers: int = 1
+) -> pd.DataFrame:
     """One row per configured scale: n (listwise), k, alpha with Feldt and bootstrap CIs,
-    standardized alpha, omega total, mean inter-item r, and the alpha the report prints."""
+    standardized alpha, omega total, mean inter-item r, and the alpha the report prints.
+
+    The bootstrap intervals, most of the time on large surveys, run in ``workers`` threads, one
+    scale at a time per thread (NumPy's random draws and matrix products release the GIL). Each
+    scale has its own generator (:func:`scale_seed`), so the table is the same for any
+    ``workers``.
+    """
     cfg = rules["reliability"]
     policy, level = cfg["nan_policy"], cfg["ci_level"]
-    rows = []
+    rows: list[dict[str, Any]] = []
+    boot: dict[int, np.ndarray] = {}  # row -> item matrix of a scale whose interval is bootstrapped
     for scale in cfg["scales"]:
         names, x = scale_items(responses, codebook, scale, rules)
         cov, n_used = covariance(x, policy)
@@ -322,21 +331,12 @@ def reliability_table(responses: pd.DataFrame, codebook: Codebook, rules: Mappin
             a = alpha_from_cov(cov)
             corr = cov_to_corr(cov)
             lo, hi = feldt_ci(a, n_used, k, level)
-            blo, bhi = bootstrap_alpha_ci(
-                x,
-                cfg["bootstrap_reps"],
-                scale_seed(cfg["seed"], scale["name"]),
-                level,
-                policy,
-                cfg.get("bootstrap_patterns_min_n"),
-            )
+            boot[len(rows)] = x
             row.update(
                 {
                     "alpha": a,
                     "alpha_ci_low": lo,
                     "alpha_ci_high": hi,
-                    "alpha_boot_ci_low": blo,
-                    "alpha_boot_ci_high": bhi,
                     "alpha_std": standardized_alpha(corr),
                     "omega_total": omega_total(corr, n_used, cfg["seed"]),
                     "mean_inter_item_r": mean_inter_item_r(corr),
@@ -346,6 +346,27 @@ def reliability_table(responses: pd.DataFrame, codebook: Codebook, rules: Mappin
         row["label_no"], row["label_en"] = scale["label_no"], scale["label_en"]
         rows.append(row)
         log.info("scale %s: n=%d k=%d alpha=%.4f", scale["name"], n_listwise, k, row["alpha"])
+
+    def interval(i: int) -> tuple[float, float]:
+        return bootstrap_alpha_ci(
+            boot[i],
+            cfg["bootstrap_reps"],
+            scale_seed(cfg["seed"], rows[i]["scale"]),
+            level,
+            policy,
+            cfg.get("bootstrap_patterns_min_n"),
+        )
+
+    order = sorted(boot, key=lambda i: -boot[i].shape[0] * boot[i].shape[1])  # largest first
+    if workers > 1 and len(order) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            intervals = dict(zip(order, pool.map(interval, order), strict=True))
+    else:
+        intervals = {i: interval(i) for i in order}
+    for i, (blo, bhi) in intervals.items():
+        rows[i]["alpha_boot_ci_low"], rows[i]["alpha_boot_ci_high"] = blo, bhi
     df = pd.DataFrame(rows, columns=list(RELIABILITY_COLUMNS))
     df["n"] = df["n"].astype("Int64")
     df["k"] = df["k"].astype("Int64")

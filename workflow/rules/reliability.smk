@@ -24,6 +24,12 @@ rule reliability:
         reliability_dict="results/{survey}/03_reliability/reliability.dictionary.csv",
         item_stats="results/{survey}/03_reliability/item_statistics.csv",
         item_stats_dict="results/{survey}/03_reliability/item_statistics.dictionary.csv",
+    # The scales' bootstrap intervals can run in parallel threads (same table for any number;
+    # mhsurvey.reliability). One by default: the matrix products already use a second core through
+    # BLAS, and on 2 cores a second thread only takes the core estimates runs on (100x the study:
+    # 23.6 s with 1 thread, 17.3 s with 2, but stages 01-04 40.9 s against 51.8 s). The SLURM
+    # profile sets more (set-threads), where a job gets its own cores.
+    threads: 1
     resources:
         mem_mb=lambda wildcards, input: max(1000, int(1000 + 10 * input.size_mb)),
         runtime=lambda wildcards, input: max(10, int(input.size_mb / 5)),

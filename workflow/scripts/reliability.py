@@ -17,7 +17,7 @@ responses = read_responses(snakemake.input.responses)
 codebook = load_codebook(snakemake.input.codebook)
 rules = load_scoring_rules(snakemake.input.rules)
 
-table = reliability_table(responses, codebook, rules)
+table = reliability_table(responses, codebook, rules, workers=snakemake.threads)
 write_csv(table, snakemake.output.reliability)
 write_dictionary(reliability_docs(rules), snakemake.output.reliability_dict, table)
 
