@@ -25,9 +25,6 @@ three is kept in a small cache file (``.snakemake/mhsurvey/validated.json`` from
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +32,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .schemas import SCHEMA_DIR, validate_against
+from .startup import read_cache, write_cache
 from .yamlio import YAMLError, safe_load
 
 CHECK_CODE = ("configfiles.py", "schemas.py", "codebook.py", "scoring/rules.py")
@@ -136,27 +134,6 @@ def _fingerprint(entry: ConfigFile, code: str) -> str:
     return f"{_sha256(Path(entry.path))}:{_sha256(SCHEMA_DIR / entry.schema)}:{code}"
 
 
-def _read_cache(path: Path | None) -> dict[str, str]:
-    if path is None or not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _write_cache(path: Path, data: Mapping[str, str]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".validated-")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(dict(sorted(data.items())), fh, indent=1)
-        os.replace(tmp, path)
-    except OSError:  # a read-only work directory only costs the speed-up
-        pass
-
-
 def validate_config_files(config: Mapping[str, Any], cache: str | Path | None = None) -> list[ConfigFile]:
     """Validate every file the main config references (:func:`referenced_files`); return them.
 
@@ -168,7 +145,7 @@ def validate_config_files(config: Mapping[str, Any], cache: str | Path | None = 
     here = Path(__file__).resolve().parent
     code = hashlib.sha256(b"".join((here / name).read_bytes() for name in CHECK_CODE)).hexdigest()
     cache_path = Path(cache) if cache is not None else None
-    known = _read_cache(cache_path)
+    known = read_cache(cache_path)
     passed = dict(known)
     for entry in files:
         if not Path(entry.path).is_file():
@@ -182,5 +159,5 @@ def validate_config_files(config: Mapping[str, Any], cache: str | Path | None = 
             raise ConfigError(f"{entry.key} -> {exc}") from None
         passed[str(Path(entry.path).resolve())] = fingerprint
     if cache_path is not None and passed != known:
-        _write_cache(cache_path, passed)
+        write_cache(cache_path, passed)
     return files

@@ -22,7 +22,7 @@ import hashlib
 import json
 import os
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,11 @@ def fingerprint(name: str, key: Any, files: Sequence[str | Path], code: Sequence
     return h.hexdigest()
 
 
-def _read(path: Path) -> dict[str, Any]:
+def read_cache(path: Path | None) -> dict[str, Any]:
+    """The JSON object stored at ``path``; ``{}`` when there is none or it is not readable JSON
+    (a cache is only ever a speed-up)."""
+    if path is None:
+        return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -71,14 +75,16 @@ def _read(path: Path) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _write(path: Path, data: dict[str, Any]) -> None:
+def write_cache(path: Path, data: Mapping[str, Any]) -> None:
+    """Store ``data`` (keys sorted, values as given) at ``path`` atomically: a concurrent reader
+    sees the old or the new file. A read-only work directory only costs the speed-up."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".startup-")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(dict(sorted(data.items())), fh, indent=1, ensure_ascii=False)  # values keep their order
-        os.replace(tmp, path)  # atomic: a concurrent reader sees the old or the new file
-    except OSError:  # a read-only work directory only costs the speed-up
+            json.dump(dict(sorted(data.items())), fh, indent=1, ensure_ascii=False)
+        os.replace(tmp, path)
+    except OSError:
         pass
 
 
@@ -102,11 +108,11 @@ def remembered(
         return compute()
     path = Path(cache)
     mark = fingerprint(name, key, files, code)
-    stored = _read(path)
+    stored = read_cache(path)
     entry = stored.get(name)
     if isinstance(entry, dict) and entry.get("fingerprint") == mark and "value" in entry:
         return entry["value"]
     value = json.loads(json.dumps(compute()))  # the same plain data as a later cached read
     stored[name] = {"fingerprint": mark, "value": value}
-    _write(path, stored)
+    write_cache(path, stored)
     return value
