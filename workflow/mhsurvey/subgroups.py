@@ -527,9 +527,7 @@ def _finish(rows: _Rows, settings: EstimateSettings) -> pd.DataFrame:
             "rest_pct": where(masked, rest_pct),
             "diff_pp": where(masked, diff),
             # empty where n is hidden: the flag would tell whether the hidden n is below min_n
-            "small_n": pd.array(
-                pd.arrays.IntegerArray((n < settings.min_n).astype(np.int64), hidden_n.copy()), dtype="Int64"
-            ),
+            "small_n": pd.arrays.IntegerArray((n < settings.min_n).astype(np.int64), hidden_n.copy()),
             "tested": tested.astype(np.int64),
             "z": z,
             "p_value": p,

@@ -6,10 +6,7 @@ pays for YAML and the schema check.
 
 from __future__ import annotations
 
-import hashlib
-from functools import cache
 from pathlib import Path
-from typing import Any
 
 from .. import config as _config_module
 from .. import schemas as _schemas_module
@@ -29,18 +26,6 @@ EDITIONS_CODE = (
 )
 
 
-@cache
-def _validated(report_config: str, digest: str) -> dict[str, Any]:
-    """The validated report config of that content (``digest``: its SHA-256), once per process."""
-    return load_yaml_validated(report_config, "report.schema.yaml")
-
-
-def _editions_config(report_config: str) -> dict[str, Any]:
-    """The validated report config, read once per process while its content is unchanged
-    (Snakemake asks for it several times; an edited file is read again)."""
-    return _validated(report_config, hashlib.sha256(Path(report_config).read_bytes()).hexdigest())
-
-
 def report_editions(
     report_config: str | Path, default_only: bool = False, cache: str | Path | None = None
 ) -> dict[str, str]:
@@ -49,34 +34,31 @@ def report_editions(
     Each edition's files must be ``reports/<stem>.html`` and ``reports/<stem>.pdf`` (one stem, so
     one rule pattern serves every edition). ``default_only`` keeps the editions whose
     ``default`` is true (built by ``snakemake`` without a target). With ``cache`` (the workflow's
-    start-up cache, :func:`mhsurvey.startup.remembered`), the result is reused while the report
-    config and :data:`EDITIONS_CODE` are unchanged.
+    start-up cache, :func:`mhsurvey.startup.remembered`), the checked editions are reused while the
+    report config and :data:`EDITIONS_CODE` are unchanged.
     """
-    return dict(
-        remembered(
-            cache,
-            f"report_editions:{'default' if default_only else 'all'}",
-            lambda: _report_editions(report_config, default_only),
-            key=str(report_config),
-            files=[report_config],
-            code=EDITIONS_CODE,
-        )
+    editions = remembered(
+        cache,
+        "report_editions",
+        lambda: _checked_editions(report_config),
+        key=str(report_config),
+        files=[report_config],
+        code=EDITIONS_CODE,
     )
+    return {stem: lang for stem, lang, default in editions if default or not default_only}
 
 
-def _report_editions(report_config: str | Path, default_only: bool) -> dict[str, str]:
-    """:func:`report_editions` without the cache."""
-    cfg = _editions_config(str(report_config))
-    out: dict[str, str] = {}
+def _checked_editions(report_config: str | Path) -> list[tuple[str, str, bool]]:
+    """``(file stem, language, default)`` of every edition of the validated report config."""
+    cfg = load_yaml_validated(report_config, "report.schema.yaml")
+    out = []
     for lang, files in cfg["editions"].items():
         html, pdf = Path(files["html"]), Path(files["pdf"])
         if html.parent != Path("reports") or pdf.parent != Path("reports") or html.stem != pdf.stem:
             raise ConfigError(
                 f"{report_config}: editions.{lang}: html and pdf must be reports/<stem>.html and reports/<stem>.pdf"
             )
-        if default_only and not files.get("default", True):
-            continue
-        out[html.stem] = lang
+        out.append((html.stem, lang, bool(files.get("default", True))))
     return out
 
 
