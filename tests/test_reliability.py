@@ -25,6 +25,7 @@ from mhsurvey.reliability import (
     item_statistics_table,
     mean_inter_item_r,
     omega_total,
+    pattern_counts,
     reliability_docs,
     reliability_table,
     scale_seed,
@@ -212,6 +213,85 @@ def test_bootstrap_by_pattern_equals_explicit_resampling():
     assert bootstrap_alpha_ci(x, 200, np.random.default_rng(3), patterns_min_n=301) == bootstrap_alpha_ci(
         x, 200, np.random.default_rng(3)
     )
+
+
+def test_answer_patterns_keys_equal_numpy_unique_rows():
+    # Rows of integer codes are keyed as base-(max+1) numbers; the result must be np.unique(axis=0)'s
+    # (same patterns, same lexicographic order, same counts), and other values must fall back to it.
+    rng = np.random.default_rng(21)
+    cases = [
+        rng.integers(0, 4, (5000, 8)).astype(float),
+        rng.integers(0, 2, (300, 11)).astype(float),
+        rng.integers(0, 25, (2000, 3)).astype(float),
+        rng.integers(0, 100, (50, 12)).astype(float),  # 12 * log2(100) > 62: fallback
+        rng.integers(-2, 3, (400, 4)).astype(float),  # negative codes: fallback
+        rng.integers(0, 4, (400, 4)) / 2.0,  # not integers: fallback
+    ]
+    for x in cases:
+        patterns, counts = answer_patterns(x)
+        ref_p, ref_c = np.unique(x, axis=0, return_counts=True)
+        assert np.array_equal(patterns, ref_p) and np.array_equal(counts, ref_c)
+
+
+def test_pattern_counts_hand_example():
+    # counts [5, 1, 2, 1], min_rows 2: pattern 0 and 2 are drawn by a multinomial, the rows of the
+    # rare patterns 1 and 3 one by one; the stream is binomial, multinomial, then indices per resample.
+    counts = np.array([5, 1, 2, 1])
+    w, rare = pattern_counts(np.random.default_rng(4), counts, 3, min_rows=2)
+    assert rare.tolist() == [1, 3]
+    ref = np.random.default_rng(4)
+    n_rare = ref.binomial(9, 2 / 9, size=3)
+    freq = ref.multinomial(9 - n_rare, np.array([5, 2]) / 7)
+    rows = [np.bincount(ref.integers(0, 2, size=k), minlength=2) for k in n_rare]
+    assert w.tolist() == np.column_stack([freq, np.array(rows)]).tolist()
+    assert (w.sum(axis=1) == 9).all()
+    # no rare pattern: exactly the multinomial per pattern (same stream as before the split)
+    w1, rare1 = pattern_counts(np.random.default_rng(4), counts, 3, min_rows=1)
+    assert len(rare1) == 0
+    assert w1.tolist() == np.random.default_rng(4).multinomial(9, counts / 9, size=3).tolist()
+
+
+def test_pattern_counts_have_the_multinomial_law():
+    # Summed per pattern, the split draw is Multinomial(n, c/n): mean c_u, variance n p (1 - p),
+    # covariance -n p_u p_v. 20,000 resamples; tolerances are about 5 standard errors.
+    counts = np.array([40, 3, 1, 1, 12, 2, 1, 20])
+    n, reps = int(counts.sum()), 20_000
+    w, rare = pattern_counts(np.random.default_rng(8), counts, reps, min_rows=4)
+    frequent = np.flatnonzero(counts >= 4)
+    per_pattern = np.zeros((reps, len(counts)))
+    per_pattern[:, frequent] = w[:, : len(frequent)]
+    np.add.at(per_pattern.T, rare, w[:, len(frequent) :].T)
+    p = counts / n
+    assert np.abs(per_pattern.mean(axis=0) - counts).max() < 5 * np.sqrt(n * p * (1 - p) / reps).max()
+    cov = np.cov(per_pattern, rowvar=False)
+    expected = n * (np.diag(p) - np.outer(p, p))
+    assert np.abs(cov - expected).max() < 0.25
+
+
+def test_bootstrap_with_rare_patterns_equals_explicit_resampling():
+    # Patterns held by fewer than 3 rows are drawn row by row; rebuilding each resample from the
+    # units (frequent patterns, then the rare rows) must give the same quantiles.
+    rng_data = np.random.default_rng(13)
+    x = np.clip(np.round(rng_data.normal(1.5, 1.2, (400, 6)) + rng_data.normal(0, 0.8, (400, 1))), 0, 4)
+    reps = 300
+    lo, hi = bootstrap_alpha_ci(x, reps, np.random.default_rng(2), patterns_min_n=1, pattern_min_rows=3)
+    patterns, counts = answer_patterns(x)
+    rare = counts < 3
+    assert 0 < rare.sum() < len(counts)
+    units = np.concatenate([patterns[~rare], np.repeat(patterns[rare], counts[rare], axis=0)])
+    ref_rng = np.random.default_rng(2)
+    est = []
+    for start in range(0, reps, 100):
+        w, _ = pattern_counts(ref_rng, counts, min(100, reps - start), 3)
+        est += [cronbach_alpha(np.repeat(units, row.astype(int), axis=0)) for row in w]
+    exp_lo, exp_hi = np.quantile(est, [0.025, 0.975])
+    assert lo == pytest.approx(exp_lo, abs=1e-10)
+    assert hi == pytest.approx(exp_hi, abs=1e-10)
+    # and the same law as the row bootstrap (Monte Carlo error, as below)
+    rows = bootstrap_alpha_ci(x, 4000, np.random.default_rng(1))
+    mixed = bootstrap_alpha_ci(x, 4000, np.random.default_rng(5), patterns_min_n=1, pattern_min_rows=3)
+    assert mixed[0] == pytest.approx(rows[0], abs=0.006)
+    assert mixed[1] == pytest.approx(rows[1], abs=0.006)
 
 
 def test_bootstrap_by_pattern_has_the_row_bootstrap_law():

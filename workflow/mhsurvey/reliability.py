@@ -153,10 +153,72 @@ def omega_total(corr: np.ndarray, nobs: int, seed: int = 0) -> float:
 
 
 def answer_patterns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct rows of ``x`` (lexicographic order, ``np.unique(axis=0)``) and how many rows
-    carry each: ``patterns[u]`` occurs ``counts[u]`` times, ``counts.sum() == len(x)``."""
-    patterns, counts = np.unique(np.asarray(x, dtype=float), axis=0, return_counts=True)
-    return patterns, counts
+    """The distinct rows of ``x`` (lexicographic order, as ``np.unique(axis=0)``) and how many rows
+    carry each: ``patterns[u]`` occurs ``counts[u]`` times, ``counts.sum() == len(x)``.
+
+    Rows of non-negative integer codes are keyed by one integer each, the row read as a number in
+    base ``b = max + 1`` (``key = sum_j x_j b^(k-1-j)``), whose order is the rows' lexicographic
+    order; one sort of ``n`` integers instead of a sort of ``n`` rows. Other values (or keys that
+    would not fit in 62 bits) go through ``np.unique(axis=0)`` itself.
+    """
+    x = np.asarray(x, dtype=float)
+    keys = _pattern_keys(x)
+    if keys is None:
+        patterns, counts = np.unique(x, axis=0, return_counts=True)
+        return patterns, counts
+    _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+    return x[first], counts
+
+
+def _pattern_keys(x: np.ndarray) -> np.ndarray | None:
+    """Each row of non-negative integer codes as one int64 (base ``max + 1``), else ``None``."""
+    if x.ndim != 2 or x.size == 0 or not np.isfinite(x).all():
+        return None
+    top = float(x.max())
+    if float(x.min()) < 0 or not np.array_equal(x, np.floor(x)):
+        return None
+    base, k = int(top) + 1, x.shape[1]
+    if k * np.log2(base) >= 62:
+        return None
+    codes = x.astype(np.int64)
+    keys = np.zeros(len(x), dtype=np.int64)
+    for j in range(k):
+        keys = keys * base + codes[:, j]
+    return keys
+
+
+def pattern_counts(
+    rng: np.random.Generator, counts: np.ndarray, size: int, min_rows: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``size`` bootstrap resamples of the rows behind answer patterns held ``counts[u]`` times.
+
+    Returns ``(w, rare)``: ``w[b]`` (float) counts, for each *unit*, how often its rows are drawn in
+    resample ``b``. The units are the patterns held by at least ``min_rows`` rows (all patterns
+    when ``min_rows`` is ``None``), then one unit per row of the rarer patterns; ``rare`` is the
+    pattern of each such row (``np.repeat`` of the rare patterns by their counts).
+
+    The law is that of drawing ``n = counts.sum()`` rows with replacement: the number ``N`` drawn
+    from the ``r`` rows of rare patterns is Binomial(n, r/n); given ``N``, the frequent patterns'
+    counts are Multinomial(n - N, c_u / (n - r)) and the rare rows' counts are those of ``N``
+    uniform indices among the ``r`` rows, independently. A multinomial costs one binomial draw
+    per category, about as much as a dozen uniform indices, so a pattern held by few rows is
+    cheaper drawn row by row.
+    """
+    counts = np.asarray(counts, dtype=np.int64)
+    n = int(counts.sum())
+    is_rare = counts < min_rows if min_rows is not None else np.zeros(len(counts), dtype=bool)
+    if not is_rare.any():
+        return rng.multinomial(n, counts / n, size=size).astype(float), np.empty(0, dtype=np.intp)
+    rare = np.repeat(np.flatnonzero(is_rare), counts[is_rare])
+    frequent = counts[~is_rare]
+    r = len(rare)
+    n_rare = rng.binomial(n, r / n, size=size)
+    w = np.zeros((size, len(frequent) + r))  # float: the moments' matrix product takes it as it is
+    if len(frequent):
+        w[:, : len(frequent)] = rng.multinomial(n - n_rare, frequent / frequent.sum())
+    for b in range(size):
+        w[b, len(frequent) :] = np.bincount(rng.integers(0, r, size=n_rare[b]), minlength=r)
+    return w, rare
 
 
 def _alpha_from_counts(w: np.ndarray, m1: np.ndarray, m2: np.ndarray, n: int, k: int) -> np.ndarray:
@@ -178,6 +240,7 @@ def bootstrap_alpha_ci(
     level: float = 0.95,
     nan_policy: str = "listwise",
     patterns_min_n: int | None = None,
+    pattern_min_rows: int | None = None,
 ) -> tuple[float, float]:
     """Percentile bootstrap CI of alpha: resample respondents with replacement ``reps`` times
     (psych ``alpha(n.iter=)``; docs/methods.md §3.3). Listwise: resamples the complete rows.
@@ -191,6 +254,8 @@ def bootstrap_alpha_ci(
     ``Multinomial(n, c_u / n)``: the sum of the row counts over a pattern's rows has exactly that
     law, so the bootstrap distribution is the same, at a cost of the number of patterns instead
     of ``n`` per resample (a different random stream, hence a different Monte Carlo draw).
+    Patterns held by fewer than ``pattern_min_rows`` rows are drawn row by row instead
+    (:func:`pattern_counts`: the same law again, cheaper where most patterns are rare).
     """
     if reps <= 0:
         return float("nan"), float("nan")
@@ -203,14 +268,16 @@ def bootstrap_alpha_ci(
             by_pattern = patterns_min_n is not None and n >= patterns_min_n
             if by_pattern:
                 x, counts = answer_patterns(x)
-                p = counts / n
+                is_rare = counts < pattern_min_rows if pattern_min_rows is not None else counts < 0
+                # units of pattern_counts: the frequent patterns, then each row of a rare one
+                x = np.concatenate([x[~is_rare], np.repeat(x[is_rare], counts[is_rare], axis=0)])
             t = x.sum(axis=1)
             m1 = np.column_stack([x, t])
             m2 = m1**2
             for start in range(0, reps, _BOOT_CHUNK):
                 m = min(_BOOT_CHUNK, reps - start)
                 if by_pattern:
-                    w = rng.multinomial(n, p, size=m).astype(float)
+                    w = pattern_counts(rng, counts, m, pattern_min_rows)[0]
                 else:
                     idx = rng.integers(0, n, size=(m, n))
                     w = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(float)
@@ -355,6 +422,7 @@ def reliability_table(
             level,
             policy,
             cfg.get("bootstrap_patterns_min_n"),
+            cfg.get("bootstrap_pattern_min_rows"),
         )
 
     order = sorted(boot, key=lambda i: -boot[i].shape[0] * boot[i].shape[1])  # largest first
@@ -415,7 +483,12 @@ def reliability_docs(rules: Mapping[str, Any]) -> list[ColumnDoc]:
             f"percentile bootstrap {lvl} CI lower bound "
             f"({cfg['bootstrap_reps']} resamples of respondents, seed {cfg['seed']} + scale name"
             + (
-                f"; from n = {cfg['bootstrap_patterns_min_n']} on drawn per distinct answer pattern)"
+                f"; from n = {cfg['bootstrap_patterns_min_n']} on drawn per distinct answer pattern"
+                + (
+                    f", patterns of fewer than {cfg['bootstrap_pattern_min_rows']} rows row by row)"
+                    if cfg.get("bootstrap_pattern_min_rows") is not None
+                    else ")"
+                )
                 if cfg.get("bootstrap_patterns_min_n") is not None
                 else ")"
             ),
