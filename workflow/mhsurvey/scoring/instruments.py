@@ -10,7 +10,7 @@ for reviewers: ``docs/scoring.md``.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,9 @@ from .logic import (
     count_at_least,
     decide_over_grid,
     prorated_total,
+    row_any,
+    row_count,
+    row_nansum,
     sum_bounds,
 )
 
@@ -151,9 +154,9 @@ def wsas_fallback(items: ItemSet, cfg: Rules, policy: str) -> np.ndarray:
     x = items.values
     missing = np.isnan(x)
     work = items.columns.index(cfg["work_item"])
-    only_work = missing[:, work] & (missing.sum(axis=1) == 1)
-    complete = ~missing.any(axis=1)
-    return np.where(complete | only_work, np.nansum(x, axis=1), np.nan)
+    only_work = missing[:, work] & (row_count(missing) == 1)
+    complete = ~row_any(missing)
+    return np.where(complete | only_work, row_nansum(x), np.nan)
 
 
 def wsas_sum(items: ItemSet, cfg: Rules) -> np.ndarray:
@@ -221,15 +224,15 @@ def phq9_algorithm(
     out = decide_over_grid([c_rng, o_rng], pred, [len(core), len(other)])
     if policy == BOUNDS_ONLY:
         return out
-    valid = np.sum(~np.isnan(x), axis=1)
+    valid = row_count(~np.isnan(x))
     ok = (x.shape[1] - valid <= max_missing) & (valid > 0) & np.asarray(pd.isna(out))
     if ok.any():
         with np.errstate(invalid="ignore"):
             mean = np.nanmean(np.where(ok[:, None], x, 0.0), axis=1)
         filled = np.where(np.isnan(x), mean[:, None], x)
         with np.errstate(invalid="ignore"):
-            c_n = np.sum(filled[:, core] >= thr[core], axis=1)
-            o_n = np.sum(filled[:, other] >= thr[other], axis=1)
+            c_n = row_count(filled[:, core] >= thr[core])
+            o_n = row_count(filled[:, other] >= thr[other])
         imputed = pred(c_n, o_n)
         vals = np.where(ok, imputed, np.asarray(out.fillna(False), dtype=bool))
         known = ok | ~np.asarray(pd.isna(out))
@@ -323,6 +326,17 @@ class Prepared:
     itq_c: ItemSet
     wsas: ItemSet
     trust: np.ndarray
+    #: values derived from these matrices, computed once per key (see :func:`memo`)
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+
+def memo(prep: Prepared, key: Any, make: Callable[[], Any]) -> Any:
+    """``make()``, computed once per ``prep`` and ``key``; the key must hold every setting the
+    value depends on (the sensitivity table asks for the same ITQ clusters and impairment flags
+    under dozens of rule variants)."""
+    if key not in prep.memo:
+        prep.memo[key] = make()
+    return prep.memo[key]
 
 
 def prepare(responses: pd.DataFrame, codebook: Codebook, rules: Rules) -> Prepared:
@@ -357,7 +371,12 @@ def prepare(responses: pd.DataFrame, codebook: Codebook, rules: Rules) -> Prepar
 def fi_flag(prep: Prepared, rules: Rules, option: str, policy: str) -> pd.arrays.BooleanArray:
     """Functional-impairment flag under option ``option`` (e.g. ``F5``)."""
     fi_cfg = rules["functional_impairment"]["options"][option]
-    return functional_impairment(prep.wsas, fi_cfg, rules["instruments"]["wsas"], policy)
+    wsas_cfg = rules["instruments"]["wsas"]
+    return memo(
+        prep,
+        ("fi_flag", policy, repr(fi_cfg), repr(wsas_cfg)),
+        lambda: functional_impairment(prep.wsas, fi_cfg, wsas_cfg, policy),
+    )
 
 
 CLASSIFICATIONS = ("sss8", "cfq", "gad7", "phq9", "wsas", "itq_ptsd", "itq_cptsd")
@@ -400,7 +419,9 @@ def classify(
     if classification == "phq9":
         return phq9_case(prep.phq9, ins["phq9"], rule, policy, fi)
     if classification in ("itq_ptsd", "itq_cptsd"):
-        cl = itq_clusters(prep.itq_p, prep.itq_c, ins["itq"])
+        t = ins["itq"]
+        key = ("itq_clusters", repr(t["clusters"]), t["endorse_min_code"])
+        cl = memo(prep, key, lambda: itq_clusters(prep.itq_p, prep.itq_c, t))
         ptsd, cptsd = itq_diagnoses(cl, fi if fi is not None else constant(prep.n), rule["style"])
         return ptsd if classification == "itq_ptsd" else cptsd
     raise KeyError(f"unknown classification {classification!r}")

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..codebook import Codebook
 from ..errors import ConfigError, InputDataError
+from .logic import row_count
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,7 @@ class ItemSet:
     @property
     def n_valid(self) -> np.ndarray:
         """Answered items per row."""
-        return np.sum(~np.isnan(self.values), axis=1)
+        return row_count(~np.isnan(self.values))
 
 
 def substantive_codes(codebook: Codebook, column: str) -> list[int]:
