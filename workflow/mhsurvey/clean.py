@@ -23,13 +23,12 @@ respondent at all stops with a message naming the rule(s) that excluded them.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import logging
 import re
 import warnings
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -124,8 +123,8 @@ def pseudonym(raw_id: str, key: str) -> str:
     Deterministic for a given key, not reversible without the export; the raw id itself never
     reaches ``results/``.
     """
-    digest = hmac.new(key.encode("utf-8"), str(raw_id).encode("utf-8"), hashlib.sha256).hexdigest()
-    return "p_" + digest[:12]
+    digest = hmac.digest(key.encode("utf-8"), str(raw_id).encode("utf-8"), "sha256")
+    return "p_" + digest[:6].hex()
 
 
 @dataclass
@@ -179,6 +178,22 @@ def blank_missing_values(
     return out, counts
 
 
+def _map_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
+    """``values.map(fn)`` (object dtype), with ``fn`` called once per distinct value in a column
+    of text (``infer_dtype`` "string" or "empty"), where equal cells are equal strings; every
+    missing cell (``None``, NaN) gets ``fn(None)``, so ``fn`` must treat them alike. Other columns
+    (numbers, where ``1 == 1.0 == True`` would pool cells ``fn`` tells apart) are mapped cell by
+    cell."""
+    if len(values) and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+        codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
+        mapped = np.empty(len(uniques) + 1, dtype=object)
+        for j, u in enumerate(uniques):
+            mapped[j] = fn(u)
+        mapped[-1] = fn(None)  # code -1: missing
+        return pd.Series(mapped[codes], index=values.index, dtype=object)
+    return values.map(fn).astype(object)
+
+
 def _as_code_strings(values: pd.Series) -> pd.Series:
     """Cells as stripped strings (``None`` stays ``None``); floats like 3.0 become ``"3.0"``."""
     return values.map(lambda v: None if _is_empty(v) else str(v).strip()).astype(object)
@@ -226,7 +241,12 @@ def _shown_codes(col: Column) -> str:
 
 
 def _parse_codes(
-    values: pd.Series, col: Column, raw_name: str, raw: RawExport | str, recode: Mapping[Any, int]
+    values: pd.Series,
+    col: Column,
+    raw_name: str,
+    raw: RawExport | str,
+    recode: Mapping[Any, int],
+    distinct: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> pd.Series:
     """Parse one raw column into integer codes, validating each against the codebook.
 
@@ -235,10 +255,12 @@ def _parse_codes(
     applied to that key, so a recode keyed ``1``/``2`` applies to SPSS's ``1.0``/``2.0`` too.
     Raises :class:`InputDataError` at the first cell that is not an integer ("value of the wrong
     type"), then at the first that is not a code of the column ("unknown code", or "number too
-    large for a code").
+    large for a code"). ``distinct``: ``pd.factorize(values)`` when the reader already has it.
     """
     path, sheet = (raw.path, raw.sheet) if isinstance(raw, RawExport) else (raw, None)
-    if pd.api.types.infer_dtype(values, skipna=True) in _FACTORIZABLE:
+    if distinct is not None:  # the reader's pd.factorize of this very column (RawExport.distinct)
+        codes, items = distinct[0], list(distinct[1])
+    elif pd.api.types.infer_dtype(values, skipna=True) in _FACTORIZABLE:
         # each distinct value is read once: same keys, same first failing row (codes in row order)
         codes, items = pd.factorize(values)
     else:  # each cell is its own item
@@ -397,7 +419,8 @@ def map_to_canonical(raw: RawExport, codebook: Codebook) -> CanonicalExport:
     codes = {}
     for col in codebook.columns:
         rname = exp.raw_name(col.name)
-        codes[col.name] = _parse_codes(frame[rname], col, rname, raw, exp.recode.get(col.name, {}))
+        distinct = raw.distinct.get(rname) if rname not in token_cells else None  # column as read
+        codes[col.name] = _parse_codes(frame[rname], col, rname, raw, exp.recode.get(col.name, {}), distinct)
     codes_df = pd.DataFrame(codes, index=frame.index)
     for col in codebook.columns:  # numeric columns keep their range check in valid_codes()
         codes_df[col.name] = codes_df[col.name].astype("Int64")
@@ -406,7 +429,7 @@ def map_to_canonical(raw: RawExport, codebook: Codebook) -> CanonicalExport:
     for col in codebook.text_columns:
         rname = exp.raw_name(col.name)
         if rname in frame.columns:
-            text_cols[col.name] = frame[rname].map(lambda v: None if _is_empty(v) else str(v))
+            text_cols[col.name] = _map_distinct(frame[rname], lambda v: None if _is_empty(v) else str(v))
         else:
             missing_text.append(rname)
     text_df = pd.DataFrame(text_cols, index=frame.index, dtype=object)
@@ -435,7 +458,7 @@ def map_to_canonical(raw: RawExport, codebook: Codebook) -> CanonicalExport:
                 value=frame.loc[row, exp.submitted_column],
                 sheet=raw.sheet,
             )
-    status = frame[exp.status_column].map(_status_string).astype(object) if exp.status_column else None
+    status = _map_distinct(frame[exp.status_column], _status_string) if exp.status_column else None
     return CanonicalExport(
         codes_df, text_df, ids, submitted, status, dropped, ignored, missing_text, token_cells
     )
@@ -559,10 +582,19 @@ def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings)
     rids = canon.ids.map(lambda i: pseudonym(i, settings.pseudonym_key))
     excluded: dict[Any, tuple[str, str, str]] = {}
 
-    def exclude(mask: pd.Series, rule: str, reason: str, detail: pd.Series | str = "") -> None:
+    def exclude(
+        mask: pd.Series, rule: str, reason: str, detail: pd.Series | Callable[[Any], str] | str = ""
+    ) -> None:
+        """Exclude the rows of ``mask`` not yet excluded; ``detail``: text, per row, or a function
+        of the row (called for the excluded rows only)."""
         for row in index[mask.to_numpy()]:
             if row not in excluded:
-                d = detail if isinstance(detail, str) else str(detail[row])
+                if isinstance(detail, str):
+                    d = detail
+                elif callable(detail):
+                    d = detail(row)
+                else:
+                    d = str(detail[row])
                 excluded[row] = (rule, reason, d)
 
     def remaining() -> pd.Series:
@@ -576,7 +608,7 @@ def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings)
             listed,
             "configured_exclusion",
             "excluded by decision (exclusion list)",
-            canon.ids.map(lambda i: reasons.get(i, "")),
+            lambda row: reasons.get(canon.ids[row], ""),
         )
         unknown = set(reasons) - set(canon.ids)
         if unknown:
@@ -589,14 +621,14 @@ def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings)
             ~complete & remaining(),
             "incomplete",
             "incomplete response (status not completed)",
-            canon.status.map(lambda s: f"status={s}"),
+            lambda row: f"status={canon.status[row]}",
         )
     share = _required_answered_share(codes, codebook)
     exclude(
         (share < settings.min_required_share) & remaining(),
         "incomplete",
         f"incomplete response (fewer than {settings.min_required_share:.0%} of required questions answered)",
-        share.map(lambda s: f"answered share={s:.3f}"),
+        lambda row: f"answered share={share[row]:.3f}",
     )
 
     # 4. duplicated ids
@@ -641,7 +673,7 @@ def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings)
             outside & remaining(),
             "target_group",
             f"outside the target group ({tg.column} not in {list(tg.keep)})",
-            values.map(lambda v: f"{tg.column}={'missing' if pd.isna(v) else int(v)}"),
+            lambda row: f"{tg.column}={'missing' if pd.isna(values[row]) else int(values[row])}",
         )
 
     keep = remaining()
@@ -704,7 +736,8 @@ def _comments(text: pd.DataFrame, rids: pd.Series) -> pd.DataFrame:
     """Long table of non-empty free-text answers of kept respondents (restricted output)."""
     rows = []
     for col in text.columns:
-        for row, value in text[col].items():
+        given = text[col][text[col].notna().to_numpy()]  # empty cells are None (or NaN)
+        for row, value in given.items():
             if not _is_empty(value):
                 rows.append((rids[row], col, str(value)))
     return pd.DataFrame(rows, columns=["rid", "column", "text"])

@@ -75,6 +75,12 @@ class RawExport:
     blank_rows: tuple[int, ...] = ()
     sep_line: bool = False
     invalid_bytes: tuple[dict[str, Any], ...] = ()
+    #: column -> ``(codes, uniques)``, ``pd.factorize`` of ``frame[column]`` (``None`` = -1),
+    #: from the CSV reader, so cleaning reads each distinct value once without hashing every cell
+    #: again; absent where a reader does not provide it. Valid for ``frame`` as read.
+    distinct: dict[str, tuple[np.ndarray, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     @property
     def n_rows(self) -> int:
@@ -399,19 +405,24 @@ def read_csv_export(path: str | Path, encoding: str = "auto", invalid_bytes: str
                     )
     columns = [_column_label(c) for c in header]
     body_rows = rows[1:]
+    del rows[:]  # the records now live in body_rows only: _body_frame frees them as it goes
     columns, keep_idx = _drop_empty_unnamed(columns, body_rows)
     _check_header(columns, spath)
-    frame, blank = _body_frame(body_rows, header, columns, keep_idx, ends, spath, len(text) > CSV_FIELD_LIMIT)
+    check_length = len(text) > CSV_FIELD_LIMIT
+    file_encoding = decoded.encoding
+    del text, data, decoded  # the file's bytes and text are no longer needed (up to 2x its size)
+    frame, blank, distinct = _body_frame(body_rows, header, columns, keep_idx, ends, spath, check_length)
     return RawExport(
         spath,
         "csv",
         frame,
         file_sha256(path),
-        encoding=decoded.encoding,
+        encoding=file_encoding,
         delimiter=delim,
         blank_rows=tuple(blank),
         sep_line=sep_line,
         invalid_bytes=tuple(invalid),
+        distinct=distinct,
     )
 
 
@@ -442,56 +453,93 @@ def _body_frame(
     ends: list[int],
     path: str,
     check_length: bool,
-) -> tuple[pd.DataFrame, list[int]]:
-    """The data rows as an object frame indexed by ``raw_row`` (1-based record number), and the
-    numbers of blank records.
+) -> tuple[pd.DataFrame, list[int], dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """The data rows as an object frame indexed by ``raw_row`` (1-based record number), the
+    numbers of blank records, and each column's distinct values (see ``RawExport.distinct``).
 
     A record is blank when every field is whitespace (``"".join(row).strip() == ""``, the same
     test as stripping each field); a record with another number of fields than the header, or a
     field longer than ``CSV_FIELD_LIMIT`` (checked only if the text is that long), is an
     :class:`InputDataError` naming the record (and the field). Whitespace-only cells become
-    ``None``; the test runs on each column's distinct values (``pd.factorize``), not on every
-    cell. Rows are checked in file order, so the first bad record is the one reported.
+    ``None``. Both tests run on each column's distinct values (``pd.factorize``), not on every
+    cell, and the first bad record in file order is the one reported. ``body_rows`` is emptied
+    (its lists are the bulk of the memory while a large file is read).
     """
     width = len(header)
-    row_numbers: list[int] = []
     blank: list[int] = []
-    kept: list[list[str]] = []
-    for i, row in enumerate(body_rows, start=1):
-        if not row or not "".join(row).strip():
-            blank.append(i)
-            continue
+    first_bad = len(body_rows)  # first record with another number of fields that is not blank
+    for i, row in enumerate(body_rows):
         if len(row) != width:
-            raise InputDataError(
-                f"row has {len(row)} fields but the header has {width}{_spans_hint(row, header, ends, i)}",
-                file=path,
-                row=i,
-            )
-        if check_length and max(map(len, row)) > CSV_FIELD_LIMIT:
-            j = next(j for j, cell in enumerate(row) if len(cell) > CSV_FIELD_LIMIT)
-            raise InputDataError(
-                f"field is {len(row[j]):,} characters long (more than the CSV field limit of "
-                f"{CSV_FIELD_LIMIT:,}){_spans_hint(row, header, ends, i)}",
-                file=path,
-                row=i,
-                column=_column_name(header, j),
-            )
-        row_numbers.append(i)
-        kept.append(row)
-    index = pd.Index(row_numbers, name="raw_row")
-    if not kept:
-        return pd.DataFrame([], columns=columns, dtype=object, index=index), blank
-    cells = np.array(kept, dtype=object).reshape(len(kept), width)
-    data = {}
-    for name, j in zip(columns, keep_idx, strict=True):
-        col = cells[:, j]
-        codes, uniques = pd.factorize(col)
-        empty = np.array([not u.strip() for u in uniques], dtype=bool)
-        if empty.any():
-            col = col.copy()
-            col[empty[codes]] = None
-        data[name] = col
-    return pd.DataFrame(data, columns=columns, index=index, dtype=object), blank
+            if not row or not "".join(row).strip():
+                blank.append(i + 1)
+                continue
+            first_bad = i
+            break
+    bad_blank = set(blank)
+    good = (
+        [row for i, row in enumerate(body_rows[:first_bad], start=1) if i not in bad_blank] if blank else None
+    )
+    rows_ok = body_rows[:first_bad] if good is None else good
+    numbers = np.array([i for i in range(1, first_bad + 1) if i not in bad_blank], dtype=np.int64)
+    if rows_ok:
+        cells = np.array(rows_ok, dtype=object).reshape(len(rows_ok), width)
+    else:
+        cells = np.empty((0, width), dtype=object)
+    del rows_ok, good
+    empty = np.ones(len(cells), dtype=bool)  # every field so far whitespace
+    factors = []
+    for j in range(width):
+        codes, uniques = pd.factorize(cells[:, j])
+        u_empty = np.fromiter((not u.strip() for u in uniques), dtype=bool, count=len(uniques))
+        factors.append((codes, uniques, u_empty))
+        empty &= u_empty[codes]
+    long_row = None
+    if check_length:
+        for j, (codes, uniques, _) in enumerate(factors):
+            u_long = np.fromiter((len(u) > CSV_FIELD_LIMIT for u in uniques), dtype=bool, count=len(uniques))
+            hit = np.flatnonzero(u_long[codes] & ~empty)
+            if len(hit) and (long_row is None or hit[0] < long_row[0]):
+                long_row = (int(hit[0]), j)
+    if long_row is not None:  # the first record with a long field; there its first such field
+        r = long_row[0]
+        i = int(numbers[r])
+        row = body_rows[i - 1]
+        j = next(j for j, cell in enumerate(row) if len(cell) > CSV_FIELD_LIMIT)
+        raise InputDataError(
+            f"field is {len(row[j]):,} characters long (more than the CSV field limit of "
+            f"{CSV_FIELD_LIMIT:,}){_spans_hint(row, header, ends, i)}",
+            file=path,
+            row=i,
+            column=_column_name(header, j),
+        )
+    if first_bad < len(body_rows):
+        i, row = first_bad + 1, body_rows[first_bad]
+        raise InputDataError(
+            f"row has {len(row)} fields but the header has {width}{_spans_hint(row, header, ends, i)}",
+            file=path,
+            row=i,
+        )
+    body_rows.clear()
+    blank = sorted(blank + [int(i) for i in numbers[empty]])
+    keep = ~empty
+    index = pd.Index(numbers[keep], name="raw_row")
+    out = cells if keep.all() else cells[keep]
+    if keep_idx != list(range(width)):
+        out = out[:, keep_idx]
+    del cells
+    distinct: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for k, (name, j) in enumerate(zip(columns, keep_idx, strict=True)):
+        codes, uniques, u_empty = factors[j]
+        if not keep.all():
+            codes = codes[keep]
+        if u_empty.any():  # whitespace-only cells become None: code -1, renumbered in order
+            out[u_empty[codes], k] = None
+            renumber = np.cumsum(~u_empty) - 1
+            codes = np.where(u_empty[codes], -1, renumber[codes])
+            uniques = uniques[~u_empty]
+        distinct[name] = (codes.astype(np.intp, copy=False), uniques)
+    frame = pd.DataFrame(out, columns=columns, index=index, dtype=object, copy=False)
+    return frame, blank, distinct
 
 
 def _drop_empty_unnamed(columns: list[str], body: list[list[Any]]) -> tuple[list[str], list[int]]:
