@@ -109,9 +109,8 @@ class SurveyData:
         """Boolean mask of respondents the routing expression selects (all if empty)."""
         if not routing:
             return np.ones(self.n, dtype=bool)
-        if routing not in self._routing_cache:
-            body = self.responses.drop(columns=["rid"], errors="ignore")
-            self._routing_cache[routing] = routing_mask(body, routing).to_numpy(dtype=bool)
+        if routing not in self._routing_cache:  # _body: the responses without rid (no copy)
+            self._routing_cache[routing] = routing_mask(self._body, routing).to_numpy(dtype=bool)
         return self._routing_cache[routing]
 
 
@@ -120,7 +119,12 @@ def _as_strings(column: pd.Series) -> np.ndarray:
     column of strings already (``scores.csv`` as :func:`read_scores` reads it) is not copied cell
     by cell."""
     if column.dtype == object and pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
-        return column.fillna("").to_numpy(dtype=object)
+        values = column.to_numpy(dtype=object)
+        missing = pd.isna(values)
+        if missing.any():
+            values = values.copy()
+            values[missing] = ""
+        return values
     return column.astype("string").fillna("").to_numpy(dtype=object)
 
 

@@ -574,21 +574,25 @@ def subgroup_tests(
     The counts are gathered table by table; shares, intervals, tests and adjustments are then
     computed for all rows at once with the array forms of :mod:`mhsurvey.inference`.
     """
-    levels = {b.id: level_index(data, b) for b in breakdowns}
+    # level index + 1 (0 = no level): the level x cell table is bincount((l + 1)(k + 1) + c + 1)
+    # without its first row and column, so no mask of the rows is built per table
+    levels1 = {b.id: level_index(data, b) + 1 for b in breakdowns}
     labels = {b.id: _level_labels(b) for b in breakdowns}
     rows = _Rows()
     for o in outcomes:
-        cells = cell_index(data, o)
+        cells1 = cell_index(data, o) + 1
         k = len(o.table_values)
         t = totals[outcome_key(o)]
         cats = _category_columns(o, t)
+        idx = np.empty_like(cells1)
         for b in breakdowns:
             if b.source == o.source and b.column == o.variable:
                 continue
-            li = levels[b.id]
-            sel = (cells >= 0) & (li >= 0)
             g_count = len(b.levels)
-            counts = np.bincount(li[sel] * k + cells[sel], minlength=g_count * k).reshape(g_count, k)
+            np.multiply(levels1[b.id], k + 1, out=idx)
+            idx += cells1
+            full = np.bincount(idx, minlength=(g_count + 1) * (k + 1)).reshape(g_count + 1, k + 1)
+            counts = np.ascontiguousarray(full[1:, 1:])
             _table_block(rows, o, b, counts, t, settings, survey, cats, labels[b.id])
     df = _finish(rows, settings)
     for c in ("n", "count", "rest_n", "chi2_df"):
