@@ -202,3 +202,17 @@ def test_fixture_sav_labels_agree_with_codebook(tmp_path, mini_codebook):
     raw = read_export(write_sav(tmp_path / "ok.sav"))
     assert raw.value_labels["gender"][1.0] == "Mann"
     assert value_label_mismatches(raw, mini_codebook) == []
+
+
+def test_code_with_nul_is_not_pooled_with_the_code_before_it(mini_codebook):
+    """pandas' factorize ends a string at NUL, so "1" and "1\\x00x" would share one key and the
+    second cell would silently be read as code 1; such a column is read cell by cell instead."""
+    from mhsurvey.clean import _map_distinct, _parse_codes
+
+    col = mini_codebook.column("gender")
+    values = pd.Series(["1", "2", "1\x00x", "1"], index=[1, 2, 3, 4], dtype=object)
+    with pytest.raises(InputDataError) as info:
+        _parse_codes(values, col, "gender", "x.csv", {})
+    assert (info.value.row, info.value.value) == (3, "1\x00x")
+    assert _parse_codes(values.drop(3), col, "gender", "x.csv", {}).tolist() == [1, 2, 1]
+    assert _map_distinct(values, repr).tolist() == ["'1'", "'2'", "'1\\x00x'", "'1'"]

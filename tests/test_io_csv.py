@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mhsurvey.io import _csv_text, write_csv
+from mhsurvey.io import FORMULA_PREFIXES, _csv_text, write_csv
 
 TRICKY = [
     "",
@@ -102,3 +102,35 @@ def test_read_responses_pyarrow_path_equals_pandas(tmp_path, monkeypatch):
     assert mio._read_responses_arrow(path) is None
     with pytest.raises((TypeError, ValueError)):
         mio.read_responses(path)
+
+
+def test_text_fields_written_as_they_are_unless_csv_quotes_them(tmp_path):
+    """The shortcut for text (no ``,``, ``"`` or ``\\n``: the text itself) equals ``csv.writer``'s
+    field for every code point of the Basic Multilingual Plane, alone, inside text and at the
+    ends, and for the tricky values; and a column of them is written as pandas writes it."""
+    from mhsurvey.io import _csv_field, _csv_text_field
+
+    values = list(TRICKY)
+    for cp in range(0x10000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        c = chr(cp)
+        values += [c, f"a{c}b", f" {c}"]
+    assert [_csv_text_field(v) for v in values] == [_csv_field(v) for v in values]
+    quoted = {v for v in values if _csv_text_field(v) != v}
+    assert quoted and all(any(ch in v for ch in ',"\n') for v in quoted)
+    plain = [v for v in values if not v.startswith(FORMULA_PREFIXES)][:5000]  # not neutralised
+    df = pd.DataFrame({"t": plain, "n": range(len(plain))})
+    path = tmp_path / "fast.csv"
+    write_csv(df, path)
+    assert path.read_bytes() == _pandas_bytes(df, tmp_path)
+
+
+def test_text_with_nul_is_not_pooled_with_its_prefix(tmp_path):
+    """pandas' factorize ends a string at NUL (" " and " \\x00" get one code): such a column is
+    written cell by cell, so every value keeps its own bytes."""
+    df = pd.DataFrame({"t": [" ", " \x00", "a\x00b", "a", "a\x00c"], "n": range(5)})
+    path = tmp_path / "nul.csv"
+    write_csv(df, path)
+    assert path.read_bytes() == _pandas_bytes(df, tmp_path)
+    assert path.read_bytes().split(b"\n")[2] == b" \x00,1"

@@ -178,13 +178,24 @@ def blank_missing_values(
     return out, counts
 
 
+def _has_nul(values: pd.Series) -> bool:
+    """Whether a text cell holds NUL: pandas' string hash table ends a string there, so
+    ``pd.factorize`` would pool ``"1"`` with ``"1\x00x"``; such columns are read cell by cell.
+    (The CSV reader refuses NUL cells already; this guards the other readers.)"""
+    return bool(values.astype(object).str.contains("\x00", regex=False, na=False).any())
+
+
 def _map_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
     """``values.map(fn)`` (object dtype), with ``fn`` called once per distinct value in a column
     of text (``infer_dtype`` "string" or "empty"), where equal cells are equal strings; every
     missing cell (``None``, NaN) gets ``fn(None)``, so ``fn`` must treat them alike. Other columns
     (numbers, where ``1 == 1.0 == True`` would pool cells ``fn`` tells apart) are mapped cell by
     cell."""
-    if len(values) and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
+    if (
+        len(values)
+        and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+        and not _has_nul(values)
+    ):
         codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
         mapped = np.empty(len(uniques) + 1, dtype=object)
         for j, u in enumerate(uniques):
@@ -258,9 +269,10 @@ def _parse_codes(
     large for a code"). ``distinct``: ``pd.factorize(values)`` when the reader already has it.
     """
     path, sheet = (raw.path, raw.sheet) if isinstance(raw, RawExport) else (raw, None)
+    kind = None if distinct is not None else pd.api.types.infer_dtype(values, skipna=True)
     if distinct is not None:  # the reader's pd.factorize of this very column (RawExport.distinct)
         codes, items = distinct[0], list(distinct[1])
-    elif pd.api.types.infer_dtype(values, skipna=True) in _FACTORIZABLE:
+    elif kind in _FACTORIZABLE and not (kind == "string" and _has_nul(values)):
         # each distinct value is read once: same keys, same first failing row (codes in row order)
         codes, items = pd.factorize(values)
     else:  # each cell is its own item

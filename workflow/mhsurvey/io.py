@@ -60,6 +60,17 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+#: Characters that make ``csv.writer`` (QUOTE_MINIMAL, ``,``, ``"``, line end ``\n``) quote a
+#: text field: the delimiter, the quote and ``\n`` (checked over every code point, alone and
+#: inside text; ``\r`` is not quoted with this line end). Any other text is written as it is.
+_QUOTED_CHARS = re.compile('[,"\n]')
+
+
+def _csv_text_field(value: str) -> str:
+    """``_csv_field(value)`` for a string: the string itself unless it holds a quoted character."""
+    return _csv_field(value) if _QUOTED_CHARS.search(value) else value
+
+
 def _csv_field(value: Any) -> str:
     """One field exactly as ``csv.writer`` (QUOTE_MINIMAL, ``,``, ``"``) writes it."""
     buf = io.StringIO()
@@ -90,9 +101,11 @@ def _csv_column(s: pd.Series) -> np.ndarray | None:
         return out
     elif d.kind == "O" and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
         return None  # mixed objects: equal hashes (1, 1.0, True) would share one field
+    if (d.kind == "O" or isinstance(d, pd.StringDtype)) and s.str.contains("\x00", regex=False).any():
+        return None  # pandas' string hash table ends a string at NUL: "a" and "a\x00b" would pool
     codes, uniq = pd.factorize(s, use_na_sentinel=True)
     if d.kind == "O" or isinstance(d, pd.StringDtype):
-        fields = [_csv_field(x) for x in uniq]
+        fields = [_csv_text_field(x) for x in uniq]  # strings (infer_dtype) or a StringArray
     else:
         fields = [str(x) for x in uniq]
     table = np.array([*fields, ""], dtype=object)  # code -1 (missing) -> ""
