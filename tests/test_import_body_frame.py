@@ -124,3 +124,15 @@ def test_blank_records_of_every_kind_are_listed_in_order():
     assert err is None and blank == [2, 3, 4, 6]
     assert frame.index.tolist() == [1, 5] and frame["b"].tolist() == ["x", None]
     assert distinct["b"][0].tolist() == [0, -1] and list(distinct["b"][1]) == ["x"]
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_lines_equal_stringio_lines(seed):
+    """readers._lines splits text as io.StringIO(text, newline="") iterates it (CSV reading
+    without StringIO's copy of the text), for every mix of \\r, \\n, \\r\\n, quotes and text."""
+    import io
+
+    rng = random.Random(seed)
+    text = "".join(rng.choice(["a", "b;c", '"', "\r", "\n", "\r\n", "\n\r", " ", "ø"]) for _ in range(60))
+    assert list(readers._lines(text)) == list(io.StringIO(text, newline=""))
+    assert list(readers._lines("")) == [] and list(readers._lines("x")) == ["x"]

@@ -29,7 +29,7 @@ import re
 import warnings
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -589,7 +589,12 @@ def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings)
                 m["export_label"],
                 m["codebook_label"],
             )
+    # The raw cells are in canon now: drop this function's reference to them (clean_survey keeps
+    # none), which frees the export's text frame (3 GB for a million respondents) from here on.
+    n_rows = raw.n_rows
+    raw = replace(raw, frame=raw.frame.iloc[:0], distinct={})
     codes = normalise_multi(canon.codes, codebook)
+    canon = replace(canon, codes=canon.codes.iloc[:0])  # (the copy above is the one used)
     index = codes.index
     rids = canon.ids.map(lambda i: pseudonym(i, settings.pseudonym_key))
     excluded: dict[Any, tuple[str, str, str]] = {}
@@ -692,7 +697,8 @@ def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings)
     if not keep.any():
         _no_respondents(raw, excluded)
     kept_codes = codes[keep.to_numpy()]
-    routed, flags = apply_routing(kept_codes, codebook, rids)
+    del codes  # the kept rows are what is routed
+    routed, flags = apply_routing(kept_codes, codebook, rids, copy=settings.routing_violation != "exclude")
     if settings.routing_violation == "exclude":
         viol_rows = set(flags.loc[flags["issue"] == "answered_not_asked", "raw_row"])
         exclude(
@@ -704,12 +710,13 @@ def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings)
         if not keep.any():
             _no_respondents(raw, excluded)
         routed = kept_codes[keep[kept_codes.index].to_numpy()]
-        routed, flags = apply_routing(routed, codebook, rids)
+        routed, flags = apply_routing(routed, codebook, rids, copy=False)  # a new row selection
 
-    responses = routed.copy()
+    responses = routed  # a new frame (a row selection of codes), so not copied again
+    del routed, kept_codes
     responses.insert(0, "rid", rids[responses.index].astype("string"))
     raw_rows = responses.index.to_numpy()
-    responses = responses.reset_index(drop=True)
+    responses.index = pd.RangeIndex(len(responses))  # reset_index(drop=True), in place
 
     for r in raw.blank_rows:
         excluded[r] = ("blank_record", BLANK_REASON, "")
@@ -718,7 +725,7 @@ def clean_export(raw: RawExport, codebook: Codebook, settings: CleaningSettings)
         [(int(r), rids.get(r, ""), *excluded[r]) for r in excl_rows], columns=list(EXCLUSION_COLUMNS)
     )
     comments = _comments(canon.text.loc[raw_rows], rids)
-    summary = _summary(raw, codebook, canon, raw.n_rows, responses, exclusions, flags, settings, mismatches)
+    summary = _summary(raw, codebook, canon, n_rows, responses, exclusions, flags, settings, mismatches)
     return CleanResult(responses, exclusions, flags, comments, summary)
 
 
@@ -845,11 +852,15 @@ def data_provenance(export_path: str | Path, sha256: str) -> dict[str, Any]:
 
 
 def clean_survey(export_path: str | Path, codebook: Codebook, settings: CleaningSettings) -> CleanResult:
-    """Read the export at ``export_path`` and clean it (:func:`clean_export`)."""
-    raw = read_export(
-        export_path, settings.encoding, sheet=codebook.export.sheet, invalid_bytes=settings.invalid_bytes
+    """Read the export at ``export_path`` and clean it (:func:`clean_export`); no reference to the
+    raw export is kept here, so cleaning can free its cells once they are parsed."""
+    return clean_export(
+        read_export(
+            export_path, settings.encoding, sheet=codebook.export.sheet, invalid_bytes=settings.invalid_bytes
+        ),
+        codebook,
+        settings,
     )
-    return clean_export(raw, codebook, settings)
 
 
 def kept_share(result: CleanResult) -> float:

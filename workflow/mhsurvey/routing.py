@@ -49,7 +49,7 @@ def _question_answered(frame: pd.DataFrame, cols: list[str]) -> pd.Series:
 
 
 def apply_routing(
-    codes: pd.DataFrame, codebook: Codebook, rids: pd.Series
+    codes: pd.DataFrame, codebook: Codebook, rids: pd.Series, copy: bool = True
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Check routing in questionnaire order; blank answers given where a question was not asked.
 
@@ -57,8 +57,9 @@ def apply_routing(
     answer given where not asked (``answered_not_asked``, action ``blanked``), per question left
     unanswered where asked (``not_answered``, action ``kept_missing``), and per multi-select
     answer that ticks an exclusive option with others (``exclusive_with_others``, ``kept``).
+    ``copy=False`` corrects ``codes`` itself (for a caller that owns it: saves a copy of the data).
     """
-    out = codes.copy()
+    out = codes.copy() if copy else codes
     flags: list[tuple[Any, ...]] = []
     for q in codebook.questions:
         groups = question_groups(q)
@@ -78,7 +79,9 @@ def apply_routing(
                         "blanked",
                     )
                 )
-            out.loc[answered & ~asked, names] = pd.NA
+            blank = (answered & ~asked).to_numpy()
+            if blank.any():
+                out.loc[blank, names] = pd.NA
             for row in out.index[(asked & ~answered).to_numpy()]:
                 flags.append(
                     (
