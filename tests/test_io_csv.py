@@ -134,3 +134,15 @@ def test_text_with_nul_is_not_pooled_with_its_prefix(tmp_path):
     write_csv(df, path)
     assert path.read_bytes() == _pandas_bytes(df, tmp_path)
     assert path.read_bytes().split(b"\n")[2] == b" \x00,1"
+
+
+@pytest.mark.parametrize(
+    "n, dtype",
+    [(0, np.int8), (127, np.int8), (128, np.int16), (32767, np.int16), (32768, np.int32), (2**31, np.int64)],
+)
+def test_smallest_code_dtype_holds_minus_one_to_n_minus_one(n, dtype):
+    from mhsurvey.io import smallest_code_dtype
+
+    got = smallest_code_dtype(n)
+    assert got is dtype
+    assert np.iinfo(got).min <= -1 and np.iinfo(got).max >= n - 1

@@ -60,6 +60,15 @@ def neutralise_formulas(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def smallest_code_dtype(n_uniques: int) -> type[np.signedinteger]:
+    """The smallest signed integer type that holds the codes ``-1 .. n_uniques - 1`` of a
+    factorized column (int8 for the few answer codes of most columns: an eighth of int64)."""
+    for dtype in (np.int8, np.int16, np.int32):
+        if n_uniques <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64
+
+
 #: Characters that make ``csv.writer`` (QUOTE_MINIMAL, ``,``, ``"``, line end ``\n``) quote a
 #: text field: the delimiter, the quote and ``\n`` (checked over every code point, alone and
 #: inside text; ``\r`` is not quoted with this line end). Any other text is written as it is.

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputDataError
+from .io import smallest_code_dtype
 
 CSV_DELIMITERS = (";", ",", "\t")
 #: Python's default ``csv.field_size_limit()``; a longer field is almost always an unclosed quote.
@@ -508,7 +509,7 @@ def _body_frame(
     factors = []
     for j in range(width):
         codes, uniques = pd.factorize(cells[:, j])
-        codes = codes.astype(_code_dtype(len(uniques)), copy=False)
+        codes = codes.astype(smallest_code_dtype(len(uniques)), copy=False)
         u_empty = np.fromiter((not u.strip() for u in uniques), dtype=bool, count=len(uniques))
         factors.append((codes, uniques, u_empty))
         empty &= u_empty[codes]
@@ -555,18 +556,9 @@ def _body_frame(
             renumber = np.cumsum(~u_empty) - 1
             codes = np.where(u_empty[codes], -1, renumber[codes])
             uniques = uniques[~u_empty]
-        distinct[name] = (codes.astype(_code_dtype(len(uniques)), copy=False), uniques)
+        distinct[name] = (codes.astype(smallest_code_dtype(len(uniques)), copy=False), uniques)
     frame = pd.DataFrame(out, columns=columns, index=index, dtype=object, copy=False)
     return frame, blank, distinct
-
-
-def _code_dtype(n_uniques: int) -> type[np.signedinteger]:
-    """The smallest signed integer type that holds the codes ``-1 .. n_uniques - 1`` of a
-    factorized column (int8 for the few answer codes of most columns: an eighth of intp)."""
-    for dtype in (np.int8, np.int16, np.int32):
-        if n_uniques <= np.iinfo(dtype).max:
-            return dtype
-    return np.int64
 
 
 def _drop_empty_unnamed(columns: list[str], body: list[list[Any]]) -> tuple[list[str], list[int]]:
