@@ -1,12 +1,12 @@
 """The CSV reader's body check (readers._body_frame) against a row-by-row reference.
 
 _body_frame checks field counts in one pass and blank/long fields per distinct value of each
-column; the reference below is the plain row loop it replaced (the semantics docs/import.md
-states): rows in file order, blank records skipped, the first record with another number of
-fields or with a field longer than the limit is the error. Random small bodies, with blank records
-of every kind, wrong widths, long fields and whitespace cells, must give the same frame, the same
-blank records, the same error (message, row, column), and factors equal to ``pd.factorize`` of the
-frame's columns.
+column; the reference below is the plain row loop it replaced (the semantics of
+readers.read_csv_export): rows in file order, blank records skipped, the first record with another
+number of fields or with a field longer than the limit is the error. Random small bodies, with
+blank records of every kind, wrong widths, long fields and whitespace cells, must give the same
+frame, the same blank records, the same error (message, row, column), and factors equal to
+``pd.factorize`` of the frame's columns.
 """
 
 from __future__ import annotations
