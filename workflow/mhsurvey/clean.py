@@ -38,6 +38,7 @@ import pandas as pd
 
 from .codebook import Codebook, Column, code_key, normalise_label, split_recode
 from .errors import ConfigError, InputDataError
+from .io import holds_nul
 from .readers import RawExport, read_export
 from .routing import _question_answered, apply_routing, question_groups, routing_mask
 
@@ -178,13 +179,6 @@ def blank_missing_values(
     return out, counts
 
 
-def _has_nul(values: pd.Series) -> bool:
-    """Whether a text cell holds NUL: pandas' string hash table ends a string there, so
-    ``pd.factorize`` would pool ``"1"`` with ``"1\x00x"``; such columns are read cell by cell.
-    (The CSV reader refuses NUL cells already; this guards the other readers.)"""
-    return bool(values.astype(object).str.contains("\x00", regex=False, na=False).any())
-
-
 def _map_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
     """``values.map(fn)`` (object dtype), with ``fn`` called once per distinct value in a column
     of text (``infer_dtype`` "string" or "empty"), where equal cells are equal strings; every
@@ -194,7 +188,7 @@ def _map_distinct(values: pd.Series, fn: Callable[[Any], Any]) -> pd.Series:
     if (
         len(values)
         and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
-        and not _has_nul(values)
+        and not holds_nul(values)  # NUL would pool strings: cell by cell then
     ):
         codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=True)
         mapped = np.empty(len(uniques) + 1, dtype=object)
@@ -269,14 +263,15 @@ def _parse_codes(
     large for a code"). ``distinct``: ``pd.factorize(values)`` when the reader already has it.
     """
     path, sheet = (raw.path, raw.sheet) if isinstance(raw, RawExport) else (raw, None)
-    kind = None if distinct is not None else pd.api.types.infer_dtype(values, skipna=True)
     if distinct is not None:  # the reader's pd.factorize of this very column (RawExport.distinct)
         codes, items = distinct[0], list(distinct[1])
-    elif kind in _FACTORIZABLE and not (kind == "string" and _has_nul(values)):
-        # each distinct value is read once: same keys, same first failing row (codes in row order)
-        codes, items = pd.factorize(values)
-    else:  # each cell is its own item
-        codes, items = np.arange(len(values)), values.tolist()
+    else:
+        kind = pd.api.types.infer_dtype(values, skipna=True)
+        if kind in _FACTORIZABLE and not (kind == "string" and holds_nul(values)):
+            # each distinct value is read once: same keys, same first failing row (codes in row order)
+            codes, items = pd.factorize(values)
+        else:  # each cell is its own item
+            codes, items = np.arange(len(values)), values.tolist()
     keys = [code_key(v) for v in items]
     if recode:
         numeric, labels = split_recode(recode)

@@ -69,6 +69,13 @@ def smallest_code_dtype(n_uniques: int) -> type[np.signedinteger]:
     return np.int64
 
 
+def holds_nul(values: pd.Series) -> bool:
+    """Whether a text cell of ``values`` holds NUL. pandas' string hash table ends a string there,
+    so ``pd.factorize`` would give ``"1"`` and ``"1\x00x"`` one code: a column that holds NUL must
+    be handled cell by cell, not per distinct value."""
+    return bool(values.astype(object).str.contains("\x00", regex=False, na=False).any())
+
+
 #: Characters that make ``csv.writer`` (QUOTE_MINIMAL, ``,``, ``"``, line end ``\n``) quote a
 #: text field: the delimiter, the quote and ``\n`` (checked over every code point, alone and
 #: inside text; ``\r`` is not quoted with this line end). Any other text is written as it is.
@@ -110,8 +117,8 @@ def _csv_column(s: pd.Series) -> np.ndarray | None:
         return out
     elif d.kind == "O" and pd.api.types.infer_dtype(s, skipna=True) not in ("string", "empty"):
         return None  # mixed objects: equal hashes (1, 1.0, True) would share one field
-    if (d.kind == "O" or isinstance(d, pd.StringDtype)) and s.str.contains("\x00", regex=False).any():
-        return None  # pandas' string hash table ends a string at NUL: "a" and "a\x00b" would pool
+    if (d.kind == "O" or isinstance(d, pd.StringDtype)) and holds_nul(s):
+        return None  # written by pandas, cell by cell
     codes, uniq = pd.factorize(s, use_na_sentinel=True)
     if d.kind == "O" or isinstance(d, pd.StringDtype):
         fields = [_csv_text_field(x) for x in uniq]  # strings (infer_dtype) or a StringArray

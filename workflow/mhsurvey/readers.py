@@ -310,7 +310,7 @@ def _parse_records(text: str, delim: str, path: str) -> tuple[list[list[str]], l
             if not isinstance(exc, csv.Error):
                 raise
         rows, ends = [], []
-        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+        reader = csv.reader(_lines(text), delimiter=delim)
         try:
             for row in reader:
                 rows.append(row)
@@ -491,17 +491,11 @@ def _body_frame(
                 continue
             first_bad = i
             break
-    bad_blank = set(blank)
-    good = (
-        [row for i, row in enumerate(body_rows[:first_bad], start=1) if i not in bad_blank] if blank else None
-    )
-    rows_ok = body_rows[:first_bad] if good is None else good
-    numbers = np.array([i for i in range(1, first_bad + 1) if i not in bad_blank], dtype=np.int64)
-    if rows_ok:
-        cells = np.array(rows_ok, dtype=object).reshape(len(rows_ok), width)
-    else:
-        cells = np.empty((0, width), dtype=object)
-    del rows_ok, good
+    skip = set(blank)  # blank records of another width, before the first bad record
+    numbers = np.array([i for i in range(1, first_bad + 1) if i not in skip], dtype=np.int64)
+    rows_ok = [body_rows[i - 1] for i in numbers] if skip else body_rows[:first_bad]
+    cells = np.array(rows_ok, dtype=object).reshape(len(rows_ok), width)
+    del rows_ok
     # the rows now live in cells only (the row lists are the bulk of the memory of a large file)
     bad_row = body_rows[first_bad] if first_bad < len(body_rows) else None
     body_rows.clear()

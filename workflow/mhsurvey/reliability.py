@@ -187,6 +187,16 @@ def _pattern_keys(x: np.ndarray) -> np.ndarray | None:
     return keys
 
 
+def pattern_units(counts: np.ndarray, min_rows: int | None) -> tuple[np.ndarray, np.ndarray]:
+    """The resampling units of :func:`pattern_counts`: ``(frequent, rare)``, the indices of the
+    patterns held by at least ``min_rows`` rows (all when ``None``), then for each row of the other
+    patterns that pattern's index (``np.repeat`` by the counts). Unit ``i`` is pattern
+    ``np.concatenate([frequent, rare])[i]``."""
+    counts = np.asarray(counts, dtype=np.int64)
+    is_rare = counts < min_rows if min_rows is not None else np.zeros(len(counts), dtype=bool)
+    return np.flatnonzero(~is_rare), np.repeat(np.flatnonzero(is_rare), counts[is_rare])
+
+
 def pattern_counts(
     rng: np.random.Generator, counts: np.ndarray, size: int, min_rows: int | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -195,7 +205,7 @@ def pattern_counts(
     Returns ``(w, rare)``: ``w[b]`` (float) counts, for each *unit*, how often its rows are drawn in
     resample ``b``. The units are the patterns held by at least ``min_rows`` rows (all patterns
     when ``min_rows`` is ``None``), then one unit per row of the rarer patterns; ``rare`` is the
-    pattern of each such row (``np.repeat`` of the rare patterns by their counts).
+    pattern of each such row (:func:`pattern_units`).
 
     The law is that of drawing ``n = counts.sum()`` rows with replacement: the number ``N`` drawn
     from the ``r`` rows of rare patterns is Binomial(n, r/n); given ``N``, the frequent patterns'
@@ -206,11 +216,10 @@ def pattern_counts(
     """
     counts = np.asarray(counts, dtype=np.int64)
     n = int(counts.sum())
-    is_rare = counts < min_rows if min_rows is not None else np.zeros(len(counts), dtype=bool)
-    if not is_rare.any():
-        return rng.multinomial(n, counts / n, size=size).astype(float), np.empty(0, dtype=np.intp)
-    rare = np.repeat(np.flatnonzero(is_rare), counts[is_rare])
-    frequent = counts[~is_rare]
+    frequent_idx, rare = pattern_units(counts, min_rows)
+    if not len(rare):
+        return rng.multinomial(n, counts / n, size=size).astype(float), rare
+    frequent = counts[frequent_idx]
     r = len(rare)
     n_rare = rng.binomial(n, r / n, size=size)
     w = np.zeros((size, len(frequent) + r))  # float: the moments' matrix product takes it as it is
@@ -268,9 +277,7 @@ def bootstrap_alpha_ci(
             by_pattern = patterns_min_n is not None and n >= patterns_min_n
             if by_pattern:
                 x, counts = answer_patterns(x)
-                is_rare = counts < pattern_min_rows if pattern_min_rows is not None else counts < 0
-                # units of pattern_counts: the frequent patterns, then each row of a rare one
-                x = np.concatenate([x[~is_rare], np.repeat(x[is_rare], counts[is_rare], axis=0)])
+                x = x[np.concatenate(pattern_units(counts, pattern_min_rows))]  # pattern_counts' units
             t = x.sum(axis=1)
             m1 = np.column_stack([x, t])
             m2 = m1**2
@@ -463,6 +470,11 @@ def reliability_docs(rules: Mapping[str, Any]) -> list[ColumnDoc]:
     """Data dictionary of ``reliability.csv``."""
     cfg = rules["reliability"]
     lvl = f"{cfg['ci_level']:.0%}"
+    drawn = ""  # how large samples are resampled (bootstrap_alpha_ci)
+    if cfg.get("bootstrap_patterns_min_n") is not None:
+        drawn = f"; from n = {cfg['bootstrap_patterns_min_n']} on drawn per distinct answer pattern"
+        if cfg.get("bootstrap_pattern_min_rows") is not None:
+            drawn += f", patterns of fewer than {cfg['bootstrap_pattern_min_rows']} rows row by row"
     return [
         ColumnDoc("scale", "string", "scale name (config reliability.scales)"),
         ColumnDoc("instrument", "string", "codebook instrument whose items form the scale"),
@@ -481,17 +493,7 @@ def reliability_docs(rules: Mapping[str, Any]) -> list[ColumnDoc]:
             "alpha_boot_ci_low",
             "float",
             f"percentile bootstrap {lvl} CI lower bound "
-            f"({cfg['bootstrap_reps']} resamples of respondents, seed {cfg['seed']} + scale name"
-            + (
-                f"; from n = {cfg['bootstrap_patterns_min_n']} on drawn per distinct answer pattern"
-                + (
-                    f", patterns of fewer than {cfg['bootstrap_pattern_min_rows']} rows row by row)"
-                    if cfg.get("bootstrap_pattern_min_rows") is not None
-                    else ")"
-                )
-                if cfg.get("bootstrap_patterns_min_n") is not None
-                else ")"
-            ),
+            f"({cfg['bootstrap_reps']} resamples of respondents, seed {cfg['seed']} + scale name{drawn})",
         ),
         ColumnDoc("alpha_boot_ci_high", "float", f"percentile bootstrap {lvl} CI upper bound"),
         ColumnDoc(
