@@ -136,3 +136,76 @@ def test_lines_equal_stringio_lines(seed):
     text = "".join(rng.choice(["a", "b;c", '"', "\r", "\n", "\r\n", "\n\r", " ", "ø"]) for _ in range(60))
     assert list(readers._lines(text)) == list(io.StringIO(text, newline=""))
     assert list(readers._lines("")) == [] and list(readers._lines("x")) == ["x"]
+
+
+def random_file(rng: random.Random, width: int) -> str:
+    """A delimited text: header, records of codes, whitespace, empty lines, blank and ragged
+    records, long fields, an unnamed empty last column, a BOM, a ``sep=`` line, ``\\n`` or
+    ``\\r\\n`` line ends (sometimes a lone ``\\r`` or a quote, which the fast path leaves alone)."""
+    delim = rng.choice([";", ",", "\t"])
+    header = [f"c{j}" for j in range(width)] + ([""] if rng.random() < 0.2 else [])
+    rows = random_body(
+        rng, len(header), rng.randint(0, 25), long=rng.random() < 0.3, ragged=rng.random() < 0.3
+    )
+    eol = rng.choice(["\n", "\r\n"])
+    lines = [delim.join(header)] + [delim.join(r) for r in rows]
+    text = eol.join(lines) + (eol if rng.random() < 0.7 else "")
+    if rng.random() < 0.1:
+        text = text.replace("x", '"x"', 1)
+    if rng.random() < 0.1:
+        text = text.replace(eol, "\r", 1) if eol == "\n" else text + "\r"
+    if rng.random() < 0.15:
+        text = f"sep={delim}{eol}" + text
+    if rng.random() < 0.15:
+        text = "\ufeff" + text
+    return text
+
+
+def read_or_error(path, monkeypatch, min_bytes):
+    monkeypatch.setattr(readers, "ARROW_MIN_BYTES", min_bytes)
+    try:
+        return readers.read_csv_export(path), None
+    except InputDataError as exc:
+        return None, (exc.reason, exc.row, exc.column)
+
+
+def test_arrow_fast_path_reads_as_the_exact_reader(tmp_path, monkeypatch):
+    """The pyarrow parse of a large quote-free export (readers._arrow_factors) gives the same
+    RawExport as the csv-module reader: frame, blank records, distinct values, or the same error."""
+    monkeypatch.setattr(readers, "CSV_FIELD_LIMIT", LIMIT)
+    taken = []
+    real = readers._arrow_factors
+    monkeypatch.setattr(readers, "_arrow_factors", lambda *a: taken.append(r := real(*a)) or r)
+    for seed in range(400):
+        rng = random.Random(seed)
+        path = tmp_path / f"e{seed}.csv"
+        path.write_bytes(random_file(rng, rng.choice([1, 2, 4])).encode("utf-8"))
+        want, want_err = read_or_error(path, monkeypatch, 10**12)
+        n_taken = len(taken)
+        got, got_err = read_or_error(path, monkeypatch, 0)
+        assert got_err == want_err, seed
+        if want_err is not None:
+            continue
+        assert got.blank_rows == want.blank_rows, seed
+        pd.testing.assert_frame_equal(got.frame, want.frame, check_index_type=False)
+        assert (got.encoding, got.delimiter, got.sep_line) == (want.encoding, want.delimiter, want.sep_line)
+        assert got.distinct.keys() == want.distinct.keys()
+        for name, (codes, uniques) in want.distinct.items():
+            np.testing.assert_array_equal(got.distinct[name][0], codes)
+            assert got.distinct[name][0].dtype == codes.dtype and list(got.distinct[name][1]) == list(uniques)
+        assert len(taken) == n_taken + 1
+    fast = sum(r is not None for r in taken)
+    assert fast > 80, fast  # many files went through pyarrow (the rest: quotes, lone \r, ragged rows)
+
+
+def test_arrow_fast_path_declines_quotes_and_lone_cr():
+    assert readers._arrow_factors('a;b\n"1";2\n', ";", 2) is None
+    assert readers._arrow_factors("a;b\n1;2\r3;4\n", ";", 2) is None
+    assert readers._arrow_factors("a;b\n1;2\n3\n", ";", 2) is None  # another width: the exact reader names it
+    (c0, u0), (c1, u1) = readers._arrow_factors("a;b\r\n2;x\r\n1;x\r\n2; \r\n", ";", 2)
+    assert (
+        c0.tolist() == [0, 1, 0]
+        and list(u0) == ["2", "1"]
+        and c1.tolist() == [0, 0, 1]
+        and list(u1) == ["x", " "]
+    )

@@ -24,7 +24,7 @@ import math
 import re
 import unicodedata
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputDataError
-from .io import smallest_code_dtype
+from .io import ARROW_MIN_BYTES, smallest_code_dtype
 
 CSV_DELIMITERS = (";", ",", "\t")
 #: Python's default ``csv.field_size_limit()``; a longer field is almost always an unclosed quote.
@@ -320,6 +320,59 @@ def _parse_records(text: str, delim: str, path: str) -> tuple[list[list[str]], l
     return rows, ends
 
 
+def _arrow_factors(text: str, delim: str, width: int) -> list[tuple[np.ndarray, np.ndarray]] | None:
+    """Each field's ``(codes, uniques)`` over the records after the header, parsed by pyarrow's
+    multithreaded CSV reader; ``None`` where its reading could differ from :func:`_parse_records`.
+
+    Text without a quote character has no quoting to interpret: a record is a line (ended by LF
+    or CR LF; a text with a lone CR is left to the exact reader) and a field is what lies between
+    delimiters, so pyarrow (no quoting, no escapes, no type conversion, empty lines kept as
+    records of empty fields, which are blank records as they are for the exact reader) reads the
+    same fields. A record of another width than the header makes pyarrow stop: ``None``, and the
+    exact reader reads the file and names the record. ``uniques`` are in order of first
+    occurrence, as ``pd.factorize`` gives them (tests/test_import_body_frame.py compares the two
+    readers on random files).
+    """
+    if '"' in text or text.count("\r") != text.count("\r\n"):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    names = [f"f{j}" for j in range(width)]
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delim,
+                quote_char=False,
+                double_quote=False,
+                escape_char=False,
+                newlines_in_values=False,
+                ignore_empty_lines=False,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+                null_values=[],
+            ),
+        )
+    except pa.ArrowException:  # ArrowInvalid: a record of another width
+        return None
+    factors = []
+    for j in range(width):
+        column = table.column(0)
+        table = table.drop_columns([names[j]])  # (each column's text freed once it is encoded)
+        encoded = pc.dictionary_encode(column.combine_chunks())
+        del column
+        uniques = encoded.dictionary.to_numpy(zero_copy_only=False)
+        codes = encoded.indices.to_numpy().astype(smallest_code_dtype(len(uniques)))
+        factors.append((codes, uniques.astype(object, copy=False)))
+    return factors
+
+
 def _located_invalid_bytes(rows: list[list[str]], header: list[str], utf8: str) -> list[dict[str, Any]]:
     """Every cell holding bytes that are not valid UTF-8, with row, column and the bytes (hex)."""
     found = []
@@ -349,6 +402,10 @@ def read_csv_export(path: str | Path, encoding: str = "auto", invalid_bytes: str
     An Excel ``sep=;`` first line sets the delimiter and is skipped. Invalid UTF-8 bytes stop the
     run naming row, column and bytes, or with ``invalid_bytes="replace"`` become U+FFFD and are
     listed in ``RawExport.invalid_bytes``.
+
+    From ``ARROW_MIN_BYTES`` on, a text without quotes, NUL or invalid bytes is parsed by pyarrow
+    (:func:`_arrow_factors`), which reads the same records; any other file, and any file pyarrow
+    refuses, goes through Python's ``csv`` module, whose errors name the record and field.
     """
     spath = str(path)
     try:
@@ -390,6 +447,33 @@ def read_csv_export(path: str | Path, encoding: str = "auto", invalid_bytes: str
         )
     if delim is None:
         delim = sniff_delimiter(header_line, spath)
+    if len(text) >= ARROW_MIN_BYTES and not has_nul and not decoded.has_invalid:
+        header = header_line.split(delim)  # (no quote in the text: what csv.reader reads)
+        factors = _arrow_factors(text, delim, len(header))
+        if factors is not None:
+            columns = [_column_label(c) for c in header]
+            keep_idx = [j for j, name in enumerate(columns) if name or any(u.strip() for u in factors[j][1])]
+            columns = [columns[j] for j in keep_idx]
+            _check_header(columns, spath)
+            n = len(factors[0][0]) if factors else 0
+            check_length = len(text) > CSV_FIELD_LIMIT
+            file_encoding = decoded.encoding
+            del text, decoded
+            numbers = np.arange(1, n + 1, dtype=np.int64)
+            frame, blank, distinct = _factored_frame(
+                factors, numbers, [], None, header, columns, keep_idx, range(1, n + 2), spath, check_length
+            )
+            return RawExport(
+                spath,
+                "csv",
+                frame,
+                file_sha256(path),
+                encoding=file_encoding,
+                delimiter=delim,
+                blank_rows=tuple(blank),
+                sep_line=sep_line,
+                distinct=distinct,
+            )
     rows, ends = _parse_records(text, delim, spath)
     header = rows[0]
     invalid: list[dict[str, Any]] = []
@@ -466,7 +550,7 @@ def _body_frame(
     header: list[str],
     columns: list[str],
     keep_idx: list[int],
-    ends: list[int],
+    ends: Sequence[int],
     path: str,
     check_length: bool,
 ) -> tuple[pd.DataFrame, list[int], dict[str, tuple[np.ndarray, np.ndarray]]]:
@@ -478,8 +562,8 @@ def _body_frame(
     field longer than ``CSV_FIELD_LIMIT`` (checked only if the text is that long), is an
     :class:`InputDataError` naming the record (and the field). Whitespace-only cells become
     ``None``. Both tests run on each column's distinct values (``pd.factorize``), not on every
-    cell, and the first bad record in file order is the one reported. ``body_rows`` is emptied
-    (its lists are the bulk of the memory while a large file is read).
+    cell, and the first bad record in file order is the one reported (:func:`_factored_frame`).
+    ``body_rows`` is emptied (its lists are the bulk of the memory while a large file is read).
     """
     width = len(header)
     blank: list[int] = []
@@ -496,20 +580,46 @@ def _body_frame(
     rows_ok = [body_rows[i - 1] for i in numbers] if skip else body_rows[:first_bad]
     cells = np.array(rows_ok, dtype=object).reshape(len(rows_ok), width)
     del rows_ok
-    # the rows now live in cells only (the row lists are the bulk of the memory of a large file)
-    bad_row = body_rows[first_bad] if first_bad < len(body_rows) else None
+    bad = (first_bad + 1, body_rows[first_bad]) if first_bad < len(body_rows) else None
     body_rows.clear()
-    empty = np.ones(len(cells), dtype=bool)  # every field so far whitespace
     factors = []
     for j in range(width):
         codes, uniques = pd.factorize(cells[:, j])
-        codes = codes.astype(smallest_code_dtype(len(uniques)), copy=False)
+        factors.append((codes.astype(smallest_code_dtype(len(uniques)), copy=False), uniques))
+    del cells  # each cell's own string: the frame shares one string per distinct value instead
+    return _factored_frame(factors, numbers, blank, bad, header, columns, keep_idx, ends, path, check_length)
+
+
+def _factored_frame(
+    factors: list[tuple[np.ndarray, np.ndarray]],
+    numbers: np.ndarray,
+    blank: list[int],
+    bad: tuple[int, list[str]] | None,
+    header: list[str],
+    columns: list[str],
+    keep_idx: list[int],
+    ends: Sequence[int],
+    path: str,
+    check_length: bool,
+) -> tuple[pd.DataFrame, list[int], dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """:func:`_body_frame` from each field's ``(codes, uniques)`` (``pd.factorize`` order: first
+    occurrence) over the records ``numbers`` of the header's width, the blank records of another
+    width before the first ``bad`` one (its number and fields), if any.
+
+    Checks, per distinct value: a field longer than ``CSV_FIELD_LIMIT`` (if ``check_length``) in
+    a record before ``bad`` is the error, else ``bad`` is; records whose fields are all
+    whitespace are blank. The frame's cells are ``uniques[codes]`` (whitespace-only -> ``None``),
+    so equal cells share one string object.
+    """
+    empty = np.ones(len(numbers), dtype=bool)  # every field so far whitespace
+    blank_u = []
+    for codes, uniques in factors:
         u_empty = np.fromiter((not u.strip() for u in uniques), dtype=bool, count=len(uniques))
-        factors.append((codes, uniques, u_empty))
+        blank_u.append(u_empty)
         empty &= u_empty[codes]
     long_row = None
     if check_length:
-        for j, (codes, uniques, _) in enumerate(factors):
+        for j, (codes, uniques) in enumerate(factors):
             u_long = np.fromiter((len(u) > CSV_FIELD_LIMIT for u in uniques), dtype=bool, count=len(uniques))
             hit = np.flatnonzero(u_long[codes] & ~empty)
             if len(hit) and (long_row is None or hit[0] < long_row[0]):
@@ -517,7 +627,7 @@ def _body_frame(
     if long_row is not None:  # the first record with a long field; there its first such field
         r = long_row[0]
         i = int(numbers[r])
-        row = cells[r].tolist()
+        row = [uniques[codes[r]] for codes, uniques in factors]
         j = next(j for j, cell in enumerate(row) if len(cell) > CSV_FIELD_LIMIT)
         raise InputDataError(
             f"field is {len(row[j]):,} characters long (more than the CSV field limit of "
@@ -526,31 +636,32 @@ def _body_frame(
             row=i,
             column=_column_name(header, j),
         )
-    if bad_row is not None:
-        i, row = first_bad + 1, bad_row
+    if bad is not None:
+        i, row = bad
         raise InputDataError(
-            f"row has {len(row)} fields but the header has {width}{_spans_hint(row, header, ends, i)}",
+            f"row has {len(row)} fields but the header has {len(header)}{_spans_hint(row, header, ends, i)}",
             file=path,
             row=i,
         )
     blank = sorted(blank + [int(i) for i in numbers[empty]])
     keep = ~empty
     index = pd.Index(numbers[keep], name="raw_row")
-    out = cells if keep.all() else cells[keep]
-    if keep_idx != list(range(width)):
-        out = out[:, keep_idx]
-    del cells
+    out = np.empty((int(keep.sum()), len(keep_idx)), dtype=object)
     distinct: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for k, (name, j) in enumerate(zip(columns, keep_idx, strict=True)):
-        codes, uniques, u_empty = factors[j]
+        (codes, uniques), u_empty = factors[j], blank_u[j]
         if not keep.all():
             codes = codes[keep]
         if u_empty.any():  # whitespace-only cells become None: code -1, renumbered in order
-            out[u_empty[codes], k] = None
-            renumber = np.cumsum(~u_empty) - 1
-            codes = np.where(u_empty[codes], -1, renumber[codes])
+            renumber = np.where(u_empty, -1, np.cumsum(~u_empty) - 1)
+            codes = renumber[codes]
             uniques = uniques[~u_empty]
-        distinct[name] = (codes.astype(smallest_code_dtype(len(uniques)), copy=False), uniques)
+        codes = codes.astype(smallest_code_dtype(len(uniques)), copy=False)
+        column = uniques.take(codes) if len(uniques) else np.empty(len(codes), dtype=object)
+        if u_empty.any():
+            column[codes < 0] = None
+        out[:, k] = column
+        distinct[name] = (codes, uniques)
     frame = pd.DataFrame(out, columns=columns, index=index, dtype=object, copy=False)
     return frame, blank, distinct
 
