@@ -628,6 +628,8 @@ def test_not_estimable_reasons():
         pd.Series(["b", "", "a", "b", ""], dtype=object),
         pd.Series(["x", None, "x"], dtype=object),
         pd.Series([], dtype="Int64"),
+        pd.Series(pd.Categorical(["b", "", "a", "b"], categories=["a", "b", ""])),  # not in order
+        pd.Series(pd.Categorical(["1", None, "0", "1"])),
     ],
 )
 def test_string_codes_equals_factorizing_the_strings(column):
@@ -639,3 +641,51 @@ def test_string_codes_equals_factorizing_the_strings(column):
     assert codes.tolist() == exp_codes.tolist()
     assert list(uniques) == list(exp_uniques)
     assert list(uniques[codes]) == list(strings)
+
+
+def test_read_scores_pyarrow_path_equals_pandas(tmp_path, monkeypatch):
+    """scores.csv as categoricals of its strings: the pyarrow path (large files) reads the same
+    strings as pd.read_csv(dtype=str, keep_default_na=False), categories in first-appearance order."""
+    from mhsurvey import counts
+    from mhsurvey.io import write_csv
+
+    df = pd.DataFrame(
+        {
+            "rid": ["p_1", "p_2", "p_3", "p_4"],
+            "sum": ["6.0", "", "6.0", "12.5"],
+            "band": ["normal", "NA", "a,b", 'say "x"'],
+            "flag": ["1", "0", "", "1"],
+            "text": ["line\nbreak", " 1 ", "null", "ø"],
+        }
+    )
+    path = tmp_path / "scores.csv"
+    write_csv(df, path)
+    plain = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    monkeypatch.setattr(counts, "ARROW_MIN_BYTES", 10**12)
+    small = counts.read_scores(path)
+    monkeypatch.setattr(counts, "ARROW_MIN_BYTES", 0)
+    large = counts.read_scores(path)
+    for got in (small, large):
+        assert list(got.columns) == list(df.columns)
+        for c in df.columns:
+            assert isinstance(got[c].dtype, pd.CategoricalDtype)
+            assert got[c].astype(object).tolist() == plain[c].tolist() == df[c].tolist()
+            assert list(got[c].cat.categories) == list(pd.unique(df[c].to_numpy(dtype=object)))
+    assert large["sum"].cat.codes.tolist() == [0, 1, 0, 2]
+
+
+def test_categorical_scores_give_the_tables_of_string_scores(codebook, table):
+    """Scores read as categoricals (read_scores) give the estimates of the same scores as strings."""
+    from mhsurvey.counts import _categorical
+
+    cats = pd.DataFrame(
+        {c: _categorical(*pd.factorize(SCORES[c].to_numpy(dtype=object))) for c in SCORES.columns}
+    )
+    s = make_settings()
+    data = SurveyData(responses_frame(), cats, codebook)
+    assert all(isinstance(data.scores_str[c].dtype, pd.CategoricalDtype) for c in data.scores_str.columns)
+    outcomes = codebook_outcomes(codebook, s) + classification_outcomes(
+        s.classifications, data.scores_str, "fixture"
+    )
+    est, _ = estimates_table(data, outcomes, s, "fixture")
+    pd.testing.assert_frame_equal(est, table)
