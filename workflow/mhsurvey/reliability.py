@@ -230,14 +230,17 @@ def pattern_counts(
     return w, rare
 
 
-def _alpha_from_counts(w: np.ndarray, m1: np.ndarray, m2: np.ndarray, n: int, k: int) -> np.ndarray:
+def _alpha_from_counts(w: np.ndarray, moments: np.ndarray, n: int, k: int) -> np.ndarray:
     """Alpha of each resample whose rows occur ``w[b, j]`` times (``w`` sums to ``n`` per row).
 
-    ``m1 = [X, T]`` (items and total score per row), ``m2 = m1**2``: the resample's sample
-    variances are ``(w @ m2 - (w @ m1)**2 / n) / (n - 1)``, and
+    ``moments = [X, T, X**2, T**2]`` (items and total score per row, then their squares): one
+    matrix product gives the resample's sums ``s1 = w @ [X, T]`` and ``s2 = w @ [X**2, T**2]``,
+    its sample variances are ``(s2 - s1**2 / n) / (n - 1)``, and
     ``alpha = k/(k-1) (1 - sum of the k item variances / variance of T)`` (docs/methods.md §3.3).
+    With integer codes (every configured scale) the sums are integers, exact in float64 in any order.
     """
-    s1, s2 = w @ m1, w @ m2
+    s = w @ moments
+    s1, s2 = s[:, : k + 1], s[:, k + 1 :]
     var = (s2 - s1**2 / n) / (n - 1)
     return k / (k - 1) * (1.0 - var[:, :k].sum(axis=1) / var[:, k])
 
@@ -280,7 +283,7 @@ def bootstrap_alpha_ci(
                 x = x[np.concatenate(pattern_units(counts, pattern_min_rows))]  # pattern_counts' units
             t = x.sum(axis=1)
             m1 = np.column_stack([x, t])
-            m2 = m1**2
+            moments = np.hstack([m1, m1**2])
             for start in range(0, reps, _BOOT_CHUNK):
                 m = min(_BOOT_CHUNK, reps - start)
                 if by_pattern:
@@ -288,7 +291,7 @@ def bootstrap_alpha_ci(
                 else:
                     idx = rng.integers(0, n, size=(m, n))
                     w = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(float)
-                est[start : start + m] = _alpha_from_counts(w, m1, m2, n, k)
+                est[start : start + m] = _alpha_from_counts(w, moments, n, k)
         else:
             n = x.shape[0]
             for b in range(reps):
