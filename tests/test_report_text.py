@@ -235,3 +235,59 @@ def test_small_and_suppressed_estimates_are_marked():
     assert estimate_text(33.3, 30, False, 30)[1] == ""
     assert estimate_text(None, 1206, True, 30) == ("–", "suppressed")
     assert estimate_text(40.0, 1206, True, 30) == ("–", "suppressed")
+
+
+def test_records_equal_to_dict_records():
+    """mhsurvey.report.results.records: the same native values as DataFrame.to_dict("records")."""
+    from mhsurvey.report.results import records
+
+    df = pd.DataFrame(
+        {
+            "i": [1, 2, 3],
+            "f": [0.5, float("nan"), 2.0],
+            "s": pd.array(["a", None, "c"], dtype="string"),
+            "o": ["x", None, 3],
+            "I": pd.array([1, None, 3], dtype="Int64"),
+            "b": [True, False, True],
+        }
+    )
+    got, want = records(df), df.to_dict("records")
+    assert len(got) == len(want) == 3
+    for g, w in zip(got, want, strict=True):
+        assert list(g) == list(w)
+        for k in w:
+            assert type(g[k]) is type(w[k]) and (g[k] == w[k] or (pd.isna(g[k]) and pd.isna(w[k])))
+    assert records(df.iloc[:0]) == [] and records(pd.DataFrame(index=range(2))) == [{}, {}]
+
+
+def test_significant_rows_order_equals_the_pandas_sort():
+    """Largest |pct - rest_pct| first, ties by level, then table order; only significant, tested,
+    not small, not suppressed rows (reference: the pandas filter and stable sort it replaced)."""
+    import random
+
+    from mhsurvey.report.narrative import significant_rows
+
+    rng = random.Random(3)
+    for _ in range(30):
+        rows = pd.DataFrame(
+            [
+                {
+                    "level": rng.choice(["1", "2", "3", "10"]),
+                    "pct": float(rng.choice([10, 20, 30])),
+                    "rest_pct": float(rng.choice([10, 15, 20])),
+                    "significant": rng.choice([1, 0, float("nan")]),
+                    "tested": rng.choice([1, 1, 0]),
+                    "small_n": rng.choice([0, 0, 1, float("nan")]),
+                    "suppressed": rng.choice([0, 0, 1]),
+                    "row": i,
+                }
+                for i in range(rng.randint(0, 12))
+            ],
+            columns=["level", "pct", "rest_pct", "significant", "tested", "small_n", "suppressed", "row"],
+        )
+        rows["level"] = rows["level"].astype("string")
+        flag = lambda c, rows=rows: rows[c].fillna(0).astype(bool)  # noqa: E731
+        ok = rows[flag("significant") & flag("tested") & ~flag("small_n") & ~flag("suppressed")].copy()
+        ok["_gap"] = (ok["pct"] - ok["rest_pct"]).abs()
+        want = ok.sort_values(["_gap", "level"], ascending=[False, True], kind="stable")["row"].tolist()
+        assert [r["row"] for r in significant_rows(rows)] == want

@@ -10,12 +10,15 @@ subgroup tests: level vs rest, two-proportion z).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
 from .numbers import format_number, format_percent, format_points
+from .results import records
 
 
 @dataclass(frozen=True)
@@ -38,21 +41,41 @@ class NarrativeSettings:
             ) from exc
 
 
-def _flag(col: pd.Series) -> pd.Series:
-    """A 0/1 column (missing = 0) as booleans."""
-    return col.fillna(0).astype(bool)
+def _on(value: object) -> bool:
+    """A 0/1 cell (missing = 0) as a boolean (``fillna(0).astype(bool)`` of one cell)."""
+    return not pd.isna(value) and bool(value)  # type: ignore[arg-type]
 
 
-def significant_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    """The rows a text may describe: significant, tested, not small, not suppressed; largest |diff| first."""
-    ok = rows[
-        _flag(rows["significant"])
-        & _flag(rows["tested"])
-        & ~_flag(rows["small_n"])
-        & ~_flag(rows["suppressed"])
-    ].copy()
-    ok["_gap"] = (ok["pct"] - ok["rest_pct"]).abs()
-    return ok.sort_values(["_gap", "level"], ascending=[False, True], kind="stable").drop(columns="_gap")
+Records = Sequence[Mapping[str, Any]]
+
+
+def _records(rows: pd.DataFrame | Records) -> list[Mapping[str, Any]]:
+    """Table rows as records (``to_dict("records")`` of a frame; a list of records as it is)."""
+    return records(rows) if isinstance(rows, pd.DataFrame) else list(rows)
+
+
+def _gap_key(row: Mapping[str, Any]) -> tuple[bool, float, bool, str]:
+    """Sort key: largest ``|pct - rest_pct|`` first, then ``level`` ascending, missing ones last
+    (``sort_values(["_gap", "level"], ascending=[False, True])``)."""
+    gap = abs(float(row["pct"]) - float(row["rest_pct"]))
+    level = row["level"]
+    return (
+        math.isnan(gap),
+        0.0 if math.isnan(gap) else -gap,
+        pd.isna(level),
+        "" if pd.isna(level) else str(level),
+    )
+
+
+def significant_rows(rows: pd.DataFrame | Records) -> list[Mapping[str, Any]]:
+    """The rows a text may describe: significant, tested, not small, not suppressed; largest
+    |diff| first (ties: level order; a stable sort, so equal keys keep the table's order)."""
+    ok = [
+        r
+        for r in _records(rows)
+        if _on(r["significant"]) and _on(r["tested"]) and not _on(r["small_n"]) and not _on(r["suppressed"])
+    ]
+    return sorted(ok, key=_gap_key)
 
 
 def difference_sentence(row: Mapping[str, object], cfg: NarrativeSettings) -> str:
@@ -92,34 +115,37 @@ def pair_sentence(high: Mapping[str, object], low: Mapping[str, object], cfg: Na
     )
 
 
-def subgroup_paragraph(rows: pd.DataFrame, cfg: NarrativeSettings) -> list[str]:
-    """Sentences about one outcome category across the levels of one breakdown.
+def subgroup_paragraph(rows: pd.DataFrame | Records, cfg: NarrativeSettings) -> list[str]:
+    """Sentences about one outcome category across the levels of one breakdown (``rows``: its
+    rows of ``subgroup_tests.csv``, a frame or records).
 
     Significant levels give one sentence each; with none, one sentence says that no difference is
     significant under the configured rule; two tested levels that both differ are one comparison
     (:func:`pair_sentence`). Levels with fewer than ``min_n`` respondents are named
     as not tested (with their n) so that a reader knows why they are absent.
     """
-    if rows.empty:
+    recs = _records(rows)
+    if not recs:
         return [cfg.s("sg_no_rows")]
-    sig = significant_rows(rows)
+    sig = significant_rows(recs)
     method = cfg.s(f"adjust_{cfg.adjust}")
     alpha = format_percent(100 * cfg.alpha, lang=cfg.lang)
-    tested = rows[_flag(rows["tested"])]
-    if sig.empty:
+    n_tested = sum(_on(r["tested"]) for r in recs)
+    if not sig:
         out = [cfg.s("sg_none").format(method=method, alpha=alpha)]
-    elif len(tested) == 2 and len(sig) == 2:
-        a, b = sig.to_dict("records")
+    elif n_tested == 2 and len(sig) == 2:
+        a, b = sig
         high, low = (a, b) if float(a["pct"]) >= float(b["pct"]) else (b, a)
         out = [pair_sentence(high, low, cfg)]
     else:
-        out = [difference_sentence(r, cfg) for r in sig.to_dict("records")]
-    small = rows[_flag(rows["small_n"]) & (rows["n"].fillna(0) > 0)]
-    if not small.empty:
-        label_col = "level_label_no" if cfg.lang == "no" or "level_label_en" not in rows else "level_label_en"
+        out = [difference_sentence(r, cfg) for r in sig]
+    small = [r for r in recs if _on(r["small_n"]) and not pd.isna(r["n"]) and r["n"] > 0]
+    if small:
+        label_col = (
+            "level_label_no" if cfg.lang == "no" or "level_label_en" not in recs[0] else "level_label_en"
+        )
         names = ", ".join(
-            f"{r[label_col]} (n\u00a0=\u00a0{format_number(r['n'], lang=cfg.lang)})"
-            for r in small.to_dict("records")
+            f"{r[label_col]} (n\u00a0=\u00a0{format_number(r['n'], lang=cfg.lang)})" for r in small
         )
         out.append(cfg.s("sg_small").format(levels=names, min_n=format_number(cfg.min_n, lang=cfg.lang)))
     return out

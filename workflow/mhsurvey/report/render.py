@@ -28,7 +28,7 @@ from ..estimate_settings import suppression_on
 from .narrative import NarrativeSettings, subgroup_paragraph
 from .numbers import estimate_text, format_number, format_percent, format_points
 from .phrasing import Vocabulary, share_phrase, vocabulary_from_config
-from .results import AuditResults, Estimate, SurveyResults
+from .results import AuditResults, Estimate, SurveyResults, records
 from .units import UnitContext
 from .waves import WaveComparison, WaveReport
 
@@ -476,7 +476,7 @@ class Edition:
         ]
         head = "".join(f'<th scope="col">{html.escape(self.s("fig_col_" + c))}</th>' for c in wanted)
         body = []
-        for rec in data.to_dict("records"):
+        for rec in records(data):
             cells = []
             for c in wanted:
                 v = rec[c]
@@ -495,9 +495,8 @@ class Edition:
 
     def figures(self, survey: str, section: str, kind: str | None = None) -> Markup:
         """Every not yet placed figure of ``survey``/``section`` (optionally of one chart kind)."""
-        rows = self.results[survey].figure_rows(section)
         out = []
-        for row in rows.to_dict("records"):
+        for row in self.results[survey].figure_records(section):
             if (survey, str(row["figure_id"])) in self.placed_figures:
                 continue
             if kind is not None and str(row["kind"]) != kind:
@@ -634,11 +633,11 @@ class SurveyView:
         for h in self.e.cfg["subgroup_headings"]:
             if h["breakdown"] not in present:
                 continue
-            rows = self.r.subgroup_rows(variable, category, h["breakdown"])
+            rows = self.r.subgroup_records(variable, category, h["breakdown"])
             if (
                 self.e.unit is not None
-                and not rows.empty
-                and (rows["breakdown_column"] == self.e.unit.unit["column"]).all()
+                and rows
+                and all(r["breakdown_column"] == self.e.unit.unit["column"] for r in rows)
             ):
                 continue  # a unit edition: the unit column has one level here (the unit itself)
             blocks.append({"heading": self.e.t(h), "sentences": subgroup_paragraph(rows, self.e.narrative)})

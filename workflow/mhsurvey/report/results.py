@@ -14,7 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionDtype
+from pandas.core.dtypes.cast import maybe_box_native
 
 from ..errors import InputDataError
 
@@ -92,6 +95,24 @@ class SurveyPaths:
         return self.root / self.figures_dir / "figures.csv"
 
 
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """``frame.to_dict("records")``, built from each column's ``tolist()`` instead of a tuple per
+    row (several times faster on the report's many small tables). The values are the same:
+    native Python scalars, and in object or extension columns ``maybe_box_native`` of each cell
+    (``NA`` -> ``None``), as ``to_dict`` boxes them."""
+    names = list(frame.columns)
+    if not names:
+        return [{} for _ in range(len(frame))]
+    columns = []
+    for c in names:
+        values = frame[c].tolist()
+        dtype = frame[c].dtype
+        if dtype == np.dtype(object) or isinstance(dtype, ExtensionDtype):
+            values = [maybe_box_native(v) for v in values]
+        columns.append(values)
+    return [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
 def _read_csv(path: Path) -> pd.DataFrame:
     if not path.exists():
         raise InputDataError("report input missing", file=str(path))
@@ -113,6 +134,9 @@ class SurveyResults:
         self.figures = _read_csv(paths.figures)
         self.summary: Mapping[str, Any] = json.loads(paths.cleaning_summary.read_text(encoding="utf-8"))
         self._subgroup_index: dict[tuple[str, str, str], Any] | None = None
+        self._subgroup_columns: dict[str, list[Any]] | None = None
+        self._estimate_cache: dict[tuple[str, str], Estimate] = {}
+        self._figure_cache: dict[str, list[dict[str, Any]]] = {}
         self._index = {
             (str(r.variable), str(r.category)): i
             for i, r in enumerate(self.estimates.itertuples(index=False))
@@ -136,8 +160,10 @@ class SurveyResults:
                 f"(file {self.paths.estimates})",
                 file=str(self.paths.estimates),
             )
+        if key in self._estimate_cache:  # (Estimate is frozen: one per row, built once)
+            return self._estimate_cache[key]
         r = self.estimates.iloc[self._index[key]]
-        return Estimate(
+        self._estimate_cache[key] = est = Estimate(
             variable=variable,
             category=str(category),
             label_no=str(r["label_no"]),
@@ -150,6 +176,7 @@ class SurveyResults:
             moe_report=_opt_float(r["moe_report"]),
             suppressed=bool(r["suppressed"]),
         )
+        return est
 
     def variables(self, patterns: Sequence[str], category: str = "1") -> list[str]:
         """Variables (in estimates order) matching any glob in ``patterns`` that have ``category``."""
@@ -171,6 +198,25 @@ class SurveyResults:
             ).indices
         positions = self._subgroup_index.get((variable, str(category), breakdown), [])
         return self.subgroups.iloc[positions].reset_index(drop=True)
+
+    def subgroup_records(self, variable: str, category: str, breakdown: str) -> list[dict[str, Any]]:
+        """:meth:`subgroup_rows` as records (``to_dict("records")``: native Python values), from
+        the table's columns converted once rather than a frame per call."""
+        if self._subgroup_index is None:
+            self._subgroup_index = self.subgroups.groupby(
+                ["variable", "category", "breakdown"], sort=False
+            ).indices
+        if self._subgroup_columns is None:
+            self._subgroup_columns = {c: self.subgroups[c].tolist() for c in self.subgroups.columns}
+        cols = self._subgroup_columns
+        positions = self._subgroup_index.get((variable, str(category), breakdown), [])
+        return [{c: values[i] for c, values in cols.items()} for i in positions]
+
+    def figure_records(self, section: str) -> list[dict[str, Any]]:
+        """:meth:`figure_rows` as records (cached per section)."""
+        if section not in self._figure_cache:
+            self._figure_cache[section] = records(self.figure_rows(section))
+        return self._figure_cache[section]
 
     def figure_rows(self, section: str) -> pd.DataFrame:
         """Rows of the figure index (05_figures/figures.csv) of one section, in catalogue order."""
