@@ -361,7 +361,7 @@ def _arrow_factors(text: str, delim: str, width: int) -> list[tuple[np.ndarray, 
         )
     except pa.ArrowException:  # ArrowInvalid: a record of another width
         return None
-    factors = []
+    factors, encoded = [], None
     for j in range(width):
         column = table.column(0)
         table = table.drop_columns([names[j]])  # (each column's text freed once it is encoded)
@@ -370,6 +370,8 @@ def _arrow_factors(text: str, delim: str, width: int) -> list[tuple[np.ndarray, 
         uniques = encoded.dictionary.to_numpy(zero_copy_only=False)
         codes = encoded.indices.to_numpy().astype(smallest_code_dtype(len(uniques)))
         factors.append((codes, uniques.astype(object, copy=False)))
+    del table, encoded
+    pa.default_memory_pool().release_unused()  # (the pool would keep the parsed text's memory)
     return factors
 
 
