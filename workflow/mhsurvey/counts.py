@@ -205,12 +205,14 @@ def _read_scores_arrow(path: str | Path) -> pd.DataFrame:
             null_values=[],
         ),
     )
-    columns = {}
+    columns, encoded = {}, None
     for name, key in zip(header, names, strict=True):
         encoded = pc.dictionary_encode(table.column(key).combine_chunks())
         table = table.drop_columns([key])
         uniques = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False)
         columns[name] = _categorical(encoded.indices.to_numpy(), uniques)
+    del table, encoded
+    pa.default_memory_pool().release_unused()  # (the pool would keep the parsed text's memory)
     return pd.DataFrame(columns)
 
 

@@ -319,4 +319,7 @@ def _read_responses_arrow(path: str | Path) -> pd.DataFrame | None:
     except pa.ArrowInvalid:
         return None
     mapping = {pa.int64(): pd.Int64Dtype(), pa.string(): pd.StringDtype()}
-    return table.to_pandas(types_mapper=mapping.get)
+    df = table.to_pandas(types_mapper=mapping.get)
+    del table
+    pa.default_memory_pool().release_unused()  # (the pool would keep the parsed table's memory)
+    return df
