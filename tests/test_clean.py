@@ -203,3 +203,18 @@ def test_synthetic_marker_is_recorded(tmp_path, mini_codebook, mini_settings):
     assert data["synthetic"] and data["label_no"] == "Syntetiske data" and data["checksum_matches"]
     export.write_text(export.read_text(encoding="utf-8") + "\n", encoding="utf-8")
     assert clean_survey(export, mini_codebook, mini_settings).summary["data"]["checksum_matches"] is False
+
+
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["a", " ", "", "\t", "b "],
+        ["a", None, float("nan"), pd.NA, " ", 3, 0.0],
+        [],
+    ],
+)
+def test_empty_mask_equals_is_empty_per_cell(cells):
+    from mhsurvey.clean import _empty_mask, _is_empty
+
+    values = pd.Series(cells, dtype=object)
+    assert _empty_mask(values).tolist() == [_is_empty(v) for v in cells]

@@ -228,6 +228,20 @@ def _is_empty(v: Any) -> bool:
     return isinstance(v, str) and v.strip() == ""
 
 
+def _all_text(values: np.ndarray) -> bool:
+    """Whether every cell is a ``str`` (``None`` and numbers excluded), a test run in C."""
+    return pd.api.types.infer_dtype(values, skipna=False) == "string"
+
+
+def _empty_mask(values: pd.Series) -> np.ndarray:
+    """``values.map(_is_empty)`` as a boolean array; a column of strings only is tested by
+    ``str.strip`` alone (what :func:`_is_empty` does for a string)."""
+    arr = values.to_numpy(dtype=object)
+    if _all_text(arr):
+        return np.fromiter((not v.strip() for v in arr), dtype=bool, count=len(arr))
+    return np.fromiter((_is_empty(v) for v in arr), dtype=bool, count=len(arr))
+
+
 def _recode_key(
     key: int | str | None, numeric: Mapping[int, int], labels: Mapping[str, int]
 ) -> int | str | None:
@@ -414,13 +428,18 @@ def map_to_canonical(raw: RawExport, codebook: Codebook) -> CanonicalExport:
                 f"missing required column{more}{hint}", file=raw.path, row=0, column=name, sheet=raw.sheet
             )
     ids_raw = frame[exp.id_column]
-    empty_id = ids_raw.map(_is_empty).astype(bool)
+    empty_id = _empty_mask(ids_raw)
     if empty_id.any():
-        row = ids_raw.index[empty_id.to_numpy()][0]
+        row = ids_raw.index[empty_id][0]
         raise InputDataError(
             "respondent id is empty", file=raw.path, row=int(row), column=exp.id_column, sheet=raw.sheet
         )
-    ids = ids_raw.map(_id_string).astype(str)
+    ids_arr = ids_raw.to_numpy(dtype=object)
+    if _all_text(ids_arr):  # _id_string of a string: stripped, without a trailing ".0"
+        ids_list = [t[:-2] if (t := v.strip()).endswith(".0") else t for v in ids_arr]
+        ids = pd.Series(ids_list, index=ids_raw.index, dtype=object).astype(str)
+    else:
+        ids = ids_raw.map(_id_string).astype(str)
     frame, token_cells = blank_missing_values(frame, exp.missing_values, skip=(exp.id_column,))
 
     codes = {}
@@ -457,7 +476,7 @@ def map_to_canonical(raw: RawExport, codebook: Codebook) -> CanonicalExport:
                 submitted = pd.to_datetime(values, errors="coerce", dayfirst=_day_first(values))
         except (ValueError, TypeError, OverflowError):  # e.g. time zones mixed with naive times
             submitted = frame[exp.submitted_column].map(_one_datetime)
-        bad = ~frame[exp.submitted_column].map(_is_empty).astype(bool) & submitted.isna()
+        bad = pd.Series(~_empty_mask(frame[exp.submitted_column]), index=frame.index) & submitted.isna()
         if bad.any():
             row = bad.index[bad.to_numpy()][0]
             raise InputDataError(
@@ -482,7 +501,11 @@ def _day_first(values: pd.Series) -> bool:
 
     Without it pandas would read ``01.02.2023`` month first (2 January).
     """
-    text = [str(v) for v in values if not _is_empty(v) and isinstance(v, str)]
+    arr = values.to_numpy(dtype=object)
+    if _all_text(arr):
+        text = [v for v in arr if v.strip()]
+    else:
+        text = [str(v) for v in arr if not _is_empty(v) and isinstance(v, str)]
     return bool(text) and sum(bool(_DOTTED_DATE.match(t)) for t in text) > len(text) / 2
 
 
@@ -754,9 +777,9 @@ def _comments(text: pd.DataFrame, rids: pd.Series) -> pd.DataFrame:
     rows = []
     for col in text.columns:
         given = text[col][text[col].notna().to_numpy()]  # empty cells are None (or NaN)
-        for row, value in given.items():
-            if not _is_empty(value):
-                rows.append((rids[row], col, str(value)))
+        given = given[~_empty_mask(given)]
+        for rid, value in zip(rids.loc[given.index].tolist(), given.tolist(), strict=True):
+            rows.append((rid, col, str(value)))
     return pd.DataFrame(rows, columns=["rid", "column", "text"])
 
 
