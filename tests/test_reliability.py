@@ -469,3 +469,15 @@ def test_reliability_bits_do_not_depend_on_the_blas_kernel():
     archs = {v.pop("arch") for v in outs.values()}
     assert len(archs) == 2, f"OPENBLAS_CORETYPE had no effect: {archs}"
     assert outs["Prescott"] == outs["Sandybridge"]
+
+
+def test_integer_covariance_bits_equal_the_int64_computation():
+    """X'X through float64 BLAS is exact on integer codes: the same bits as int64 arithmetic."""
+    rng = np.random.default_rng(7)
+    for n, k, top in ((5, 3, 4), (2000, 9, 3), (200_000, 11, 4)):
+        x = rng.integers(0, top + 1, size=(n, k)).astype(float)
+        xi = x.astype(np.int64)
+        s = xi.sum(axis=0)
+        want = (n * (xi.T @ xi) - np.outer(s, s)).astype(float) / float(n * (n - 1))
+        got = integer_covariance(x)
+        assert got is not None and got.tobytes() == want.tobytes()

@@ -79,9 +79,9 @@ def feldt_ci(alpha: float, n: int, k: int, level: float = 0.95) -> tuple[float, 
 def integer_covariance(x: np.ndarray) -> np.ndarray | None:
     """Sample covariance (``n - 1``) of an n x k matrix of integer codes, from exact integer moments.
 
-    ``C = (n * X'X - s s') / (n (n - 1))`` with ``s`` the column sums: ``X'X`` and ``s`` are
-    computed in int64 (numpy's own loops, exact, so independent of the order of additions), and
-    the only rounding is the final division. The result is therefore the same on every CPU,
+    ``C = (n * X'X - s s') / (n (n - 1))`` with ``s`` the column sums: ``X'X`` and ``s`` are exact
+    integers (``X'X`` from a float64 product whose partial sums are all integers below ``2**53``,
+    so independent of the order of additions), and the only rounding is the final division. The result is therefore the same on every CPU,
     unlike ``np.cov``, whose BLAS kernel (chosen per CPU by OpenBLAS) moves the last bit.
     ``None`` when ``x`` is not integer-valued, has fewer than 2 rows, or the exact numerator
     could exceed ``2**53`` (then the caller falls back to ``np.cov``).
@@ -94,7 +94,10 @@ def integer_covariance(x: np.ndarray) -> np.ndarray | None:
         return None
     xi = x.astype(np.int64)
     sums = xi.sum(axis=0)
-    num = n * (xi.T @ xi) - np.outer(sums, sums)
+    # X'X by BLAS in float64: every partial sum is an integer below n * top**2 < 2**53, so exact
+    # in any order of additions, and equal to the int64 product (numpy's slow integer loop)
+    xtx = (x.T @ x).astype(np.int64)
+    num = n * xtx - np.outer(sums, sums)
     return num.astype(float) / float(n * (n - 1))
 
 
