@@ -45,7 +45,7 @@ def sum_score(items: ItemSet, max_missing: int, multiplier: int = 1) -> np.ndarr
     Prorated total = ``multiplier * k * mean(answered)`` (docs/methods.md §6.2); ``NaN`` when more items
     are missing. Unrounded.
     """
-    return multiplier * prorated_total(items.values, max_missing)
+    return multiplier * prorated_total(items.values, max_missing, items.row_sum, items.n_valid)
 
 
 def fallback_total(items: ItemSet, max_missing: int, policy: str) -> np.ndarray:
@@ -53,7 +53,7 @@ def fallback_total(items: ItemSet, max_missing: int, policy: str) -> np.ndarray:
     ``bounds_only`` (no proration)."""
     if policy == BOUNDS_ONLY:
         return np.full(items.values.shape[0], np.nan)
-    return prorated_total(items.values, max_missing)
+    return prorated_total(items.values, max_missing, items.row_sum, items.n_valid)
 
 
 def sum_at_least(
@@ -71,7 +71,7 @@ def sum_at_least(
     sum plus ``offset * k`` (docs/methods.md §6.7). ``fallback`` overrides the prorated total (WSAS
     CamCOPS rule).
     """
-    lo, hi = sum_bounds(items.values, items.item_max, items.item_min)
+    lo, hi = sum_bounds(items.values, items.item_max, items.item_min, items.row_sum, items.n_valid)
     fb = fallback_total(items, max_missing, policy) if fallback is None else fallback
     return at_least(multiplier * lo + shift, multiplier * hi + shift, multiplier * fb + shift, min_total)
 
@@ -87,7 +87,7 @@ def dass_band(items: ItemSet, cfg: Rules, policy: str) -> pd.Series:
     then proration (<= ``prorate_max_missing`` missing).
     """
     mult = cfg["multiplier"]
-    lo, hi = sum_bounds(items.values, items.item_max, items.item_min)
+    lo, hi = sum_bounds(items.values, items.item_max, items.item_min, items.row_sum, items.n_valid)
     fb = fallback_total(items, cfg["prorate_max_missing"], policy)
     idx = band_index(mult * lo, mult * hi, mult * fb, [b["min_total"] for b in cfg["bands"]])
     names = np.array([b["name"] for b in cfg["bands"]], dtype=object)
@@ -150,7 +150,7 @@ def wsas_fallback(items: ItemSet, cfg: Rules, policy: str) -> np.ndarray:
     if policy == BOUNDS_ONLY:
         return np.full(items.values.shape[0], np.nan)
     if cfg["missing_rule"] == "nhs":
-        return prorated_total(items.values, cfg["prorate_max_missing"])
+        return prorated_total(items.values, cfg["prorate_max_missing"], items.row_sum, items.n_valid)
     x = items.values
     missing = np.isnan(x)
     work = items.columns.index(cfg["work_item"])

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from ..codebook import Codebook
 from ..errors import ConfigError, InputDataError
-from .logic import row_count
+from .logic import row_count, row_nansum
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,15 @@ class ItemSet:
             idx.append(self.columns.index(c))
         return self.values[:, idx]
 
-    @property
+    @cached_property
     def n_valid(self) -> np.ndarray:
-        """Answered items per row."""
+        """Answered items per row (computed once: every classification of the instrument uses it)."""
         return row_count(~np.isnan(self.values))
+
+    @cached_property
+    def row_sum(self) -> np.ndarray:
+        """Sum of the answered items per row, :func:`~mhsurvey.scoring.logic.row_nansum` (once)."""
+        return row_nansum(self.values)
 
 
 def substantive_codes(codebook: Codebook, column: str) -> list[int]:

@@ -84,29 +84,39 @@ def n_valid(x: np.ndarray) -> np.ndarray:
     return row_count(~np.isnan(x))
 
 
-def sum_bounds(x: np.ndarray, item_max: float, item_min: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def sum_bounds(
+    x: np.ndarray,
+    item_max: float,
+    item_min: float = 0.0,
+    observed: np.ndarray | None = None,
+    valid: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """``(lo, hi)``: the smallest and largest total over all completions of the missing items.
 
     ``lo = sum(answered) + n_missing * item_min``; ``hi = sum(answered) + n_missing * item_max``
-    (docs/methods.md §6.2). With no missing item ``lo == hi ==`` the total.
+    (docs/methods.md §6.2). With no missing item ``lo == hi ==`` the total. ``observed`` /
+    ``valid``: ``row_nansum(x)`` / ``n_valid(x)`` where the caller has them already.
     """
-    observed = row_nansum(x)
-    n_missing = x.shape[1] - n_valid(x)
+    observed = row_nansum(x) if observed is None else observed
+    n_missing = x.shape[1] - (n_valid(x) if valid is None else valid)
     return observed + n_missing * item_min, observed + n_missing * item_max
 
 
-def prorated_total(x: np.ndarray, max_missing: int) -> np.ndarray:
+def prorated_total(
+    x: np.ndarray, max_missing: int, observed: np.ndarray | None = None, valid: np.ndarray | None = None
+) -> np.ndarray:
     """Total prorated from the answered items, ``k * mean(answered)``, or ``NaN``.
 
     Proration = each missing item replaced by the person mean of the answered items (docs/methods.md
     §6.2). Defined when at most ``max_missing`` of the ``k`` items are missing and at least one is
-    answered; complete rows give the plain sum. Not rounded.
+    answered; complete rows give the plain sum. Not rounded. ``observed`` / ``valid`` as in
+    :func:`sum_bounds`.
     """
     k = x.shape[1]
-    valid = n_valid(x)
+    valid = n_valid(x) if valid is None else valid
     ok = (k - valid <= max_missing) & (valid > 0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = row_nansum(x) / np.where(valid > 0, valid, 1)
+        mean = (row_nansum(x) if observed is None else observed) / np.where(valid > 0, valid, 1)
     return np.where(ok, k * mean, np.nan)
 
 
