@@ -31,7 +31,8 @@ class SurveyData:
 
     ``responses`` holds nullable Int64 codes (for routing); :meth:`codes` / :meth:`values` give a
     column as strings with ``""`` for empty (built per column on demand), so that codes and class
-    labels compare alike; ``scores_str`` is ``scores.csv`` (strings already) without ``rid``.
+    labels compare alike; ``scores_str`` is ``scores.csv`` without ``rid``, each column strings or
+    (as :func:`read_scores` reads it) a categorical of its strings.
     With a ``codebook``, routing is re-applied in questionnaire order
     (:func:`mhsurvey.routing.blank_unasked`, the codes of :func:`~mhsurvey.routing.apply_routing`) before anything is counted.
     """
