@@ -208,7 +208,12 @@ def _id_string(v: Any) -> str:
     """A respondent id as text: integral numbers without ``.0`` (SPSS/Excel store ids as numbers)."""
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    text = str(v).strip()
+    return _text_id(str(v))
+
+
+def _text_id(text: str) -> str:
+    """:func:`_id_string` of a string: stripped, without a trailing ``.0``."""
+    text = text.strip()
     return text[:-2] if text.endswith(".0") else text
 
 
@@ -435,9 +440,8 @@ def map_to_canonical(raw: RawExport, codebook: Codebook) -> CanonicalExport:
             "respondent id is empty", file=raw.path, row=int(row), column=exp.id_column, sheet=raw.sheet
         )
     ids_arr = ids_raw.to_numpy(dtype=object)
-    if _all_text(ids_arr):  # _id_string of a string: stripped, without a trailing ".0"
-        ids_list = [t[:-2] if (t := v.strip()).endswith(".0") else t for v in ids_arr]
-        ids = pd.Series(ids_list, index=ids_raw.index, dtype=object).astype(str)
+    if _all_text(ids_arr):
+        ids = pd.Series([_text_id(v) for v in ids_arr], index=ids_raw.index, dtype=object).astype(str)
     else:
         ids = ids_raw.map(_id_string).astype(str)
     frame, token_cells = blank_missing_values(frame, exp.missing_values, skip=(exp.id_column,))
