@@ -17,7 +17,7 @@ import pandas as pd
 from .codebook import Codebook
 from .errors import InputDataError
 from .estimate_settings import EstimateSettings
-from .io import ARROW_MIN_BYTES, smallest_code_dtype
+from .io import ARROW_MIN_BYTES, arrow_string_factors, smallest_code_dtype
 from .outcomes import Outcome, category_matrix
 from .routing import blank_unasked, routing_mask
 from .suppression import suppress_table
@@ -188,33 +188,12 @@ def _categorical(codes: np.ndarray, uniques: np.ndarray) -> pd.Categorical:
 
 def _read_scores_arrow(path: str | Path) -> pd.DataFrame:
     """:func:`read_scores` through ``pyarrow.csv`` and ``dictionary_encode`` (first-appearance order)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     with open(path, encoding="utf-8", newline="") as fh:
         header = next(csv.reader(fh), [])
-    names = [f"f{j}" for j in range(len(header))]
-    table = pacsv.read_csv(
-        path,
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True),
-        convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(names, pa.string()),
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-            null_values=[],
-        ),
-    )
-    columns, encoded = {}, None
-    for name, key in zip(header, names, strict=True):
-        encoded = pc.dictionary_encode(table.column(key).combine_chunks())
-        table = table.drop_columns([key])
-        uniques = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False)
-        columns[name] = _categorical(encoded.indices.to_numpy(), uniques)
-    del table, encoded
-    pa.default_memory_pool().release_unused()  # (the pool would keep the parsed text's memory)
-    return pd.DataFrame(columns)
+    factors = arrow_string_factors(path, len(header), pacsv.ParseOptions(newlines_in_values=True))
+    return pd.DataFrame({name: _categorical(*f) for name, f in zip(header, factors, strict=True)})
 
 
 def cell_index(data: SurveyData, outcome: Outcome) -> np.ndarray:

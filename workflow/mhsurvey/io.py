@@ -281,6 +281,42 @@ def atomic_outputs(paths: Mapping[K, str | Path] | Sequence[str | Path]) -> Iter
 ARROW_MIN_BYTES = 8 * 2**20  # files from this size on are parsed by pyarrow (read_responses)
 
 
+def arrow_string_factors(source: Any, width: int, parse_options: Any) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each column's ``(codes, uniques)`` (``pd.factorize`` order: first occurrence; codes in the
+    smallest integer type) of the CSV ``source`` (a path or a pyarrow buffer) after its header
+    line, read by pyarrow's multithreaded CSV reader with ``parse_options``, every field a string
+    (``""`` is a string, never missing). Each column's text is freed once encoded and pyarrow's
+    pool returns the parse's memory. pyarrow's errors (``ArrowInvalid``: a record of another
+    width) propagate."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    names = [f"f{j}" for j in range(width)]
+    table = pacsv.read_csv(
+        source,
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+        parse_options=parse_options,
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            null_values=[],
+        ),
+    )
+    factors, encoded = [], None
+    for name in names:
+        column = table.column(name)
+        table = table.drop_columns([name])
+        encoded = pc.dictionary_encode(column.combine_chunks())
+        del column
+        uniques = encoded.dictionary.to_numpy(zero_copy_only=False).astype(object, copy=False)
+        factors.append((encoded.indices.to_numpy().astype(smallest_code_dtype(len(uniques))), uniques))
+    del table, encoded
+    pa.default_memory_pool().release_unused()  # (the pool would keep the parsed text's memory)
+    return factors
+
+
 def read_responses(path: str | Path) -> pd.DataFrame:
     """Read ``01_clean/responses.csv``: ``rid`` as string, every other column as nullable Int64.
 

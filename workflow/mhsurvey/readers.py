@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputDataError
-from .io import ARROW_MIN_BYTES, smallest_code_dtype
+from .io import ARROW_MIN_BYTES, arrow_string_factors, smallest_code_dtype
 
 CSV_DELIMITERS = (";", ",", "\t")
 #: Python's default ``csv.field_size_limit()``; a longer field is almost always an unclosed quote.
@@ -336,43 +336,20 @@ def _arrow_factors(text: str, delim: str, width: int) -> list[tuple[np.ndarray, 
     if '"' in text or text.count("\r") != text.count("\r\n"):
         return None
     import pyarrow as pa
-    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
-    names = [f"f{j}" for j in range(width)]
+    options = pacsv.ParseOptions(
+        delimiter=delim,
+        quote_char=False,
+        double_quote=False,
+        escape_char=False,
+        newlines_in_values=False,
+        ignore_empty_lines=False,
+    )
     try:
-        table = pacsv.read_csv(
-            pa.BufferReader(text.encode("utf-8")),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(
-                delimiter=delim,
-                quote_char=False,
-                double_quote=False,
-                escape_char=False,
-                newlines_in_values=False,
-                ignore_empty_lines=False,
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-                null_values=[],
-            ),
-        )
+        return arrow_string_factors(pa.BufferReader(text.encode("utf-8")), width, options)
     except pa.ArrowException:  # ArrowInvalid: a record of another width
         return None
-    factors, encoded = [], None
-    for j in range(width):
-        column = table.column(0)
-        table = table.drop_columns([names[j]])  # (each column's text freed once it is encoded)
-        encoded = pc.dictionary_encode(column.combine_chunks())
-        del column
-        uniques = encoded.dictionary.to_numpy(zero_copy_only=False)
-        codes = encoded.indices.to_numpy().astype(smallest_code_dtype(len(uniques)))
-        factors.append((codes, uniques.astype(object, copy=False)))
-    del table, encoded
-    pa.default_memory_pool().release_unused()  # (the pool would keep the parsed text's memory)
-    return factors
 
 
 def _located_invalid_bytes(rows: list[list[str]], header: list[str], utf8: str) -> list[dict[str, Any]]:
@@ -449,71 +426,59 @@ def read_csv_export(path: str | Path, encoding: str = "auto", invalid_bytes: str
         )
     if delim is None:
         delim = sniff_delimiter(header_line, spath)
+    factors = None
     if len(text) >= ARROW_MIN_BYTES and not has_nul and not decoded.has_invalid:
         header = header_line.split(delim)  # (no quote in the text: what csv.reader reads)
         factors = _arrow_factors(text, delim, len(header))
-        if factors is not None:
-            columns = [_column_label(c) for c in header]
-            keep_idx = [j for j, name in enumerate(columns) if name or any(u.strip() for u in factors[j][1])]
-            columns = [columns[j] for j in keep_idx]
-            _check_header(columns, spath)
-            n = len(factors[0][0]) if factors else 0
-            check_length = len(text) > CSV_FIELD_LIMIT
-            file_encoding = decoded.encoding
-            del text, decoded
-            numbers = np.arange(1, n + 1, dtype=np.int64)
-            frame, blank, distinct = _factored_frame(
-                factors, numbers, [], None, header, columns, keep_idx, range(1, n + 2), spath, check_length
-            )
-            return RawExport(
-                spath,
-                "csv",
-                frame,
-                file_sha256(path),
-                encoding=file_encoding,
-                delimiter=delim,
-                blank_rows=tuple(blank),
-                sep_line=sep_line,
-                distinct=distinct,
-            )
-    rows, ends = _parse_records(text, delim, spath)
-    header = rows[0]
     invalid: list[dict[str, Any]] = []
-    if decoded.has_invalid:
-        invalid = _located_invalid_bytes(rows, header, decoded.encoding)
-        if invalid and invalid_bytes != "replace":
-            first = invalid[0]
-            raise InputDataError(
-                f"file is not valid utf-8 text: {len(invalid)} cell(s) hold invalid bytes "
-                "(set cleaning.invalid_bytes: replace to read them as U+FFFD and list them in the "
-                "cleaning summary)",
-                file=spath,
-                row=first["row"],
-                column=first["column"],
-                value=first["bytes"],
-            )
-        rows = [[_SURROGATE.sub("\ufffd", c) for c in row] for row in rows]
+    check_length, file_encoding = len(text) > CSV_FIELD_LIMIT, decoded.encoding
+    if factors is not None:
+        columns = [_column_label(c) for c in header]
+        keep_idx = [j for j, name in enumerate(columns) if name or any(u.strip() for u in factors[j][1])]
+        columns = [columns[j] for j in keep_idx]
+        _check_header(columns, spath)
+        n = len(factors[0][0]) if factors else 0
+        del text, decoded  # the file's text is no longer needed
+        numbers = np.arange(1, n + 1, dtype=np.int64)
+        frame, blank, distinct = _factored_frame(
+            factors, numbers, [], None, header, columns, keep_idx, range(1, n + 2), spath, check_length
+        )
+    else:
+        rows, ends = _parse_records(text, delim, spath)
         header = rows[0]
-    if has_nul:  # a few NUL bytes in a text file: name the first cell that holds one
-        for i, row in enumerate(rows):
-            for j, cell in enumerate(row):
-                if "\x00" in cell:
-                    raise InputDataError(
-                        "cell contains a NUL byte (binary data in a text export?)",
-                        file=spath,
-                        row=i,
-                        column=_column_name(header, j),
-                        value=cell.replace("\x00", "\\0")[:40],
-                    )
-    columns = [_column_label(c) for c in header]
-    body_rows = rows[1:]
-    del rows[:]  # the records now live in body_rows only: _body_frame frees them as it goes
-    columns, keep_idx = _drop_empty_unnamed(columns, body_rows)
-    _check_header(columns, spath)
-    check_length = len(text) > CSV_FIELD_LIMIT
-    file_encoding = decoded.encoding
-    del text, decoded  # the file's text is no longer needed
-    frame, blank, distinct = _body_frame(body_rows, header, columns, keep_idx, ends, spath, check_length)
+        if decoded.has_invalid:
+            invalid = _located_invalid_bytes(rows, header, decoded.encoding)
+            if invalid and invalid_bytes != "replace":
+                first = invalid[0]
+                raise InputDataError(
+                    f"file is not valid utf-8 text: {len(invalid)} cell(s) hold invalid bytes "
+                    "(set cleaning.invalid_bytes: replace to read them as U+FFFD and list them in the "
+                    "cleaning summary)",
+                    file=spath,
+                    row=first["row"],
+                    column=first["column"],
+                    value=first["bytes"],
+                )
+            rows = [[_SURROGATE.sub("\ufffd", c) for c in row] for row in rows]
+            header = rows[0]
+        if has_nul:  # a few NUL bytes in a text file: name the first cell that holds one
+            for i, row in enumerate(rows):
+                for j, cell in enumerate(row):
+                    if "\x00" in cell:
+                        raise InputDataError(
+                            "cell contains a NUL byte (binary data in a text export?)",
+                            file=spath,
+                            row=i,
+                            column=_column_name(header, j),
+                            value=cell.replace("\x00", "\\0")[:40],
+                        )
+        columns = [_column_label(c) for c in header]
+        body_rows = rows[1:]
+        del rows[:]  # the records now live in body_rows only: _body_frame frees them as it goes
+        columns, keep_idx = _drop_empty_unnamed(columns, body_rows)
+        _check_header(columns, spath)
+        del text, decoded  # the file's text is no longer needed
+        frame, blank, distinct = _body_frame(body_rows, header, columns, keep_idx, ends, spath, check_length)
     return RawExport(
         spath,
         "csv",
