@@ -15,6 +15,8 @@ import matplotlib as mpl  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 import yaml  # noqa: E402
+from matplotlib.font_manager import FontProperties  # noqa: E402
+from matplotlib.textpath import TextToPath  # noqa: E402
 from PIL import Image  # noqa: E402
 
 from mhsurvey.errors import ConfigError  # noqa: E402
@@ -25,6 +27,7 @@ from mhsurvey.figures.catalogue import FigureEntry, load_catalogue, survey_entri
 from mhsurvey.figures.labels import LabelBook  # noqa: E402
 from mhsurvey.figures.select import FigureDataError, select_rows  # noqa: E402
 from mhsurvey.figures.style import Style, pct_text, segment_colours  # noqa: E402
+from mhsurvey.figures.textmetrics import font_key, memoized_metrics, shared_text_metrics  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOGUE = REPO / "config" / "figures.yaml"
@@ -515,6 +518,59 @@ def test_two_draws_are_byte_identical(kind, inputs, style_cfg):
     a, b = drawn_of(kind, inputs, style_cfg), drawn_of(kind, inputs, style_cfg)
     assert a.svg == b.svg and a.png == b.png
     assert b"<dc:date>" not in a.svg and b"Matplotlib v" not in a.png
+
+
+@pytest.mark.parametrize("kind", sorted(kinds.KINDS))
+def test_shared_text_metrics_leave_every_render_byte_identical(kind, inputs, style_cfg):
+    """The three renders of a figure with the measurement memo equal those without it."""
+    plain = drawn_of(kind, inputs, style_cfg)
+    with shared_text_metrics() as memo:
+        shared = drawn_of(kind, inputs, style_cfg)
+        again = drawn_of(kind, inputs, style_cfg)  # every measurement now answered by the memo
+    assert memo, "the SVG renders measure text through TextToPath"
+    for fig in (shared, again):
+        assert (fig.svg, fig.svg_print, fig.png) == (plain.svg, plain.svg_print, plain.png)
+
+
+def test_memoized_metrics_equal_freetype_and_measure_each_text_once():
+    reference = TextToPath()
+    calls: list[str] = []
+
+    def counting(self, s, prop, ismath):
+        calls.append(s)
+        return TextToPath.get_text_width_height_descent(self, s, prop, ismath)
+
+    memo: dict = {}
+    measure = memoized_metrics(counting, memo)
+    regular = FontProperties(family="DejaVu Sans", size=9)
+    cases = [
+        ("Ansatte i kriminalomsorgen", regular, False),
+        ("Ansatte i kriminalomsorgen", FontProperties(family="DejaVu Sans", size=7), False),  # size
+        ("Ansatte i kriminalomsorgen", FontProperties(family="DejaVu Sans", size=9, weight="bold"), False),
+        ("Søvn, æøå – 12,5 %", regular, False),
+        ("$n = 1726$", regular, True),
+    ]
+    for s, prop, ismath in cases + cases:
+        assert measure(reference, s, prop, ismath) == reference.get_text_width_height_descent(s, prop, ismath)
+    assert len(calls) == len(memo) == len(cases)  # the second round came from the memo
+    widths = [memo[(s, font_key(p), m)][0] for s, p, m in cases[:3]]
+    assert widths[1] < widths[0] < widths[2]  # 7 pt narrower than 9 pt, bold wider than regular
+
+
+def test_font_key_compares_by_value():
+    a = FontProperties(family=["DejaVu Sans"], size=9)
+    assert font_key(a) == font_key(a.copy()) == font_key(FontProperties(family="DejaVu Sans", size=9))
+    assert font_key(a) != font_key(FontProperties(family="DejaVu Sans", size=9.5))
+    assert font_key(a) != font_key(FontProperties(family="DejaVu Sans", size=9, style="italic"))
+    hash(font_key(a))
+
+
+def test_shared_text_metrics_put_the_method_back_also_after_an_error():
+    original = TextToPath.get_text_width_height_descent
+    with pytest.raises(RuntimeError), shared_text_metrics():
+        assert TextToPath.get_text_width_height_descent is not original
+        raise RuntimeError("drawing failed")
+    assert TextToPath.get_text_width_height_descent is original
 
 
 # ---------------------------------------------------------------------------------------------

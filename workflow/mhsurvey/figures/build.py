@@ -25,6 +25,7 @@ from .kinds import KINDS
 from .labels import LabelBook
 from .select import relabel, select_rows
 from .style import Style, n_text
+from .textmetrics import shared_text_metrics
 
 SVG_METADATA = {"Date": None, "Creator": None, "Format": None, "Type": None}
 PNG_METADATA = {"Software": None}
@@ -303,12 +304,13 @@ def draw_survey(
     lang: str = "no",
 ) -> list[DrawnFigure]:
     """Draw every catalogue entry of the survey (or the ids in ``only``) under the style file,
-    with the labels of ``lang`` (``no``: the codebook's Norwegian labels, ``en``: its English ones)."""
+    with the labels of ``lang`` (``no``: the codebook's Norwegian labels, ``en``: its English ones).
+    Texts are measured once for all renders (:func:`.textmetrics.shared_text_metrics`)."""
     entries = survey_entries(catalogue, inputs.survey)
     if only is not None:
         entries = [e for e in entries if e.id in set(only)]
     out = []
-    with mpl.rc_context(fname=str(style_file)):
+    with mpl.rc_context(fname=str(style_file)), shared_text_metrics():
         for entry in entries:
             fig = draw_entry(entry, inputs, catalogue["style"], out_rel, lang=lang)
             if on_figure:
