@@ -26,6 +26,7 @@ from mhsurvey.reliability import (
     mean_inter_item_r,
     omega_total,
     pattern_counts,
+    pattern_units,
     reliability_docs,
     reliability_table,
     scale_seed,
@@ -249,6 +250,26 @@ def test_pattern_counts_hand_example():
     w1, rare1 = pattern_counts(np.random.default_rng(4), counts, 3, min_rows=1)
     assert len(rare1) == 0
     assert w1.tolist() == np.random.default_rng(4).multinomial(9, counts / 9, size=3).tolist()
+
+
+def test_pattern_counts_into_a_reused_buffer():
+    # `out` (one buffer for every batch) must give the draws of a fresh array: every cell of a
+    # buffer holding the previous batch (or NaN) is overwritten, and the stream is the same.
+    counts = np.array([5, 1, 2, 1, 7, 1])
+    for min_rows in (2, 1):  # with rare rows, and without (multinomial only)
+        units = sum(len(u) for u in pattern_units(counts, min_rows))
+        buffer = np.full((4, units), np.nan)
+        rng, ref = np.random.default_rng(21), np.random.default_rng(21)
+        for size in (4, 4, 3):  # the last, shorter batch writes into the first rows of the buffer
+            w, _ = pattern_counts(rng, counts, size, min_rows, out=buffer[:size])
+            expected, _ = pattern_counts(ref, counts, size, min_rows)
+            assert w.base is buffer or w is buffer
+            assert np.isfinite(w).all() and (w.sum(axis=1) == counts.sum()).all()
+            assert w.tolist() == expected.tolist()
+    with pytest.raises(ValueError, match=r"needs \(3, 6\)"):
+        pattern_counts(np.random.default_rng(0), counts, 3, 2, out=np.zeros((3, 7)))
+    with pytest.raises(ValueError, match="float64"):
+        pattern_counts(np.random.default_rng(0), counts, 3, 2, out=np.zeros((3, 6), dtype=np.int64))
 
 
 def test_pattern_counts_have_the_multinomial_law():
