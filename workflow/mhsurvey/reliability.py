@@ -303,14 +303,15 @@ def bootstrap_alpha_ci(
             t = x.sum(axis=1)
             m1 = np.column_stack([x, t])
             moments = np.hstack([m1, m1**2])
-            buffer = np.empty((min(_BOOT_CHUNK, reps), len(x))) if by_pattern else None
+            buffer = np.empty((min(_BOOT_CHUNK, reps), len(x)))  # every batch's counts, one per unit
             for start in range(0, reps, _BOOT_CHUNK):
                 m = min(_BOOT_CHUNK, reps - start)
                 if by_pattern:
                     w = pattern_counts(rng, counts, m, pattern_min_rows, out=buffer[:m])[0]
                 else:
-                    idx = rng.integers(0, n, size=(m, n))
-                    w = np.stack([np.bincount(row, minlength=n) for row in idx]).astype(float)
+                    w = buffer[:m]
+                    for b, row in enumerate(rng.integers(0, n, size=(m, n))):
+                        w[b] = np.bincount(row, minlength=n)
                 est[start : start + m] = _alpha_from_counts(w, moments, n, k)
         else:
             n = x.shape[0]
