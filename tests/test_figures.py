@@ -27,7 +27,14 @@ from mhsurvey.figures.catalogue import FigureEntry, load_catalogue, survey_entri
 from mhsurvey.figures.labels import LabelBook  # noqa: E402
 from mhsurvey.figures.select import FigureDataError, select_rows  # noqa: E402
 from mhsurvey.figures.style import Style, pct_text, segment_colours  # noqa: E402
-from mhsurvey.figures.textmetrics import font_key, memoized_metrics, shared_text_metrics  # noqa: E402
+from mhsurvey.figures.textmetrics import (  # noqa: E402
+    RENDERER_DPI,
+    font_height_metrics,
+    font_key,
+    memoized_height_metrics,
+    memoized_metrics,
+    shared_text_metrics,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 CATALOGUE = REPO / "config" / "figures.yaml"
@@ -563,6 +570,39 @@ def test_font_key_compares_by_value():
     assert font_key(a) != font_key(FontProperties(family="DejaVu Sans", size=9.5))
     assert font_key(a) != font_key(FontProperties(family="DejaVu Sans", size=9, style="italic"))
     hash(font_key(a))
+
+
+def test_font_height_metrics_of_dejavu_sans_by_hand():
+    """DejaVu Sans: OS/2 sTypoAscender 1556, sTypoDescender -492, sTypoLineGap 410, unitsPerEm
+    2048, so at 9 pt and 72 dpi ascent = 1556 * 9 / 2048, descent = 492 * 9 / 2048, gap = 410 * 9 /
+    2048 pixels, and at 150 dpi each times 150 / 72."""
+    prop = FontProperties(family="DejaVu Sans", size=9)
+    assert font_height_metrics(prop, 72) == pytest.approx((6.837890625, 2.162109375, 1.8017578125), abs=1e-12)
+    a, d, g = font_height_metrics(prop, 150)
+    assert (a, d, g) == pytest.approx(
+        (1556 * 9 / 2048 * 150 / 72, 492 * 9 / 2048 * 150 / 72, 410 * 9 / 2048 * 150 / 72)
+    )
+    seven = font_height_metrics(FontProperties(family="DejaVu Sans", size=7), 72)
+    assert seven == pytest.approx((1556 * 7 / 2048, 492 * 7 / 2048, 410 * 7 / 2048))
+
+
+def test_memoized_height_metrics_read_each_font_once_per_resolution():
+    memo: dict = {}
+    hook = memoized_height_metrics(lambda renderer: renderer, memo)  # the "renderer" is its dpi
+    nine, seven = FontProperties(family="DejaVu Sans", size=9), FontProperties(family="DejaVu Sans", size=7)
+    for _ in range(3):
+        assert hook(72.0, nine) == font_height_metrics(nine, 72.0)
+        assert hook(150.0, nine) == font_height_metrics(nine, 150.0)
+        assert hook(72.0, seven.copy()) == font_height_metrics(seven, 72.0)
+    assert len(memo) == 3
+
+
+def test_shared_text_metrics_hook_the_renderers_only_inside_the_block():
+    assert RENDERER_DPI and not any(hasattr(cls, "_get_font_height_metrics") for cls in RENDERER_DPI)
+    with pytest.raises(RuntimeError), shared_text_metrics():
+        assert all(hasattr(cls, "_get_font_height_metrics") for cls in RENDERER_DPI)
+        raise RuntimeError("drawing failed")
+    assert not any(hasattr(cls, "_get_font_height_metrics") for cls in RENDERER_DPI)
 
 
 def test_shared_text_metrics_put_the_method_back_also_after_an_error():
