@@ -159,3 +159,57 @@ def test_dropping_print_hidden_figure_data_leaves_the_pdf_byte_identical(tmp_pat
     write_pdf(html, tmp_path / "full.pdf", base_url=tmp_path)
     write_pdf(stripped, tmp_path / "stripped.pdf", base_url=tmp_path)
     assert (tmp_path / "full.pdf").read_bytes() == (tmp_path / "stripped.pdf").read_bytes()
+
+
+def _build_rapport_html(work):
+    """``reports/rapport.html`` as rule report_html renders it, in the work directory ``work``."""
+    import yaml
+
+    from mhsurvey.report.build import build_html
+
+    return build_html(
+        report_config="config/report.yaml",
+        estimates_config="config/estimates.yaml",
+        scoring_config="config/scoring.yaml",
+        main_config=yaml.safe_load((work / "config" / "config.yaml").read_text(encoding="utf-8")),
+        published=sorted(str(p) for p in (work / "data" / "published").glob("*.csv")),
+        css="reports/templates/css/report.css",
+        results_root="results",
+        lang="no",
+        audit_dir="results/audit",
+        reproduction="reports/reproduction.csv",
+    )
+
+
+def test_figure_files_are_read_once_for_both_rendering_passes(built, monkeypatch):
+    """render_html's two passes share each figure's data URIs and data table: one data table per
+    figure, and the same HTML as when every pass makes them again (and as the rule wrote)."""
+    from mhsurvey.report import render
+
+    monkeypatch.chdir(built)
+    n_figures = sum(
+        len(pd.read_csv(built / "results" / s / "05_figures" / "figures.csv")) for s in ("current", "former")
+    )
+    tables: list[int] = []
+    data_table = render.Edition.data_table
+
+    def counting(self, data):
+        tables.append(len(data))
+        return data_table(self, data)
+
+    monkeypatch.setattr(render.Edition, "data_table", counting)
+    shared = _build_rapport_html(built)
+    assert shared == (built / "reports" / "rapport.html").read_text(encoding="utf-8")
+    assert len(tables) == n_figures > 60
+
+    def every_pass(self, svg_path, csv_path):
+        return (
+            render.data_uri(svg_path.read_bytes(), "image/svg+xml"),
+            render.data_uri(csv_path.read_bytes(), "text/csv"),
+            self.data_table(pd.read_csv(csv_path)),
+        )
+
+    tables.clear()
+    monkeypatch.setattr(render.Edition, "figure_file_parts", every_pass)
+    assert _build_rapport_html(built) == shared
+    assert len(tables) == 2 * n_figures

@@ -3,7 +3,9 @@
 The HTML embeds everything it shows (CSS inline, figures as SVG data URIs, each figure's numbers
 as a downloadable CSV data URI), so the file can be shared alone. Figure and table numbers are
 assigned in reading order by rendering twice: the first pass records where each figure and
-table is placed, the second prints the numbers and resolves cross-references to them.
+table is placed, the second prints the numbers and resolves cross-references to them. What a
+figure's files give (its SVG and CSV as data URIs, its data table) is made once and shared by
+both passes; only its number and placement are set anew.
 """
 
 from __future__ import annotations
@@ -148,9 +150,13 @@ class Edition:
         scoring_cfg: Mapping[str, Any],
         published: pd.DataFrame,
         unit: UnitContext | None = None,
+        figure_files: dict[tuple[Path, Path], tuple[str, str, str]] | None = None,
     ) -> None:
         self.cfg = cfg
         self.unit = unit
+        #: per (SVG, data CSV) of a figure: its SVG and CSV data URIs and its data table's HTML;
+        #: render_html shares one dict between its two passes, which place every figure again
+        self.figure_files = {} if figure_files is None else figure_files
         self.estimates_cfg = estimates_cfg
         self.scoring_cfg = scoring_cfg
         self.published = published
@@ -437,7 +443,7 @@ class Edition:
                 raise InputDataError(f"report: figure {fid} ({survey}): file missing", file=str(p))
         alt = str(row[f"alt_{self.lang}"]) if f"alt_{self.lang}" in row else str(row["alt_no"])
         caption = str(row[f"caption_{self.lang}"])
-        data = pd.read_csv(csv_path)
+        svg_uri, csv_uri, table = self.figure_file_parts(svg_path, csv_path)
         anchor = f"fig-{survey}-{slug(fid)}"
         synthetic = str(row.get("synthetic", "")).lower() in ("true", "1")
         print_svg = row.get("svg_print")
@@ -446,7 +452,7 @@ class Edition:
             print_attr = f' data-print-src="{html.escape(print_svg)}"'
         parts = [
             f'<figure class="figure" id="{anchor}">',
-            f'<img src="{data_uri(svg_path.read_bytes(), "image/svg+xml")}" alt="{html.escape(alt)}"{print_attr}>',
+            f'<img src="{svg_uri}" alt="{html.escape(alt)}"{print_attr}>',
             "<figcaption>",
             f'<span class="fig-label">{self.s("figure")} {number}.</span> {html.escape(caption)}',
         ]
@@ -459,12 +465,26 @@ class Edition:
         parts.append("</figcaption>")
         parts.append(
             f'<details class="{FIG_DATA_CLASS}"><summary>{self.s("figure_data")}</summary>'
-            f"{self.data_table(data)}"
-            f'<p><a download="{html.escape(csv_path.name)}" href="{data_uri(csv_path.read_bytes(), "text/csv")}">'
+            f"{table}"
+            f'<p><a download="{html.escape(csv_path.name)}" href="{csv_uri}">'
             f"{self.s('figure_csv')}</a></p></details>"
         )
         parts.append("</figure>")
         return Markup("".join(parts))
+
+    def figure_file_parts(self, svg_path: Path, csv_path: Path) -> tuple[str, str, str]:
+        """``(SVG data URI, CSV data URI, data table HTML)`` of one figure's files, made once per
+        rendering (:attr:`figure_files`): they depend on the files and the edition's language
+        alone, while the figure's number and placement are set anew in each pass."""
+        key = (svg_path, csv_path)
+        found = self.figure_files.get(key)
+        if found is None:
+            found = self.figure_files[key] = (
+                data_uri(svg_path.read_bytes(), "image/svg+xml"),
+                data_uri(csv_path.read_bytes(), "text/csv"),
+                self.data_table(pd.read_csv(csv_path)),
+            )
+        return found
 
     def data_table(self, data: pd.DataFrame) -> str:
         """An HTML table of a figure's data CSV (the numbers drawn): the columns listed in
@@ -691,9 +711,12 @@ def render_html(
     env = make_environment(root / "reports" / "templates")
     template = env.get_template("report.html.j2")
     figs, tabs = Numbering(), Numbering()
+    figure_files: dict[tuple[Path, Path], tuple[str, str, str]] = {}
     text = ""
     for _ in range(2):
-        edition = Edition(cfg, results, estimates_cfg, lang, root, figs, tabs, scoring_cfg, published, unit)
+        edition = Edition(
+            cfg, results, estimates_cfg, lang, root, figs, tabs, scoring_cfg, published, unit, figure_files
+        )
         text = template.render(
             e=edition,
             cfg=cfg,
