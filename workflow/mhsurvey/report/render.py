@@ -36,6 +36,10 @@ from .waves import WaveComparison, WaveReport
 
 REPORT_SCHEMA = "report.schema.yaml"
 
+#: per (SVG, data CSV) of a figure: its SVG and CSV data URIs and its data table's HTML
+#: (:meth:`Edition.figure_file_parts`)
+FigureFiles = dict[tuple[Path, Path], tuple[str, str, str]]
+
 
 SECTION_KEYS = (
     "number",
@@ -150,12 +154,11 @@ class Edition:
         scoring_cfg: Mapping[str, Any],
         published: pd.DataFrame,
         unit: UnitContext | None = None,
-        figure_files: dict[tuple[Path, Path], tuple[str, str, str]] | None = None,
+        figure_files: FigureFiles | None = None,
     ) -> None:
         self.cfg = cfg
         self.unit = unit
-        #: per (SVG, data CSV) of a figure: its SVG and CSV data URIs and its data table's HTML;
-        #: render_html shares one dict between its two passes, which place every figure again
+        #: render_html shares one between its two passes, which place every figure again
         self.figure_files = {} if figure_files is None else figure_files
         self.estimates_cfg = estimates_cfg
         self.scoring_cfg = scoring_cfg
@@ -711,7 +714,7 @@ def render_html(
     env = make_environment(root / "reports" / "templates")
     template = env.get_template("report.html.j2")
     figs, tabs = Numbering(), Numbering()
-    figure_files: dict[tuple[Path, Path], tuple[str, str, str]] = {}
+    figure_files: FigureFiles = {}
     text = ""
     for _ in range(2):
         edition = Edition(
